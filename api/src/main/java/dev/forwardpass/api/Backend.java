@@ -1,0 +1,118 @@
+package dev.forwardpass.api;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The Transformer ops, implemented once per backend. A model is written against this interface only.
+ *
+ * <h2>Conventions</h2>
+ * <ul>
+ *   <li>Outputs come first, like BLAS and llama2.c: {@code rmsNorm(out, x, weight, eps)}.
+ *   <li>Activations are {@link DType#F32}. Weights (the {@code w}, {@code table}, {@code weight}, {@code bias}
+ *       arguments) may be any {@link DType} the backend supports.
+ *   <li>Row-wise ops accept a vector {@code [n]} or a batch of rows {@code [B, n]}; a batch row {@code b} is
+ *       processed as its own vector. Position-dependent ops ({@link #rope}, {@link #attention}) give row {@code b}
+ *       the position {@code pos + b}, so a prompt can be processed as one batch.
+ *   <li>Unless an op says otherwise, {@code out} may be the same tensor as an input (the op is then in place).
+ *   <li>No op allocates memory that outlives it; per-token calls should allocate nothing at all.
+ * </ul>
+ */
+public interface Backend extends AutoCloseable {
+
+    /** {@return the name this backend is found by, e.g. {@code "java"}} */
+    String name();
+
+    /** {@return how many threads this backend computes with} */
+    int threads();
+
+    // ----------------------------------------------------------------------------------------------------------
+    // memory
+
+    /** {@return a new zero-filled F32 tensor} */
+    Tensor allocate(Shape shape);
+
+    /**
+     * {@return a tensor holding {@code data}, little-endian elements of {@code dtype} laid out row-major in
+     * {@code shape}}. A backend may keep a view of {@code data} instead of copying it (the pure-Java backend does
+     * for F32), so the caller keeps {@code data} alive and unchanged for the tensor's lifetime.
+     *
+     * @throws IllegalArgumentException if {@code data.byteSize()} does not match the shape and dtype, or the backend
+     *     does not support the dtype
+     */
+    Tensor upload(MemorySegment data, Shape shape, DType dtype);
+
+    /** Copies the F32 values of {@code src} into {@code dst}, which must have exactly {@code src}'s size. */
+    void copyTo(Tensor src, float[] dst);
+
+    /**
+     * Copies the rows of {@code src} ({@code [n]} or {@code [B, n]}) into {@code dst} ({@code [R, n]}) starting at
+     * row {@code dstRow}: how a key or value enters a KV cache.
+     */
+    void copyRows(Tensor dst, int dstRow, Tensor src);
+
+    // ----------------------------------------------------------------------------------------------------------
+    // ops
+
+    /** {@code out[b, :] = table[tokens[b], :]}; {@code out} is {@code [dim]} (one token) or {@code [B, dim]}. */
+    void embedding(Tensor out, Tensor table, int[] tokens);
+
+    /**
+     * Linear layer: {@code out[b, :] = w · x[b, :] + bias}, with {@code w} of shape {@code [d, n]} (one output per
+     * row of {@code w}), {@code x} {@code [n]} or {@code [B, n]}, {@code out} {@code [d]} or {@code [B, d]}.
+     * {@code out} must not be {@code x}.
+     *
+     * @param bias {@code [d]}, or null for none
+     */
+    void matmul(Tensor out, Tensor w, Tensor x, Tensor bias);
+
+    /** {@code matmul(out, w, x, null)}. */
+    default void matmul(Tensor out, Tensor w, Tensor x) {
+        matmul(out, w, x, null);
+    }
+
+    /** RMSNorm of every row: {@code out = x / sqrt(mean(x²) + eps) ⊙ weight}. */
+    void rmsNorm(Tensor out, Tensor x, Tensor weight, float eps);
+
+    /** LayerNorm of every row: {@code out = (x - mean(x)) / sqrt(var(x) + eps) ⊙ weight + bias}. */
+    void layerNorm(Tensor out, Tensor x, Tensor weight, Tensor bias, float eps);
+
+    /**
+     * Rotates, in place, every head of {@code x} ({@code [nHeads * headSize]} or {@code [B, nHeads * headSize]})
+     * for position {@code pos} (row {@code b}: {@code pos + b}).
+     */
+    void rope(Tensor x, int pos, Rope rope);
+
+    /**
+     * Causal self-attention over a KV cache: for each query row {@code b} (position {@code p = pos + b}) and head
+     * {@code h}, {@code out[b, h] = Σ_{t ≤ p} softmax_t(q[b, h] · keys[t, h'] / sqrt(headSize)) values[t, h']}
+     * where {@code h'} is the key/value head of {@code h}. {@code q} and {@code out} are {@code [queryDim]} or
+     * {@code [B, queryDim]}; {@code keys} and {@code values} are {@code [seqLen, kvDim]} and hold rows
+     * {@code 0..pos+B-1}. {@code out} must not be {@code q}.
+     */
+    void attention(Tensor out, Tensor q, Tensor keys, Tensor values, int pos, AttentionShape heads);
+
+    /** Softmax of every row: {@code out = exp(x - max(x)) / Σ exp(x - max(x))}. */
+    void softmax(Tensor out, Tensor x);
+
+    /** {@code out = x · sigmoid(x)}, elementwise. */
+    void silu(Tensor out, Tensor x);
+
+    /** GELU, tanh approximation: {@code out = 0.5 x (1 + tanh(sqrt(2/π) (x + 0.044715 x³)))}, elementwise. */
+    void gelu(Tensor out, Tensor x);
+
+    /** SwiGLU's gate: {@code out = silu(gate) ⊙ up}, elementwise. */
+    void swiglu(Tensor out, Tensor gate, Tensor up);
+
+    /** {@code out = a + b}, elementwise; {@code b} may also be one row {@code [n]} added to every row of {@code a}. */
+    void add(Tensor out, Tensor a, Tensor b);
+
+    /** {@code out = a ⊙ b}, elementwise. */
+    void mul(Tensor out, Tensor a, Tensor b);
+
+    /** {@return the index of the largest element of the vector {@code x} (the first one on ties)} */
+    int argmax(Tensor x);
+
+    /** Releases the backend's threads and memory; tensors it created must not be used afterwards. */
+    @Override
+    void close();
+}

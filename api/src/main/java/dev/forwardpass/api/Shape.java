@@ -1,0 +1,72 @@
+package dev.forwardpass.api;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import java.util.Arrays;
+
+/**
+ * An immutable tensor shape, outermost dimension first (row-major): {@code [rows, columns]} for a matrix.
+ * Every dimension is at least 1.
+ */
+public final class Shape {
+    private final int[] dims;
+
+    private Shape(int[] dims) {
+        this.dims = dims;
+    }
+
+    /** {@return the shape with these dimensions} */
+    public static Shape of(int... dims) {
+        checkArgument(dims.length >= 1, "a shape needs at least one dimension");
+        long size = 1;
+        for (int d : dims) {
+            checkArgument(d >= 1, "every dimension must be >= 1, found %s", Arrays.toString(dims));
+            size = Math.multiplyExact(size, d);
+        }
+        return new Shape(dims.clone());
+    }
+
+    /** {@return the number of dimensions} */
+    public int rank() {
+        return dims.length;
+    }
+
+    /** {@return dimension {@code i}; negative {@code i} counts from the last (-1 is the last)} */
+    public int dim(int i) {
+        return dims[i < 0 ? dims.length + i : i];
+    }
+
+    /** {@return the innermost (last) dimension: the length of one row} */
+    public int columns() {
+        return dims[dims.length - 1];
+    }
+
+    /** {@return the number of rows: the product of every dimension but the last (1 for a vector)} */
+    public int rows() {
+        return Math.toIntExact(size() / columns());
+    }
+
+    /** {@return the number of elements} */
+    public long size() {
+        long size = 1;
+        for (int d : dims) {
+            size *= d;
+        }
+        return size;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Shape other && Arrays.equals(dims, other.dims);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(dims);
+    }
+
+    @Override
+    public String toString() {
+        return Arrays.toString(dims);
+    }
+}
