@@ -1,0 +1,545 @@
+package dev.forwardpass.backend.djl;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkState;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.engine.EngineException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.forwardpass.api.AttentionShape;
+import dev.forwardpass.api.Backend;
+import dev.forwardpass.api.BackendOptions;
+import dev.forwardpass.api.DType;
+import dev.forwardpass.api.Rope;
+import dev.forwardpass.api.RopeLayout;
+import dev.forwardpass.api.Shape;
+import dev.forwardpass.api.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Backend {@code "djl"}: every op on native PyTorch (CPU) tensors through the Deep Java Library.
+ *
+ * <h2>Memory</h2>
+ * One {@link NDManager} per backend owns every native tensor it hands out (weights, activations, KV caches) and frees
+ * them all in {@link #close()}. Weights are copied into native F32 tensors once, by {@link #upload}; activations stay
+ * native between ops, and only {@link #copyTo} brings values back to the heap.
+ *
+ * <p>DJL ops return new arrays, so an op computes its result as a fresh native tensor and then moves it into the
+ * output tensor with {@link NDArray#intern}, which frees the output's previous native tensor on the spot. That costs
+ * no copy (a copy into the old buffer would be one more pass over memory) and keeps the native footprint constant:
+ * the allocator hands the freed block to the next op of the same size. Every other array an op makes (views,
+ * intermediates) is created inside an {@link NDScope} and freed when the op returns. In-place forms ({@code addi},
+ * {@code muli}) are used where the output is an input.
+ *
+ * <h2>Threads</h2>
+ * {@link BackendOptions#threads()} becomes PyTorch's intra-op thread count ({@code at::set_num_threads}, through
+ * DJL's {@code JniUtils.setNumThreads}). PyTorch has one such setting per process: creating a second DJL backend with
+ * another count changes it for the first one too. Inter-op threads are left at PyTorch's default; no op here uses
+ * them.
+ *
+ * <p>A backend is used by one thread at a time.
+ */
+public final class DjlBackend implements Backend {
+    /** The name this backend is registered under. */
+    static final String NAME = "djl";
+
+    /** DJL's name for its PyTorch engine. */
+    private static final String ENGINE_NAME = "PyTorch";
+    /** Native memory is viewed through {@link ByteBuffer}s, whose size is an int: view at most this much at once. */
+    private static final long MAX_VIEW_BYTES = 1L << 30;
+    /** A model uses one {@link Rope}; a few more covers tests and side-by-side models without unbounded growth. */
+    private static final int MAX_ROPE_TABLES = 4;
+    private static final ValueLayout.OfShort SHORT_LE =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private final NDManager manager; // owns every native tensor of this backend
+    private final int threads;
+    private final Map<Rope, RopeTable> ropeTables;
+    private boolean closed;
+
+    private DjlBackend(NDManager manager, int threads) {
+        this.manager = manager;
+        this.threads = threads;
+        this.ropeTables = new LinkedHashMap<>(8, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Rope, RopeTable> eldest) {
+                if (size() > MAX_ROPE_TABLES) {
+                    eldest.getValue().close();
+                    return true;
+                }
+                return false;
+            }
+        };
+    }
+
+    /**
+     * {@return a new backend}, loading PyTorch first if this is the first one in the process.
+     *
+     * @throws IllegalStateException if PyTorch cannot be loaded here
+     */
+    static DjlBackend create(BackendOptions options) {
+        Optional<String> problem = PyTorchNatives.problem();
+        if (problem.isPresent()) {
+            throw new IllegalStateException("backend '" + NAME + "' cannot run here: " + problem.get());
+        }
+        // Tensors are filled and read as raw bytes; the API's data is little-endian, as is every PyTorch platform.
+        checkState(ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN, "backend '%s' needs a little-endian CPU", NAME);
+        // Must precede the first touch of ai.djl.engine.Engine, whose static initializer otherwise phones home.
+        System.setProperty("ai.djl.offline", "true");
+        Engine engine;
+        try {
+            engine = Engine.getEngine(ENGINE_NAME);
+        } catch (EngineException | IllegalArgumentException | UnsatisfiedLinkError e) {
+            throw new IllegalStateException("backend '" + NAME + "': PyTorch failed to load: " + e.getMessage(), e);
+        }
+        // Process-wide in PyTorch (see the class comment).
+        JniUtils.setNumThreads(options.threads());
+        return new DjlBackend(engine.newBaseManager(Device.cpu()), options.threads());
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /** {@return the intra-op thread count this backend set for PyTorch when it was created} */
+    @Override
+    public int threads() {
+        return threads;
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // memory
+
+    @Override
+    public Tensor allocate(Shape shape) {
+        checkState(!closed, "backend '%s' is closed", NAME);
+        NDArray array = manager.zeros(djlShape(shape), DataType.FLOAT32);
+        // A caller's NDScope open on this thread must not free a tensor we hand out.
+        NDScope.unregister(array);
+        return new DjlTensor(this, array, shape);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Always copies, once, into a native F32 tensor: F16 and BF16 are widened on the way (exactly; every half
+     * value is a float). PyTorch will not multiply an F32 activation by an F16 weight, and its CPU half-precision
+     * matmul is much slower than F32 without AVX512-FP16/BF16, so keeping the half dtype would cost a cast per op;
+     * the price of widening is twice the memory for half-precision weights. {@link Tensor#dtype()} of the result is
+     * therefore {@link DType#F32}.
+     */
+    @Override
+    public Tensor upload(MemorySegment data, Shape shape, DType dtype) {
+        checkState(!closed, "backend '%s' is closed", NAME);
+        long size = shape.size();
+        checkArgument(data.byteSize() == size * dtype.byteSize(),
+                "%s of shape %s needs %s bytes, found %s", dtype, shape, size * dtype.byteSize(), data.byteSize());
+        NDArray array = manager.create(djlShape(shape), DataType.FLOAT32); // uninitialized: filled below
+        NDScope.unregister(array);
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            long chunk = MAX_VIEW_BYTES / Float.BYTES;
+            NDArray flat = array.reshape(size);
+            for (long from = 0; from < size; from += chunk) {
+                long count = Math.min(chunk, size - from);
+                NDArray part = count == size ? flat : flat.get(new NDIndex().addSliceDim(from, from + count));
+                ByteBuffer view = part.toByteBuffer(true);
+                checkState(view.isDirect(), "DJL did not expose the native memory of a new tensor");
+                widenToF32(MemorySegment.ofBuffer(view), data, from, count, dtype);
+            }
+        } catch (RuntimeException e) {
+            array.close();
+            throw e;
+        }
+        return new DjlTensor(this, array, shape);
+    }
+
+    /** Writes elements {@code from..from+count-1} of {@code src} as floats to {@code dst} (native memory). */
+    private static void widenToF32(MemorySegment dst, MemorySegment src, long from, long count, DType dtype) {
+        switch (dtype) {
+            case F32 -> MemorySegment.copy(src, from * Float.BYTES, dst, 0, count * Float.BYTES);
+            case F16 -> {
+                for (long i = 0; i < count; i++) {
+                    short half = src.getAtIndex(SHORT_LE, from + i);
+                    dst.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, Float.float16ToFloat(half));
+                }
+            }
+            case BF16 -> {
+                for (long i = 0; i < count; i++) {
+                    short upper = src.getAtIndex(SHORT_LE, from + i); // bfloat16 is the upper half of a float
+                    dst.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, Float.intBitsToFloat(upper << 16));
+                }
+            }
+            default -> throw new IllegalArgumentException("backend '" + NAME + "' does not support dtype " + dtype);
+        }
+    }
+
+    @Override
+    public void copyTo(Tensor src, float[] dst) {
+        NDArray a = array(src, "src");
+        checkArgument(dst.length == src.shape().size(),
+                "dst has %s elements, src %s has %s", dst.length, src.shape(), src.shape().size());
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            // A view of the native memory, so one copy straight into dst. (Our tensors are contiguous; were one not,
+            // DJL would view a contiguous copy, which the scope then frees.)
+            ByteBuffer view = a.toByteBuffer(true);
+            view.order(ByteOrder.nativeOrder()).asFloatBuffer().get(dst);
+        }
+    }
+
+    @Override
+    public void copyRows(Tensor dst, int dstRow, Tensor src) {
+        NDArray d = array(dst, "dst");
+        NDArray s = array(src, "src");
+        Shape ds = dst.shape();
+        Shape ss = src.shape();
+        checkArgument(ds.rank() == 2, "dst must be [rows, n], found %s", ds);
+        checkArgument(ss.rank() <= 2 && ss.columns() == ds.columns(),
+                "src must be [%s] or [B, %s], found %s", ds.columns(), ds.columns(), ss);
+        int rows = ss.rows();
+        checkArgument(dstRow >= 0 && dstRow + rows <= ds.dim(0),
+                "rows %s..%s do not fit in dst %s", dstRow, dstRow + rows - 1, ds);
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            d.set(new NDIndex().addSliceDim(dstRow, dstRow + rows), s); // in place: a copy into dst's rows
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // ops
+
+    @Override
+    public void embedding(Tensor out, Tensor table, int[] tokens) {
+        DjlTensor o = tensor(out, "out");
+        NDArray t = array(table, "table");
+        Shape ts = table.shape();
+        checkArgument(ts.rank() == 2, "table must be [vocab, dim], found %s", ts);
+        checkRowsOrVector(out.shape(), ts.columns(), "out");
+        checkArgument(tokens.length == out.shape().rows(),
+                "%s tokens for out %s (one token per row)", tokens.length, out.shape());
+        int vocab = ts.dim(0);
+        for (int token : tokens) {
+            checkArgument(token >= 0 && token < vocab, "token %s out of range [0, %s)", token, vocab);
+        }
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray rows;
+            if (tokens.length == 1) {
+                // A slice is a view of the table: duplicate it, or out would alias the weights.
+                rows = t.get(new NDIndex().addSliceDim(tokens[0], tokens[0] + 1)).duplicate();
+            } else {
+                NDArray ids = manager.create(Arrays.stream(tokens).asLongStream().toArray());
+                rows = t.getNDArrayInternal().embedding(ids, t, SparseFormat.DENSE).singletonOrThrow();
+            }
+            store(o, rows.reshape(djlShape(out.shape())));
+        }
+    }
+
+    @Override
+    public void matmul(Tensor out, Tensor w, Tensor x, Tensor bias) {
+        DjlTensor o = tensor(out, "out");
+        NDArray wa = array(w, "w");
+        NDArray xa = array(x, "x");
+        NDArray ba = bias == null ? null : array(bias, "bias");
+        checkArgument(out != x, "out must not be x");
+        Shape ws = w.shape();
+        checkArgument(ws.rank() == 2, "w must be [d, n], found %s", ws);
+        int d = ws.dim(0);
+        int n = ws.dim(1);
+        checkRowsOrVector(x.shape(), n, "x");
+        Shape expected = x.shape().rank() == 1 ? Shape.of(d) : Shape.of(x.shape().rows(), d);
+        checkArgument(out.shape().equals(expected), "out must be %s for w %s and x %s, found %s",
+                expected, ws, x.shape(), out.shape());
+        checkArgument(bias == null || bias.shape().equals(Shape.of(d)), "bias must be [%s], found %s",
+                d, bias == null ? null : bias.shape());
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            // torch linear: x · wᵀ + bias (addmm / mv on the row-major [d, n] weight, no transpose copy)
+            store(o, xa.getNDArrayInternal().linear(xa, wa, ba).singletonOrThrow());
+        }
+    }
+
+    @Override
+    public void rmsNorm(Tensor out, Tensor x, Tensor weight, float eps) {
+        DjlTensor o = tensor(out, "out");
+        NDArray xa = array(x, "x");
+        NDArray wa = array(weight, "weight");
+        checkSameShape(out, x);
+        checkRowsOrVector(x.shape(), x.shape().columns(), "x");
+        checkArgument(weight.shape().equals(Shape.of(x.shape().columns())),
+                "weight must be [%s], found %s", x.shape().columns(), weight.shape());
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray rms = xa.square().mean(new int[] {-1}, true).addi(eps).sqrt(); // (rows, 1) or (1)
+            store(o, xa.div(rms).muli(wa));
+        }
+    }
+
+    @Override
+    public void layerNorm(Tensor out, Tensor x, Tensor weight, Tensor bias, float eps) {
+        DjlTensor o = tensor(out, "out");
+        NDArray xa = array(x, "x");
+        NDArray wa = array(weight, "weight");
+        NDArray ba = array(bias, "bias");
+        checkSameShape(out, x);
+        checkRowsOrVector(x.shape(), x.shape().columns(), "x");
+        Shape row = Shape.of(x.shape().columns());
+        checkArgument(weight.shape().equals(row), "weight must be %s, found %s", row, weight.shape());
+        checkArgument(bias.shape().equals(row), "bias must be %s, found %s", row, bias.shape());
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            ai.djl.ndarray.types.Shape normalized = new ai.djl.ndarray.types.Shape(row.columns());
+            store(o, xa.getNDArrayInternal().layerNorm(xa, normalized, wa, ba, eps).singletonOrThrow());
+        }
+    }
+
+    @Override
+    public void rope(Tensor x, int pos, Rope rope) {
+        DjlTensor t = tensor(x, "x");
+        Shape shape = x.shape();
+        int headSize = rope.headSize();
+        int half = headSize / 2;
+        checkArgument(shape.rank() <= 2 && shape.columns() % headSize == 0,
+                "x must be [nHeads * %s] or [B, nHeads * %s], found %s", headSize, headSize, shape);
+        checkArgument(pos >= 0, "pos must be >= 0, found %s", pos);
+        int rows = shape.rows();
+        int nHeads = shape.columns() / headSize;
+        RopeTable table = ropeTables.computeIfAbsent(rope, r -> new RopeTable(r, manager));
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray[] cosSin = table.rows(pos, rows); // row b: position pos + b
+            NDArray cos = cosSin[0].reshape(rows, 1, headSize);
+            NDArray sin = cosSin[1].reshape(rows, 1, headSize);
+            NDArray heads = t.array().reshape(rows, nHeads, headSize);
+            // partner(x): the two elements of every pair swapped; pairs are (2i, 2i+1) or (i, i + half)
+            NDArray partner = rope.layout() == RopeLayout.INTERLEAVED
+                    ? heads.reshape(rows, nHeads, half, 2).flip(3)
+                    : heads.reshape(rows, nHeads, 2, half).flip(2);
+            NDArray rotated = heads.mul(cos).addi(partner.reshape(rows, nHeads, headSize).muli(sin));
+            store(t, rotated.reshape(djlShape(shape)));
+        }
+    }
+
+    @Override
+    public void attention(Tensor out, Tensor q, Tensor keys, Tensor values, int pos, AttentionShape heads) {
+        DjlTensor o = tensor(out, "out");
+        NDArray qa = array(q, "q");
+        NDArray ka = array(keys, "keys");
+        NDArray va = array(values, "values");
+        checkArgument(out != q, "out must not be q");
+        int headSize = heads.headSize();
+        int nKv = heads.nKvHeads();
+        int kvMul = heads.kvMul();
+        checkRowsOrVector(q.shape(), heads.queryDim(), "q");
+        checkSameShape(out, q);
+        Shape ks = keys.shape();
+        checkArgument(ks.rank() == 2 && ks.columns() == heads.kvDim(),
+                "keys must be [seqLen, %s], found %s", heads.kvDim(), ks);
+        checkArgument(values.shape().equals(ks), "values must be %s like keys, found %s", ks, values.shape());
+        int rows = q.shape().rows();
+        int len = pos + rows; // keys 0..len-1 are valid; row b sees 0..pos+b
+        checkArgument(pos >= 0 && len <= ks.dim(0), "positions %s..%s exceed the cache %s", pos, len - 1, ks);
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDIndex valid = new NDIndex().addSliceDim(0, len);
+            NDArray k = ka.get(valid).reshape(len, nKv, headSize).transpose(1, 2, 0); // (nKv, headSize, len)
+            NDArray v = va.get(valid).reshape(len, nKv, headSize).transpose(1, 0, 2); // (nKv, len, headSize)
+            // Query heads grouped by the key/value head they read (GQA): (nKv, rows * kvMul, headSize)
+            NDArray qg = qa.reshape(rows, nKv, kvMul, headSize).transpose(1, 0, 2, 3)
+                    .reshape(nKv, (long) rows * kvMul, headSize);
+            NDArray scores = qg.matMul(k).divi((float) Math.sqrt(headSize)); // (nKv, rows * kvMul, len)
+            if (rows > 1) {
+                // causal mask: row b must not see t > pos + b
+                scores = scores.reshape(nKv, rows, kvMul, len).add(causalMask(pos, rows, len))
+                        .reshape(nKv, (long) rows * kvMul, len);
+            }
+            NDArray att = scores.softmax(-1).matMul(v); // (nKv, rows * kvMul, headSize)
+            store(o, att.reshape(nKv, rows, kvMul, headSize).transpose(1, 0, 2, 3).reshape(djlShape(out.shape())));
+        }
+    }
+
+    /** {@return (rows, 1, len): 0 where row b may see position t (t <= pos + b), -inf elsewhere} */
+    private NDArray causalMask(int pos, int rows, int len) {
+        float[] mask = new float[rows * len];
+        for (int b = 0; b < rows; b++) {
+            Arrays.fill(mask, b * len + pos + b + 1, (b + 1) * len, Float.NEGATIVE_INFINITY);
+        }
+        return manager.create(mask, new ai.djl.ndarray.types.Shape(rows, 1, len));
+    }
+
+    @Override
+    public void softmax(Tensor out, Tensor x) {
+        DjlTensor o = tensor(out, "out");
+        NDArray xa = array(x, "x");
+        checkSameShape(out, x);
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            store(o, xa.softmax(-1));
+        }
+    }
+
+    @Override
+    public void silu(Tensor out, Tensor x) {
+        DjlTensor o = tensor(out, "out");
+        NDArray xa = array(x, "x");
+        checkSameShape(out, x);
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            store(o, xa.getNDArrayInternal().sigmoid().muli(xa));
+        }
+    }
+
+    @Override
+    public void gelu(Tensor out, Tensor x) {
+        DjlTensor o = tensor(out, "out");
+        NDArray xa = array(x, "x");
+        checkSameShape(out, x);
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            // 0.5 x (1 + tanh(sqrt(2/π) (x + 0.044715 x³))); PyTorch has this form, but DJL only exposes the erf one
+            NDArray inner = xa.square().muli(xa).muli(0.044715f).addi(xa).muli((float) Math.sqrt(2 / Math.PI));
+            store(o, inner.tanh().addi(1f).muli(xa).muli(0.5f));
+        }
+    }
+
+    @Override
+    public void swiglu(Tensor out, Tensor gate, Tensor up) {
+        DjlTensor o = tensor(out, "out");
+        NDArray ga = array(gate, "gate");
+        NDArray ua = array(up, "up");
+        checkSameShape(out, gate);
+        checkSameShape(up, gate);
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            store(o, ga.getNDArrayInternal().sigmoid().muli(ga).muli(ua)); // silu(gate) ⊙ up
+        }
+    }
+
+    @Override
+    public void add(Tensor out, Tensor a, Tensor b) {
+        DjlTensor o = tensor(out, "out");
+        NDArray aa = array(a, "a");
+        NDArray ba = array(b, "b");
+        checkSameShape(out, a);
+        boolean rowBroadcast = !b.shape().equals(a.shape());
+        checkArgument(!rowBroadcast || b.shape().equals(Shape.of(a.shape().columns())),
+                "b must be %s or [%s], found %s", a.shape(), a.shape().columns(), b.shape());
+        if (out == a) {
+            aa.addi(ba); // the residual connection: no new tensor at all
+        } else if (out == b && !rowBroadcast) {
+            ba.addi(aa);
+        } else {
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                store(o, aa.add(ba));
+            }
+        }
+    }
+
+    @Override
+    public void mul(Tensor out, Tensor a, Tensor b) {
+        DjlTensor o = tensor(out, "out");
+        NDArray aa = array(a, "a");
+        NDArray ba = array(b, "b");
+        checkSameShape(out, a);
+        checkSameShape(b, a);
+        if (out == a) {
+            aa.muli(ba);
+        } else if (out == b) {
+            ba.muli(aa);
+        } else {
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                store(o, aa.mul(ba));
+            }
+        }
+    }
+
+    @Override
+    public int argmax(Tensor x) {
+        NDArray xa = array(x, "x");
+        checkArgument(x.shape().rows() == 1, "x must be a vector, found %s", x.shape());
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            return Math.toIntExact(xa.argMax().getLong()); // PyTorch returns the first index of the maximum
+        }
+    }
+
+    /** Frees every native tensor this backend made. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            ropeTables.clear(); // their tensors belong to the manager
+            manager.close();
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // helpers
+
+    /** {@return how many native arrays this backend holds right now}; tests use it to prove that ops free theirs. */
+    int liveArrays() {
+        return manager.getManagedArrays().size();
+    }
+
+    /** {@return {@code t} as this backend's tensor}, or an IllegalArgumentException naming both backends. */
+    private DjlTensor tensor(Tensor t, String role) {
+        checkState(!closed, "backend '%s' is closed", NAME);
+        if (!(t instanceof DjlTensor d)) {
+            throw new IllegalArgumentException(String.format(
+                    "%s is a tensor of backend '%s', not of backend '%s'", role, t.backendName(), NAME));
+        }
+        checkArgument(d.owner() == this, "%s belongs to another '%s' backend instance", role, NAME);
+        checkState(!d.isClosed(), "%s is closed", role);
+        return d;
+    }
+
+    private NDArray array(Tensor t, String role) {
+        return tensor(t, role).array();
+    }
+
+    /**
+     * Moves the native tensor of {@code result} into {@code out} and frees the one {@code out} held. The result must
+     * already have out's shape ({@link NDArray#intern} keeps the cached shape) and must not be a view of another
+     * live tensor (out would alias it).
+     */
+    private static void store(DjlTensor out, NDArray result) {
+        checkState(result.getShape().equals(out.array().getShape()),
+                "internal error: result %s for out %s", result.getShape(), out.array().getShape());
+        out.array().intern(result);
+    }
+
+    private static void checkSameShape(Tensor a, Tensor b) {
+        checkArgument(a.shape().equals(b.shape()), "shapes differ: %s and %s", a.shape(), b.shape());
+    }
+
+    private static void checkRowsOrVector(Shape shape, int columns, String role) {
+        checkArgument(shape.rank() <= 2 && shape.columns() == columns,
+                "%s must be [%s] or [B, %s], found %s", role, columns, columns, shape);
+    }
+
+    private static ai.djl.ndarray.types.Shape djlShape(Shape shape) {
+        long[] dims = new long[shape.rank()];
+        for (int i = 0; i < dims.length; i++) {
+            dims[i] = shape.dim(i);
+        }
+        return new ai.djl.ndarray.types.Shape(dims);
+    }
+}

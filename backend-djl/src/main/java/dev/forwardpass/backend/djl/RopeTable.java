@@ -1,0 +1,88 @@
+package dev.forwardpass.backend.djl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import dev.forwardpass.api.Rope;
+
+/**
+ * The rotation coefficients of one {@link Rope} for positions {@code 0..capacity-1}, kept as native tensors so that
+ * a rotation needs no upload. Grown by doubling, so a session of {@code seqLen} tokens rebuilds it about
+ * {@code log2(seqLen)} times and then never again.
+ *
+ * <p>Each row is laid out like a head, so that a rotation is two multiplications and an addition:
+ * {@code out = x ⊙ cos + partner(x) ⊙ sin}, where {@code partner} swaps the two elements of every pair. For pair
+ * {@code i} at offsets {@code (a, b)} the row holds {@code cos[a] = cos[b] = cos θ}, {@code sin[a] = -sin θ} and
+ * {@code sin[b] = sin θ}, giving {@code out[a] = x[a] cos θ - x[b] sin θ} and {@code out[b] = x[b] cos θ + x[a] sin θ}.
+ *
+ * <p>The angles are computed in Java, in single precision, exactly as llama2.c does ({@code float val = pos * freq}),
+ * and only their cosine and sine are rounded from double; the native tables then hold the values the scalar backend
+ * uses.
+ */
+final class RopeTable implements AutoCloseable {
+    private static final int MIN_CAPACITY = 64;
+
+    private final Rope rope;
+    private final NDManager manager;
+    private NDArray cos; // (capacity, headSize)
+    private NDArray sin; // (capacity, headSize), signed as above
+    private int capacity;
+
+    RopeTable(Rope rope, NDManager manager) {
+        this.rope = rope;
+        this.manager = manager;
+    }
+
+    /**
+     * {@return the cos and signed sin rows of positions {@code pos..pos+count-1}, each a view of shape
+     * {@code (count, headSize)}}; the caller closes the views (an {@link NDScope} does).
+     */
+    NDArray[] rows(int pos, int count) {
+        int end = Math.addExact(pos, count);
+        if (end > capacity) {
+            grow(Math.max(end, Math.max(MIN_CAPACITY, 2 * capacity)));
+        }
+        NDIndex positions = new NDIndex().addSliceDim(pos, end);
+        return new NDArray[] {cos.get(positions), sin.get(positions)};
+    }
+
+    private void grow(int newCapacity) {
+        int headSize = rope.headSize();
+        float[] c = new float[newCapacity * headSize];
+        float[] s = new float[newCapacity * headSize];
+        for (int p = 0; p < newCapacity; p++) {
+            for (int i = 0; i < headSize / 2; i++) {
+                float angle = p * rope.inverseFrequency(i);
+                float cosine = (float) Math.cos(angle);
+                float sine = (float) Math.sin(angle);
+                int first = p * headSize + rope.firstOffset(i);
+                int partner = p * headSize + rope.partnerOffset(i);
+                c[first] = cosine;
+                c[partner] = cosine;
+                s[first] = -sine;
+                s[partner] = sine;
+            }
+        }
+        close();
+        Shape shape = new Shape(newCapacity, headSize);
+        cos = manager.create(c, shape);
+        sin = manager.create(s, shape);
+        // The tables outlive the op that grew them: keep them out of that op's scope.
+        NDScope.unregister(cos, sin);
+        capacity = newCapacity;
+    }
+
+    /** Frees the native tables. */
+    @Override
+    public void close() {
+        if (cos != null) {
+            cos.close();
+            sin.close();
+            cos = null;
+            sin = null;
+            capacity = 0;
+        }
+    }
+}

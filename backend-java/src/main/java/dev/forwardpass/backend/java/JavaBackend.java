@@ -1,0 +1,210 @@
+package dev.forwardpass.backend.java;
+
+import dev.forwardpass.api.AttentionShape;
+import dev.forwardpass.api.BackendOptions;
+import dev.forwardpass.api.DType;
+import dev.forwardpass.api.Rope;
+import dev.forwardpass.backend.java.kernels.Parallel;
+import dev.forwardpass.backend.java.kernels.VectorKernels;
+import dev.forwardpass.backend.java.kernels.Workspace;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Backend {@code "java"}: the ops of {@link VectorKernels} (Vector API), with matmul rows and attention heads split
+ * over {@link BackendOptions#threads()} threads by {@link Parallel} (the caller plus a pool this backend owns).
+ *
+ * <p>A decode step allocates nothing: the pool tasks, their scratch memory and the objects describing the current
+ * matmul or attention are created once, here, and reused. Results are bit-identical for any thread count.
+ *
+ * <p>Thread-safe. The ops that use the shared tasks and scratch memory (matmul, attention, rope) run one at a time;
+ * as each already uses every thread, callers on several threads lose little by waiting for each other.
+ */
+public final class JavaBackend extends SegmentBackend {
+    /** The name this backend is found by. */
+    public static final String NAME = "java";
+
+    /**
+     * Multiply-adds below which a chunk is not worth handing to another thread: about 10 µs of streaming a weight
+     * matrix, comfortably more than waking a pool thread costs.
+     */
+    private static final long MIN_CHUNK_WORK = 1 << 15;
+    /** Matmul chunks are whole tiles of weight rows. */
+    private static final int TILE_ROWS = 4;
+
+    private final Parallel parallel;
+    private final Object lock = new Object();
+    private final MatmulRows matmulRows = new MatmulRows();
+    private final AttentionItems attentionItems = new AttentionItems();
+
+    /** Creates the backend and its thread pool ({@code options.threads() - 1} threads; the caller is the last). */
+    public JavaBackend(BackendOptions options) {
+        super(NAME, options.threads());
+        this.parallel = new Parallel(options.threads(), NAME);
+    }
+
+    @Override
+    void computeMatmul(MemorySegment out, MemorySegment w, DType wType, MemorySegment x, MemorySegment bias,
+                       int batch, int n, int d) {
+        int minChunk = roundUp(chunkItems((long) n * batch), TILE_ROWS);
+        synchronized (lock) {
+            matmulRows.set(out, w, wType, x, bias, batch, n, d);
+            try {
+                parallel.forRange(0, d, minChunk, matmulRows);
+            } finally {
+                matmulRows.clear();
+            }
+        }
+    }
+
+    @Override
+    void computeAttention(MemorySegment out, MemorySegment q, MemorySegment keys, MemorySegment values,
+                          int rows, int pos, AttentionShape heads) {
+        // an item is one head of one query row: scores over (positions) keys, then as many value rows, each headSize
+        int minChunk = chunkItems(2L * (pos + rows) * heads.headSize());
+        synchronized (lock) {
+            attentionItems.set(out, q, keys, values, pos, heads);
+            try {
+                parallel.forRange(0, rows * heads.nHeads(), minChunk, attentionItems);
+            } finally {
+                attentionItems.clear();
+            }
+        }
+    }
+
+    @Override
+    void computeRope(MemorySegment x, int rows, int width, int pos, Rope rope) {
+        synchronized (lock) {
+            VectorKernels.rope(x, rows, width, pos, rope, parallel.callerWorkspace());
+        }
+    }
+
+    @Override
+    void computeEmbedding(MemorySegment out, MemorySegment table, DType tableType, int[] tokens, int dim) {
+        VectorKernels.embedding(out, table, tableType, tokens, dim);
+    }
+
+    @Override
+    void computeRmsNorm(MemorySegment out, MemorySegment x, MemorySegment weight, int rows, int n, float eps) {
+        VectorKernels.rmsNorm(out, x, weight, rows, n, eps);
+    }
+
+    @Override
+    void computeLayerNorm(MemorySegment out, MemorySegment x, MemorySegment weight, MemorySegment bias,
+                          int rows, int n, float eps) {
+        VectorKernels.layerNorm(out, x, weight, bias, rows, n, eps);
+    }
+
+    @Override
+    void computeSoftmax(MemorySegment out, MemorySegment x, int rows, int n) {
+        VectorKernels.softmax(out, x, rows, n);
+    }
+
+    @Override
+    void computeSilu(MemorySegment out, MemorySegment x, int size) {
+        VectorKernels.silu(out, x, size);
+    }
+
+    @Override
+    void computeGelu(MemorySegment out, MemorySegment x, int size) {
+        VectorKernels.gelu(out, x, size);
+    }
+
+    @Override
+    void computeSwiglu(MemorySegment out, MemorySegment gate, MemorySegment up, int size) {
+        VectorKernels.swiglu(out, gate, up, size);
+    }
+
+    @Override
+    void computeAdd(MemorySegment out, MemorySegment a, MemorySegment b, int size, int bSize) {
+        VectorKernels.add(out, a, b, size, bSize);
+    }
+
+    @Override
+    void computeMul(MemorySegment out, MemorySegment a, MemorySegment b, int size) {
+        VectorKernels.mul(out, a, b, size);
+    }
+
+    @Override
+    int computeArgmax(MemorySegment x, int n) {
+        return VectorKernels.argmax(x, n);
+    }
+
+    /** Frees the tensors still open and stops the pool threads. */
+    @Override
+    public void close() {
+        super.close();
+        parallel.close();
+    }
+
+    /** {@return how many items of {@code workPerItem} multiply-adds make a chunk worth a thread} */
+    private static int chunkItems(long workPerItem) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (MIN_CHUNK_WORK + workPerItem - 1) / workPerItem));
+    }
+
+    private static int roundUp(int value, int multiple) {
+        return (int) Math.min(Integer.MAX_VALUE - multiple + 1, ((long) value + multiple - 1) / multiple * multiple);
+    }
+
+    /** The current matmul, as a {@link Parallel} body over output rows; one instance, reused under the lock. */
+    private static final class MatmulRows implements Parallel.RangeBody {
+        private MemorySegment out; // (B, d)
+        private MemorySegment w; // (d, n) in wType
+        private DType wType;
+        private MemorySegment x; // (B, n)
+        private MemorySegment bias; // (d,) or null
+        private int batch;
+        private int n;
+        private int d;
+
+        void set(MemorySegment out, MemorySegment w, DType wType, MemorySegment x, MemorySegment bias,
+                 int batch, int n, int d) {
+            this.out = out;
+            this.w = w;
+            this.wType = wType;
+            this.x = x;
+            this.bias = bias;
+            this.batch = batch;
+            this.n = n;
+            this.d = d;
+        }
+
+        /** Drops the references, so that a finished call does not keep its tensors' memory reachable. */
+        void clear() {
+            set(null, null, null, null, null, 0, 0, 0);
+        }
+
+        @Override
+        public void run(int from, int to, Workspace workspace) {
+            VectorKernels.matmul(out, w, wType, x, bias, batch, n, d, from, to, workspace);
+        }
+    }
+
+    /** The current attention, as a {@link Parallel} body over (query row, head) items; reused under the lock. */
+    private static final class AttentionItems implements Parallel.RangeBody {
+        private MemorySegment out; // (B, queryDim)
+        private MemorySegment q; // (B, queryDim)
+        private MemorySegment keys; // (seqLen, kvDim)
+        private MemorySegment values; // (seqLen, kvDim)
+        private int pos;
+        private AttentionShape heads;
+
+        void set(MemorySegment out, MemorySegment q, MemorySegment keys, MemorySegment values, int pos,
+                 AttentionShape heads) {
+            this.out = out;
+            this.q = q;
+            this.keys = keys;
+            this.values = values;
+            this.pos = pos;
+            this.heads = heads;
+        }
+
+        void clear() {
+            set(null, null, null, null, 0, null);
+        }
+
+        @Override
+        public void run(int from, int to, Workspace workspace) {
+            VectorKernels.attention(out, q, keys, values, pos, heads, from, to, workspace);
+        }
+    }
+}

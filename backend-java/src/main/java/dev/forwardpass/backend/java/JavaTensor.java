@@ -1,0 +1,72 @@
+package dev.forwardpass.backend.java;
+
+import dev.forwardpass.api.DType;
+import dev.forwardpass.api.Shape;
+import dev.forwardpass.api.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A tensor of the pure-Java backends: a {@link MemorySegment} holding exactly the tensor's elements, row-major and
+ * little-endian. The segment is either owned (allocated by the backend in an arena of its own, freed by
+ * {@link #close()}) or a view of memory the caller owns (an uploaded weight, e.g. a slice of a mapped file).
+ */
+public final class JavaTensor implements Tensor {
+    private final SegmentBackend owner;
+    private final Shape shape;
+    private final DType dtype;
+    private final MemorySegment data;
+    private final Arena arena; // owns data; null for a view of the caller's memory
+    private volatile boolean closed;
+
+    JavaTensor(SegmentBackend owner, Shape shape, DType dtype, MemorySegment data, Arena arena) {
+        this.owner = owner;
+        this.shape = shape;
+        this.dtype = dtype;
+        this.data = data;
+        this.arena = arena;
+    }
+
+    @Override
+    public Shape shape() {
+        return shape;
+    }
+
+    @Override
+    public DType dtype() {
+        return dtype;
+    }
+
+    @Override
+    public String backendName() {
+        return owner.name();
+    }
+
+    /** {@return the elements; valid until this tensor is closed} */
+    MemorySegment data() {
+        return data;
+    }
+
+    /** {@return whether {@link #close()} was called} */
+    boolean isClosed() {
+        return closed;
+    }
+
+    /** Frees the memory this tensor owns (a view frees nothing); closing twice does nothing more. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        owner.forget(this);
+        if (arena != null) {
+            arena.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return dtype + shape.toString() + " of backend '" + owner.name() + "'" + (closed ? " (closed)" : "");
+    }
+}

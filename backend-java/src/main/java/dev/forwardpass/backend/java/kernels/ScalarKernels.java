@@ -1,0 +1,314 @@
+package dev.forwardpass.backend.java.kernels;
+
+import static dev.forwardpass.backend.java.kernels.Elements.getFloat;
+import static dev.forwardpass.backend.java.kernels.Elements.read;
+import static dev.forwardpass.backend.java.kernels.Elements.setFloat;
+
+import dev.forwardpass.api.AttentionShape;
+import dev.forwardpass.api.DType;
+import dev.forwardpass.api.Rope;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Every op as a plain loop, written to be obviously correct rather than fast: the living definition of the ops and
+ * the oracle the other kernels and backends are tested against (backend {@code "scalar"}).
+ *
+ * <p>Sums are accumulated in {@code double} so that the oracle is more exact than the kernels it judges; a product of
+ * two floats is exact in double. The exception is {@link #rope}, which follows llama2.c's float arithmetic to the
+ * letter, because that rounding is part of the contract of {@link Rope}.
+ *
+ * <p>Segments are F32 unless a {@link DType} argument says otherwise. Shapes are in the comment of each method, with
+ * {@code B} the number of rows (1 for a vector).
+ */
+public final class ScalarKernels {
+    private ScalarKernels() {}
+
+    /**
+     * Gathers one row of the table per token.
+     *
+     * @param out (B, dim) row b receives table[tokens[b], :]
+     * @param table (vocab, dim) in {@code tableType}
+     * @param tokens (B,)
+     */
+    public static void embedding(MemorySegment out, MemorySegment table, DType tableType, int[] tokens, int dim) {
+        for (int b = 0; b < tokens.length; b++) {
+            for (int j = 0; j < dim; j++) {
+                setFloat(out, (long) b * dim + j, read(table, (long) tokens[b] * dim + j, tableType));
+            }
+        }
+    }
+
+    /**
+     * Linear layer: W (d,n) @ x (n,) + bias (d,) -> out (d,), for each of the B rows of x.
+     *
+     * @param out (B, d)
+     * @param w (d, n) in {@code wType}
+     * @param x (B, n)
+     * @param bias (d,), or null for none
+     */
+    public static void matmul(MemorySegment out, MemorySegment w, DType wType, MemorySegment x, MemorySegment bias,
+                              int batch, int n, int d) {
+        for (int b = 0; b < batch; b++) {
+            for (int i = 0; i < d; i++) {
+                double val = 0;
+                for (int j = 0; j < n; j++) {
+                    val += (double) read(w, (long) i * n + j, wType) * getFloat(x, (long) b * n + j);
+                }
+                if (bias != null) {
+                    val += getFloat(bias, i);
+                }
+                setFloat(out, (long) b * d + i, (float) val);
+            }
+        }
+    }
+
+    /**
+     * RMSNorm of each row, as llama2.c: out = weight * x / sqrt(mean(x²) + eps).
+     *
+     * @param out (B, n), may be x
+     * @param x (B, n)
+     * @param weight (n,)
+     */
+    public static void rmsNorm(MemorySegment out, MemorySegment x, MemorySegment weight, int rows, int n, float eps) {
+        for (int b = 0; b < rows; b++) {
+            long row = (long) b * n;
+            // calculate sum of squares
+            double ss = 0;
+            for (int j = 0; j < n; j++) {
+                double v = getFloat(x, row + j);
+                ss += v * v;
+            }
+            double scale = 1.0 / Math.sqrt(ss / n + eps);
+            // normalize and scale
+            for (int j = 0; j < n; j++) {
+                setFloat(out, row + j, (float) (getFloat(weight, j) * (scale * getFloat(x, row + j))));
+            }
+        }
+    }
+
+    /**
+     * LayerNorm of each row: out = (x - mean) / sqrt(var + eps) * weight + bias, with the biased variance (divided by
+     * n), as PyTorch's {@code layer_norm}.
+     *
+     * @param out (B, n), may be x
+     * @param x (B, n)
+     * @param weight (n,)
+     * @param bias (n,)
+     */
+    public static void layerNorm(MemorySegment out, MemorySegment x, MemorySegment weight, MemorySegment bias,
+                                 int rows, int n, float eps) {
+        for (int b = 0; b < rows; b++) {
+            long row = (long) b * n;
+            double sum = 0;
+            for (int j = 0; j < n; j++) {
+                sum += getFloat(x, row + j);
+            }
+            double mean = sum / n;
+            // the variance is taken around the mean in a second pass: no cancellation, unlike E[x²] - mean²
+            double squares = 0;
+            for (int j = 0; j < n; j++) {
+                double centred = getFloat(x, row + j) - mean;
+                squares += centred * centred;
+            }
+            double rstd = 1.0 / Math.sqrt(squares / n + eps);
+            for (int j = 0; j < n; j++) {
+                double normalized = (getFloat(x, row + j) - mean) * rstd;
+                setFloat(out, row + j, (float) (normalized * getFloat(weight, j) + getFloat(bias, j)));
+            }
+        }
+    }
+
+    /**
+     * Rotary position embedding, in place, exactly as llama2.c's float arithmetic: pair i of each head (elements
+     * {@code rope.firstOffset(i)} and {@code rope.partnerOffset(i)}) is rotated by the angle
+     * {@code (pos + b) * rope.inverseFrequency(i)} computed as a float product.
+     *
+     * @param x (B, width), width a multiple of rope.headSize(); row b is at position pos + b
+     */
+    public static void rope(MemorySegment x, int rows, int width, int pos, Rope rope) {
+        int headSize = rope.headSize();
+        for (int b = 0; b < rows; b++) {
+            int p = pos + b;
+            for (long head = (long) b * width; head < (long) (b + 1) * width; head += headSize) {
+                for (int i = 0; i < headSize / 2; i++) {
+                    float val = p * rope.inverseFrequency(i);
+                    float fcr = (float) Math.cos(val);
+                    float fci = (float) Math.sin(val);
+                    long i0 = head + rope.firstOffset(i);
+                    long i1 = head + rope.partnerOffset(i);
+                    float v0 = getFloat(x, i0);
+                    float v1 = getFloat(x, i1);
+                    setFloat(x, i0, v0 * fcr - v1 * fci);
+                    setFloat(x, i1, v0 * fci + v1 * fcr);
+                }
+            }
+        }
+    }
+
+    /**
+     * Causal multi-head attention over a KV cache, as llama2.c: for query row b (position p = pos + b) and head h,
+     * scores[t] = q·k[t] / sqrt(headSize) for t in 0..p, softmax, then the weighted sum of the values. Query head h
+     * reads key/value head h / kvMul (grouped-query attention).
+     *
+     * <p>Allocates its score buffer per call: the oracle favours plainness; {@link VectorKernels} preallocates.
+     *
+     * @param out (B, nHeads * headSize), not q
+     * @param q (B, nHeads * headSize)
+     * @param keys (seqLen, nKvHeads * headSize), rows 0..pos+B-1 filled
+     * @param values (seqLen, nKvHeads * headSize), rows 0..pos+B-1 filled
+     */
+    public static void attention(MemorySegment out, MemorySegment q, MemorySegment keys, MemorySegment values,
+                                 int rows, int pos, AttentionShape heads) {
+        int headSize = heads.headSize();
+        int queryDim = heads.queryDim();
+        int kvDim = heads.kvDim();
+        double[] att = new double[pos + rows]; // (p + 1,) attention weights of one head
+        for (int b = 0; b < rows; b++) {
+            int p = pos + b;
+            for (int h = 0; h < heads.nHeads(); h++) {
+                long qHead = (long) b * queryDim + (long) h * headSize;
+                long kvHead = (long) (h / heads.kvMul()) * headSize;
+                // iterate over all timesteps, including the current one
+                for (int t = 0; t <= p; t++) {
+                    double score = 0;
+                    for (int i = 0; i < headSize; i++) {
+                        score += (double) getFloat(q, qHead + i) * getFloat(keys, (long) t * kvDim + kvHead + i);
+                    }
+                    att[t] = score / Math.sqrt(headSize);
+                }
+                // softmax the scores to get attention weights, from 0..p inclusively
+                double max = Double.NEGATIVE_INFINITY;
+                for (int t = 0; t <= p; t++) {
+                    max = Math.max(max, att[t]);
+                }
+                double sum = 0;
+                for (int t = 0; t <= p; t++) {
+                    att[t] = Math.exp(att[t] - max);
+                    sum += att[t];
+                }
+                // weighted sum of the values
+                for (int i = 0; i < headSize; i++) {
+                    double val = 0;
+                    for (int t = 0; t <= p; t++) {
+                        val += att[t] / sum * getFloat(values, (long) t * kvDim + kvHead + i);
+                    }
+                    setFloat(out, qHead + i, (float) val);
+                }
+            }
+        }
+    }
+
+    /**
+     * Softmax of each row: out = exp(x - max(x)) / sum(exp(x - max(x))).
+     *
+     * @param out (B, n), may be x
+     * @param x (B, n)
+     */
+    public static void softmax(MemorySegment out, MemorySegment x, int rows, int n) {
+        for (int b = 0; b < rows; b++) {
+            long row = (long) b * n;
+            // find max value (for numerical stability)
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < n; j++) {
+                max = Math.max(max, getFloat(x, row + j));
+            }
+            // exp and sum
+            double sum = 0;
+            for (int j = 0; j < n; j++) {
+                sum += Math.exp(getFloat(x, row + j) - max);
+            }
+            // normalize
+            for (int j = 0; j < n; j++) {
+                setFloat(out, row + j, (float) (Math.exp(getFloat(x, row + j) - max) / sum));
+            }
+        }
+    }
+
+    /**
+     * SiLU: out = x * sigmoid(x).
+     *
+     * @param out (size,), may be x
+     * @param x (size,)
+     */
+    public static void silu(MemorySegment out, MemorySegment x, long size) {
+        for (long i = 0; i < size; i++) {
+            double v = getFloat(x, i);
+            setFloat(out, i, (float) silu(v));
+        }
+    }
+
+    /**
+     * GELU, tanh approximation: out = 0.5 x (1 + tanh(sqrt(2/π) (x + 0.044715 x³))).
+     *
+     * @param out (size,), may be x
+     * @param x (size,)
+     */
+    public static void gelu(MemorySegment out, MemorySegment x, long size) {
+        double c = Math.sqrt(2 / Math.PI);
+        for (long i = 0; i < size; i++) {
+            double v = getFloat(x, i);
+            setFloat(out, i, (float) (0.5 * v * (1 + Math.tanh(c * (v + 0.044715 * v * v * v)))));
+        }
+    }
+
+    /**
+     * SwiGLU's gate: out = silu(gate) * up.
+     *
+     * @param out (size,), may be gate or up
+     * @param gate (size,)
+     * @param up (size,)
+     */
+    public static void swiglu(MemorySegment out, MemorySegment gate, MemorySegment up, long size) {
+        for (long i = 0; i < size; i++) {
+            setFloat(out, i, (float) (silu(getFloat(gate, i)) * getFloat(up, i)));
+        }
+    }
+
+    /**
+     * out = a + b, where b repeats every {@code bSize} elements (bSize = size, or one row added to every row).
+     *
+     * @param out (size,), may be a or b
+     * @param a (size,)
+     * @param b (bSize,), bSize divides size
+     */
+    public static void add(MemorySegment out, MemorySegment a, MemorySegment b, long size, long bSize) {
+        for (long i = 0; i < size; i++) {
+            setFloat(out, i, getFloat(a, i) + getFloat(b, i % bSize));
+        }
+    }
+
+    /**
+     * out = a * b, elementwise.
+     *
+     * @param out (size,), may be a or b
+     * @param a (size,)
+     * @param b (size,)
+     */
+    public static void mul(MemorySegment out, MemorySegment a, MemorySegment b, long size) {
+        for (long i = 0; i < size; i++) {
+            setFloat(out, i, getFloat(a, i) * getFloat(b, i));
+        }
+    }
+
+    /**
+     * {@return the index of the largest element, the first one on ties}
+     *
+     * @param x (n,)
+     */
+    public static int argmax(MemorySegment x, int n) {
+        int best = 0;
+        float max = getFloat(x, 0);
+        for (int i = 1; i < n; i++) {
+            float v = getFloat(x, i);
+            if (v > max) {
+                max = v;
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private static double silu(double x) {
+        return x / (1 + Math.exp(-x));
+    }
+}

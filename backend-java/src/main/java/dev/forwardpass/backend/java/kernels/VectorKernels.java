@@ -1,0 +1,980 @@
+package dev.forwardpass.backend.java.kernels;
+
+import static dev.forwardpass.backend.java.kernels.Elements.BITS16;
+import static dev.forwardpass.backend.java.kernels.Elements.F32;
+
+import dev.forwardpass.api.AttentionShape;
+import dev.forwardpass.api.DType;
+import dev.forwardpass.api.Rope;
+import dev.forwardpass.api.RopeLayout;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The ops of {@link ScalarKernels}, computed with the Vector API: a vector body of {@code F.loopBound(n)} elements and
+ * a scalar tail for the rest. Same arguments, same shapes, F32 arithmetic (results agree with the oracle within a
+ * float's rounding, not bit for bit).
+ *
+ * <p>The vector width comes from the system property {@value #VECTOR_BITS_PROPERTY}: unset for the CPU's widest,
+ * {@code 128}, {@code 256} or {@code 512} for that width, or {@code 0} to leave the Vector API out entirely (every op
+ * then runs its scalar tail loop over all elements), so that every path can be tested on any machine.
+ *
+ * <p>Determinism: every result depends only on the inputs and the vector width, never on the JIT tier or the thread.
+ * Sums are reduced across lanes by a fixed butterfly ({@link #sumLanes}) rather than {@code reduceLanes(ADD)}, whose
+ * order is unspecified, and {@code exp} is this class's own polynomial rather than the Vector API's
+ * {@code EXP}, whose compiled and interpreted forms may differ in the last bit. A matmul output is the same dot
+ * product in every tile shape (one accumulator per output, then the lane sum, then the tail in order), so it does not
+ * depend on how rows are split between threads, nor on the batch size.
+ */
+public final class VectorKernels {
+    /** The system property that picks the vector width in bits: 128, 256, 512, or 0 for no Vector API. */
+    public static final String VECTOR_BITS_PROPERTY = "dev.forwardpass.vectorBits";
+
+    private static final int VECTOR_BITS = vectorBitsFromProperty();
+    /** Whether the vector bodies run at all; false leaves only the scalar tails. */
+    static final boolean VECTORIZED = VECTOR_BITS != 0;
+    /** Lanes of activations and widened weights. */
+    static final VectorSpecies<Float> F = VECTOR_BITS <= 0
+            ? FloatVector.SPECIES_PREFERRED
+            : VectorSpecies.of(float.class, VectorShape.forBitSize(VECTOR_BITS));
+    /** The same shape as {@link #F} for bit manipulation of floats. */
+    static final VectorSpecies<Integer> I = F.withLanes(int.class);
+    /** As many 16-bit lanes as {@link #F} has float lanes (half the bits), for F16 and BF16 weights. */
+    static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    /** Lane shuffles i -> i xor h for the butterfly lane sum; null where h is not below the lane count. */
+    private static final VectorShuffle<Float> XOR_1 = xorShuffle(1);
+    private static final VectorShuffle<Float> XOR_2 = xorShuffle(2);
+    private static final VectorShuffle<Float> XOR_4 = xorShuffle(4);
+    private static final VectorShuffle<Float> XOR_8 = xorShuffle(8);
+    private static final VectorShuffle<Float> XOR_16 = xorShuffle(16);
+    private static final VectorShuffle<Float> XOR_32 = xorShuffle(32);
+    /** Swaps the elements of each adjacent pair (2i, 2i+1): the partner of each element in interleaved RoPE. */
+    private static final VectorShuffle<Float> SWAP_PAIRS = XOR_1;
+
+    /** Weight rows per matmul tile: each x vector loaded is used for four rows. */
+    static final int TILE_ROWS = 4;
+    /** Bytes of x rows a batched matmul keeps hot (in L2) while a thread's weight rows stream past them. */
+    private static final int X_BLOCK_BYTES = 256 * 1024;
+
+    private VectorKernels() {}
+
+    /** {@return a description of the vector width in use, e.g. {@code "512-bit vectors (16 floats)"}} */
+    public static String describe() {
+        return VECTORIZED
+                ? F.vectorBitSize() + "-bit vectors (" + F.length() + " floats)"
+                : "no vectors (" + VECTOR_BITS_PROPERTY + "=0)";
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // embedding and weight widening
+
+    /**
+     * Gathers one row of the table per token.
+     *
+     * @param out (B, dim) row b receives table[tokens[b], :]
+     * @param table (vocab, dim) in {@code tableType}
+     * @param tokens (B,)
+     */
+    public static void embedding(MemorySegment out, MemorySegment table, DType tableType, int[] tokens, int dim) {
+        for (int b = 0; b < tokens.length; b++) {
+            widen(table, tableType, (long) tokens[b] * dim, out, (long) b * dim, dim);
+        }
+    }
+
+    /**
+     * Converts {@code count} elements of {@code type} to F32, exactly (every F16 and BF16 value is a float).
+     *
+     * @param src elements of {@code type}, read from element index {@code srcIndex}
+     * @param dst F32, written from element index {@code dstIndex}
+     */
+    public static void widen(MemorySegment src, DType type, long srcIndex, MemorySegment dst, long dstIndex, int count) {
+        switch (type) {
+            case F32 -> MemorySegment.copy(src, srcIndex * Float.BYTES, dst, dstIndex * Float.BYTES, (long) count * Float.BYTES);
+            case F16 -> widenF16(src, srcIndex, dst, dstIndex, count);
+            case BF16 -> widenBf16(src, srcIndex, dst, dstIndex, count);
+        }
+    }
+
+    private static void widenF16(MemorySegment src, long srcIndex, MemorySegment dst, long dstIndex, int count) {
+        int i = 0;
+        if (VECTORIZED) {
+            for (int bound = F.loopBound(count); i < bound; i += F.length()) {
+                ShortVector half = ShortVector.fromMemorySegment(S, src, (srcIndex + i) * 2, LE);
+                f16ToFloat((IntVector) half.convertShape(VectorOperators.S2I, I, 0))
+                        .intoMemorySegment(dst, (dstIndex + i) * Float.BYTES, LE);
+            }
+        }
+        for (; i < count; i++) {
+            dst.setAtIndex(F32, dstIndex + i, Float.float16ToFloat(src.getAtIndex(BITS16, srcIndex + i)));
+        }
+    }
+
+    /**
+     * Binary16 to binary32 on sign-extended 16-bit lanes, by bit manipulation (the Vector API has no such
+     * conversion): the exponent and mantissa shift into place and a multiplication by 2^112 rebiases the exponent,
+     * which also turns binary16 subnormals into the right normal floats; infinities and NaNs keep an all-ones
+     * exponent. Agrees with {@link Float#float16ToFloat} on all 65536 inputs (tested).
+     */
+    private static FloatVector f16ToFloat(IntVector h) {
+        IntVector sign = h.and(0x8000_0000); // sign-extended, so bit 31 is the sign
+        IntVector magnitude = h.and(0x7FFF);
+        IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
+        IntVector finite = shifted.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
+        IntVector infOrNan = shifted.or(0x7F80_0000);
+        VectorMask<Integer> special = magnitude.compare(VectorOperators.GE, 0x7C00);
+        return finite.blend(infOrNan, special).or(sign).reinterpretAsFloats();
+    }
+
+    private static void widenBf16(MemorySegment src, long srcIndex, MemorySegment dst, long dstIndex, int count) {
+        int i = 0;
+        if (VECTORIZED) {
+            for (int bound = F.loopBound(count); i < bound; i += F.length()) {
+                ShortVector half = ShortVector.fromMemorySegment(S, src, (srcIndex + i) * 2, LE);
+                // bfloat16 is the upper half of a float: shifting out the sign extension leaves exactly that
+                ((IntVector) half.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16)
+                        .reinterpretAsFloats()
+                        .intoMemorySegment(dst, (dstIndex + i) * Float.BYTES, LE);
+            }
+        }
+        for (; i < count; i++) {
+            dst.setAtIndex(F32, dstIndex + i, Elements.bf16ToFloat(src.getAtIndex(BITS16, srcIndex + i)));
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // matmul
+
+    /**
+     * Linear layer: W (d,n) @ x (n,) + bias (d,) -> out (d,), for each of the B rows of x, all rows of W.
+     *
+     * @see #matmul(MemorySegment, MemorySegment, DType, MemorySegment, MemorySegment, int, int, int, int, int, Workspace)
+     */
+    public static void matmul(MemorySegment out, MemorySegment w, DType wType, MemorySegment x, MemorySegment bias,
+                              int batch, int n, int d, Workspace workspace) {
+        matmul(out, w, wType, x, bias, batch, n, d, 0, d, workspace);
+    }
+
+    /**
+     * Linear layer for the output rows {@code rowFrom..rowTo-1} only (one thread's share): W (d,n) @ x (n,) + bias
+     * (d,) -> out (d,), for each of the B rows of x.
+     *
+     * <p>Register blocking: four rows of W at a time (a tile), each against two rows of x, so every vector loaded
+     * feeds several multiply-adds; a decode step (B = 1) uses four rows of W against its one x row. F16 and BF16 tiles
+     * are first widened into the workspace (exactly), so the multiply-adds always read floats. For a large batch, x
+     * is processed in blocks of rows that stay in cache while this thread's rows of W stream past them.
+     *
+     * @param out (B, d), not x
+     * @param w (d, n) in {@code wType}
+     * @param x (B, n)
+     * @param bias (d,), or null for none
+     */
+    public static void matmul(MemorySegment out, MemorySegment w, DType wType, MemorySegment x, MemorySegment bias,
+                              int batch, int n, int d, int rowFrom, int rowTo, Workspace workspace) {
+        long rowBytes = (long) n * Float.BYTES;
+        int xBlock = Math.max(2, (int) Math.min(batch, X_BLOCK_BYTES / rowBytes) & ~1);
+        for (int b0 = 0; b0 < batch; b0 += xBlock) {
+            int b1 = Math.min(batch, b0 + xBlock);
+            int r = rowFrom;
+            for (; r + TILE_ROWS <= rowTo; r += TILE_ROWS) {
+                MemorySegment tile = w;
+                long tileOffset = r * rowBytes;
+                if (wType != DType.F32) {
+                    tile = workspace.floats((long) TILE_ROWS * n);
+                    tileOffset = 0;
+                    widen(w, wType, (long) r * n, tile, 0, TILE_ROWS * n);
+                }
+                int b = b0;
+                for (; b + 2 <= b1; b += 2) {
+                    tile4x2(out, (long) b * d + r, d, tile, tileOffset, rowBytes, x, b * rowBytes, n, bias, r);
+                }
+                if (b < b1) {
+                    tile4x1(out, (long) b * d + r, tile, tileOffset, rowBytes, x, b * rowBytes, n, bias, r);
+                }
+            }
+            for (; r < rowTo; r++) {
+                MemorySegment row = w;
+                long rowOffset = r * rowBytes;
+                if (wType != DType.F32) {
+                    row = workspace.floats(n);
+                    rowOffset = 0;
+                    widen(w, wType, (long) r * n, row, 0, n);
+                }
+                for (int b = b0; b < b1; b++) {
+                    tile1x1(out, (long) b * d + r, row, rowOffset, x, b * rowBytes, n, bias, r);
+                }
+            }
+        }
+    }
+
+    /**
+     * Four rows of W (byte offsets w0, w0 + rowBytes, ...) against rows b and b + 1 of x (byte offsets x0 and x0 +
+     * n floats); writes out[b, r..r+3] at element {@code outAt} and out[b + 1, r..r+3] at {@code outAt + d}.
+     */
+    private static void tile4x2(MemorySegment out, long outAt, int d, MemorySegment w, long w0, long rowBytes,
+                                MemorySegment x, long x0, int n, MemorySegment bias, int r) {
+        long w1 = w0 + rowBytes;
+        long w2 = w1 + rowBytes;
+        long w3 = w2 + rowBytes;
+        long x1 = x0 + (long) n * Float.BYTES;
+        float s00 = 0, s10 = 0, s20 = 0, s30 = 0; // s<w row><x row>
+        float s01 = 0, s11 = 0, s21 = 0, s31 = 0;
+        int j = 0;
+        if (VECTORIZED) {
+            FloatVector a00 = FloatVector.zero(F), a10 = FloatVector.zero(F), a20 = FloatVector.zero(F), a30 = FloatVector.zero(F);
+            FloatVector a01 = FloatVector.zero(F), a11 = FloatVector.zero(F), a21 = FloatVector.zero(F), a31 = FloatVector.zero(F);
+            for (int bound = F.loopBound(n); j < bound; j += F.length()) {
+                long o = (long) j * Float.BYTES;
+                FloatVector xa = load(x, x0 + o);
+                FloatVector xb = load(x, x1 + o);
+                FloatVector v0 = load(w, w0 + o);
+                a00 = v0.fma(xa, a00);
+                a01 = v0.fma(xb, a01);
+                FloatVector v1 = load(w, w1 + o);
+                a10 = v1.fma(xa, a10);
+                a11 = v1.fma(xb, a11);
+                FloatVector v2 = load(w, w2 + o);
+                a20 = v2.fma(xa, a20);
+                a21 = v2.fma(xb, a21);
+                FloatVector v3 = load(w, w3 + o);
+                a30 = v3.fma(xa, a30);
+                a31 = v3.fma(xb, a31);
+            }
+            s00 = sumLanes(a00);
+            s10 = sumLanes(a10);
+            s20 = sumLanes(a20);
+            s30 = sumLanes(a30);
+            s01 = sumLanes(a01);
+            s11 = sumLanes(a11);
+            s21 = sumLanes(a21);
+            s31 = sumLanes(a31);
+        }
+        for (; j < n; j++) {
+            long o = (long) j * Float.BYTES;
+            float xa = x.get(F32, x0 + o);
+            float xb = x.get(F32, x1 + o);
+            float v0 = w.get(F32, w0 + o);
+            float v1 = w.get(F32, w1 + o);
+            float v2 = w.get(F32, w2 + o);
+            float v3 = w.get(F32, w3 + o);
+            s00 = Math.fma(v0, xa, s00);
+            s10 = Math.fma(v1, xa, s10);
+            s20 = Math.fma(v2, xa, s20);
+            s30 = Math.fma(v3, xa, s30);
+            s01 = Math.fma(v0, xb, s01);
+            s11 = Math.fma(v1, xb, s11);
+            s21 = Math.fma(v2, xb, s21);
+            s31 = Math.fma(v3, xb, s31);
+        }
+        storeOutput(out, outAt, s00, bias, r);
+        storeOutput(out, outAt + 1, s10, bias, r + 1);
+        storeOutput(out, outAt + 2, s20, bias, r + 2);
+        storeOutput(out, outAt + 3, s30, bias, r + 3);
+        storeOutput(out, outAt + d, s01, bias, r);
+        storeOutput(out, outAt + d + 1, s11, bias, r + 1);
+        storeOutput(out, outAt + d + 2, s21, bias, r + 2);
+        storeOutput(out, outAt + d + 3, s31, bias, r + 3);
+    }
+
+    /** Four rows of W against one row of x: the decode step. Writes out[b, r..r+3] at element {@code outAt}. */
+    private static void tile4x1(MemorySegment out, long outAt, MemorySegment w, long w0, long rowBytes,
+                                MemorySegment x, long x0, int n, MemorySegment bias, int r) {
+        long w1 = w0 + rowBytes;
+        long w2 = w1 + rowBytes;
+        long w3 = w2 + rowBytes;
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int j = 0;
+        if (VECTORIZED) {
+            FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+            for (int bound = F.loopBound(n); j < bound; j += F.length()) {
+                long o = (long) j * Float.BYTES;
+                FloatVector xv = load(x, x0 + o);
+                a0 = load(w, w0 + o).fma(xv, a0);
+                a1 = load(w, w1 + o).fma(xv, a1);
+                a2 = load(w, w2 + o).fma(xv, a2);
+                a3 = load(w, w3 + o).fma(xv, a3);
+            }
+            s0 = sumLanes(a0);
+            s1 = sumLanes(a1);
+            s2 = sumLanes(a2);
+            s3 = sumLanes(a3);
+        }
+        for (; j < n; j++) {
+            long o = (long) j * Float.BYTES;
+            float xj = x.get(F32, x0 + o);
+            s0 = Math.fma(w.get(F32, w0 + o), xj, s0);
+            s1 = Math.fma(w.get(F32, w1 + o), xj, s1);
+            s2 = Math.fma(w.get(F32, w2 + o), xj, s2);
+            s3 = Math.fma(w.get(F32, w3 + o), xj, s3);
+        }
+        storeOutput(out, outAt, s0, bias, r);
+        storeOutput(out, outAt + 1, s1, bias, r + 1);
+        storeOutput(out, outAt + 2, s2, bias, r + 2);
+        storeOutput(out, outAt + 3, s3, bias, r + 3);
+    }
+
+    /** One row of W against one row of x, for the rows left over after the tiles. Writes out[b, r]. */
+    private static void tile1x1(MemorySegment out, long outAt, MemorySegment w, long w0,
+                                MemorySegment x, long x0, int n, MemorySegment bias, int r) {
+        float s = 0;
+        int j = 0;
+        if (VECTORIZED) {
+            FloatVector a = FloatVector.zero(F);
+            for (int bound = F.loopBound(n); j < bound; j += F.length()) {
+                long o = (long) j * Float.BYTES;
+                a = load(w, w0 + o).fma(load(x, x0 + o), a);
+            }
+            s = sumLanes(a);
+        }
+        for (; j < n; j++) {
+            long o = (long) j * Float.BYTES;
+            s = Math.fma(w.get(F32, w0 + o), x.get(F32, x0 + o), s);
+        }
+        storeOutput(out, outAt, s, bias, r);
+    }
+
+    private static void storeOutput(MemorySegment out, long index, float dot, MemorySegment bias, int row) {
+        out.setAtIndex(F32, index, bias == null ? dot : dot + bias.getAtIndex(F32, row));
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // normalization
+
+    /**
+     * RMSNorm of each row, as llama2.c: out = weight * x / sqrt(mean(x²) + eps).
+     *
+     * @param out (B, n), may be x
+     * @param x (B, n)
+     * @param weight (n,)
+     */
+    public static void rmsNorm(MemorySegment out, MemorySegment x, MemorySegment weight, int rows, int n, float eps) {
+        for (int b = 0; b < rows; b++) {
+            long row = (long) b * n * Float.BYTES;
+            float ss = sumOfSquares(x, row, n);
+            float scale = 1f / (float) Math.sqrt(ss / n + eps);
+            int j = 0;
+            if (VECTORIZED) {
+                for (int bound = F.loopBound(n); j < bound; j += F.length()) {
+                    long o = (long) j * Float.BYTES;
+                    load(weight, o).mul(load(x, row + o).mul(scale)).intoMemorySegment(out, row + o, LE);
+                }
+            }
+            for (; j < n; j++) {
+                long o = (long) j * Float.BYTES;
+                out.set(F32, row + o, weight.get(F32, o) * (x.get(F32, row + o) * scale));
+            }
+        }
+    }
+
+    /**
+     * LayerNorm of each row: out = (x - mean) / sqrt(var + eps) * weight + bias (biased variance, two passes).
+     *
+     * @param out (B, n), may be x
+     * @param x (B, n)
+     * @param weight (n,)
+     * @param bias (n,)
+     */
+    public static void layerNorm(MemorySegment out, MemorySegment x, MemorySegment weight, MemorySegment bias,
+                                 int rows, int n, float eps) {
+        for (int b = 0; b < rows; b++) {
+            long row = (long) b * n * Float.BYTES;
+            float mean = sum(x, row, n) / n;
+            float variance = sumOfSquaredDeviations(x, row, n, mean) / n;
+            float rstd = 1f / (float) Math.sqrt(variance + eps);
+            int j = 0;
+            if (VECTORIZED) {
+                for (int bound = F.loopBound(n); j < bound; j += F.length()) {
+                    long o = (long) j * Float.BYTES;
+                    FloatVector normalized = load(x, row + o).sub(mean).mul(rstd);
+                    normalized.fma(load(weight, o), load(bias, o)).intoMemorySegment(out, row + o, LE);
+                }
+            }
+            for (; j < n; j++) {
+                long o = (long) j * Float.BYTES;
+                float normalized = (x.get(F32, row + o) - mean) * rstd;
+                out.set(F32, row + o, Math.fma(normalized, weight.get(F32, o), bias.get(F32, o)));
+            }
+        }
+    }
+
+    private static float sum(MemorySegment x, long offset, int n) {
+        float s = 0;
+        int j = 0;
+        if (VECTORIZED) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int bound = F.loopBound(n); j < bound; j += F.length()) {
+                acc = acc.add(load(x, offset + (long) j * Float.BYTES));
+            }
+            s = sumLanes(acc);
+        }
+        for (; j < n; j++) {
+            s += x.get(F32, offset + (long) j * Float.BYTES);
+        }
+        return s;
+    }
+
+    private static float sumOfSquares(MemorySegment x, long offset, int n) {
+        float s = 0;
+        int j = 0;
+        if (VECTORIZED) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int bound = F.loopBound(n); j < bound; j += F.length()) {
+                FloatVector v = load(x, offset + (long) j * Float.BYTES);
+                acc = v.fma(v, acc);
+            }
+            s = sumLanes(acc);
+        }
+        for (; j < n; j++) {
+            float v = x.get(F32, offset + (long) j * Float.BYTES);
+            s = Math.fma(v, v, s);
+        }
+        return s;
+    }
+
+    private static float sumOfSquaredDeviations(MemorySegment x, long offset, int n, float mean) {
+        float s = 0;
+        int j = 0;
+        if (VECTORIZED) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int bound = F.loopBound(n); j < bound; j += F.length()) {
+                FloatVector v = load(x, offset + (long) j * Float.BYTES).sub(mean);
+                acc = v.fma(v, acc);
+            }
+            s = sumLanes(acc);
+        }
+        for (; j < n; j++) {
+            float v = x.get(F32, offset + (long) j * Float.BYTES) - mean;
+            s = Math.fma(v, v, s);
+        }
+        return s;
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // rope
+
+    /**
+     * Rotary position embedding, in place; bit-identical to {@link ScalarKernels#rope} (same float operations, no
+     * fused multiply-add). The cosines and sines of a position are computed once into the workspace and applied to
+     * every head.
+     *
+     * @param x (B, width), width a multiple of rope.headSize(); row b is at position pos + b
+     */
+    public static void rope(MemorySegment x, int rows, int width, int pos, Rope rope, Workspace workspace) {
+        int headSize = rope.headSize();
+        long tableBytes = (long) headSize * Float.BYTES;
+        MemorySegment table = workspace.floats(2L * headSize); // cos (headSize,) then sin (headSize,)
+        boolean interleaved = rope.layout() == RopeLayout.INTERLEAVED;
+        for (int b = 0; b < rows; b++) {
+            int p = pos + b;
+            fillRotationTable(table, tableBytes, p, rope, interleaved);
+            for (long head = (long) b * width; head < (long) (b + 1) * width; head += headSize) {
+                long headOffset = head * Float.BYTES;
+                if (interleaved) {
+                    rotateInterleaved(x, headOffset, headSize, table, tableBytes);
+                } else {
+                    rotateHalves(x, headOffset, headSize, table, tableBytes);
+                }
+            }
+        }
+    }
+
+    /**
+     * Interleaved: cos[2i] = cos[2i+1] = cos θi, and sin[2i] = -sin θi, sin[2i+1] = +sin θi, so that with x' the
+     * pair-swapped x, x * cos + x' * sin rotates every pair in one vector expression. Half-split: cos[i] = cos θi and
+     * sin[i] = sin θi for the first half only.
+     */
+    private static void fillRotationTable(MemorySegment table, long sinAt, int p, Rope rope, boolean interleaved) {
+        for (int i = 0; i < rope.headSize() / 2; i++) {
+            float val = p * rope.inverseFrequency(i);
+            float fcr = (float) Math.cos(val);
+            float fci = (float) Math.sin(val);
+            if (interleaved) {
+                long first = 2L * i * Float.BYTES;
+                long second = first + Float.BYTES;
+                table.set(F32, first, fcr);
+                table.set(F32, second, fcr);
+                table.set(F32, sinAt + first, -fci);
+                table.set(F32, sinAt + second, fci);
+            } else {
+                long at = (long) i * Float.BYTES;
+                table.set(F32, at, fcr);
+                table.set(F32, sinAt + at, fci);
+            }
+        }
+    }
+
+    private static void rotateInterleaved(MemorySegment x, long head, int headSize, MemorySegment table, long sinAt) {
+        int j = 0;
+        if (VECTORIZED) {
+            // a vector holds an even number of lanes, so it never splits a pair
+            for (int bound = F.loopBound(headSize); j < bound; j += F.length()) {
+                long o = (long) j * Float.BYTES;
+                FloatVector v = load(x, head + o);
+                // lane 2i: v0*cos + v1*(-sin) = v0*fcr - v1*fci; lane 2i+1: v1*cos + v0*sin = v0*fci + v1*fcr
+                v.mul(load(table, o)).add(v.rearrange(SWAP_PAIRS).mul(load(table, sinAt + o)))
+                        .intoMemorySegment(x, head + o, LE);
+            }
+        }
+        for (; j < headSize; j += 2) {
+            long o0 = (long) j * Float.BYTES;
+            long o1 = o0 + Float.BYTES;
+            float fcr = table.get(F32, o0);
+            float fci = table.get(F32, sinAt + o1);
+            float v0 = x.get(F32, head + o0);
+            float v1 = x.get(F32, head + o1);
+            x.set(F32, head + o0, v0 * fcr - v1 * fci);
+            x.set(F32, head + o1, v0 * fci + v1 * fcr);
+        }
+    }
+
+    private static void rotateHalves(MemorySegment x, long head, int headSize, MemorySegment table, long sinAt) {
+        int half = headSize / 2;
+        long partner = (long) half * Float.BYTES;
+        int i = 0;
+        if (VECTORIZED) {
+            for (int bound = F.loopBound(half); i < bound; i += F.length()) {
+                long o = (long) i * Float.BYTES;
+                FloatVector v0 = load(x, head + o);
+                FloatVector v1 = load(x, head + partner + o);
+                FloatVector fcr = load(table, o);
+                FloatVector fci = load(table, sinAt + o);
+                v0.mul(fcr).sub(v1.mul(fci)).intoMemorySegment(x, head + o, LE);
+                v0.mul(fci).add(v1.mul(fcr)).intoMemorySegment(x, head + partner + o, LE);
+            }
+        }
+        for (; i < half; i++) {
+            long o = (long) i * Float.BYTES;
+            float fcr = table.get(F32, o);
+            float fci = table.get(F32, sinAt + o);
+            float v0 = x.get(F32, head + o);
+            float v1 = x.get(F32, head + partner + o);
+            x.set(F32, head + o, v0 * fcr - v1 * fci);
+            x.set(F32, head + partner + o, v0 * fci + v1 * fcr);
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // attention
+
+    /**
+     * Causal multi-head attention over a KV cache, for all query rows and heads.
+     *
+     * @see #attention(MemorySegment, MemorySegment, MemorySegment, MemorySegment, int, AttentionShape, int, int, Workspace)
+     */
+    public static void attention(MemorySegment out, MemorySegment q, MemorySegment keys, MemorySegment values,
+                                 int rows, int pos, AttentionShape heads, Workspace workspace) {
+        attention(out, q, keys, values, pos, heads, 0, rows * heads.nHeads(), workspace);
+    }
+
+    /**
+     * Causal multi-head attention over a KV cache for the items {@code itemFrom..itemTo-1} only (one thread's share),
+     * item {@code b * nHeads + h} being head h of query row b (position pos + b): scores[t] = q·k[t] / sqrt(headSize)
+     * for t in 0..pos+b, softmax, then the weighted sum of the values. Query head h reads key/value head h / kvMul.
+     *
+     * @param out (B, nHeads * headSize), not q
+     * @param q (B, nHeads * headSize)
+     * @param keys (seqLen, nKvHeads * headSize), rows 0..pos+B-1 filled
+     * @param values (seqLen, nKvHeads * headSize), rows 0..pos+B-1 filled
+     * @param workspace holds the scores (pos + B,) of one item at a time
+     */
+    public static void attention(MemorySegment out, MemorySegment q, MemorySegment keys, MemorySegment values,
+                                 int pos, AttentionShape heads, int itemFrom, int itemTo, Workspace workspace) {
+        int headSize = heads.headSize();
+        long kvRowBytes = (long) heads.kvDim() * Float.BYTES;
+        float sqrtHeadSize = (float) Math.sqrt(headSize);
+        for (int item = itemFrom; item < itemTo; item++) {
+            int b = item / heads.nHeads();
+            int h = item % heads.nHeads();
+            int p = pos + b;
+            long qHead = ((long) b * heads.queryDim() + (long) h * headSize) * Float.BYTES;
+            long kvHead = (long) (h / heads.kvMul()) * headSize * Float.BYTES;
+            MemorySegment att = workspace.floats(p + 1); // (p + 1,) scores, then weights
+            // iterate over all timesteps, including the current one
+            for (int t = 0; t <= p; t++) {
+                float score = dot(q, qHead, keys, t * kvRowBytes + kvHead, headSize) / sqrtHeadSize;
+                att.setAtIndex(F32, t, score);
+            }
+            softmaxRow(att, 0, att, 0, p + 1);
+            weightedSumOfValues(out, qHead, att, values, kvHead, kvRowBytes, p + 1, headSize);
+        }
+    }
+
+    /** out[i] = sum over t of att[t] * values[t, i], a vector of lanes i at a time summed over all t. */
+    private static void weightedSumOfValues(MemorySegment out, long outAt, MemorySegment att, MemorySegment values,
+                                            long kvHead, long kvRowBytes, int steps, int headSize) {
+        int i = 0;
+        if (VECTORIZED) {
+            for (int bound = F.loopBound(headSize); i < bound; i += F.length()) {
+                long o = kvHead + (long) i * Float.BYTES;
+                FloatVector acc = FloatVector.zero(F);
+                for (int t = 0; t < steps; t++) {
+                    acc = load(values, t * kvRowBytes + o).fma(FloatVector.broadcast(F, att.getAtIndex(F32, t)), acc);
+                }
+                acc.intoMemorySegment(out, outAt + (long) i * Float.BYTES, LE);
+            }
+        }
+        for (; i < headSize; i++) {
+            long o = kvHead + (long) i * Float.BYTES;
+            float acc = 0;
+            for (int t = 0; t < steps; t++) {
+                acc = Math.fma(values.get(F32, t * kvRowBytes + o), att.getAtIndex(F32, t), acc);
+            }
+            out.set(F32, outAt + (long) i * Float.BYTES, acc);
+        }
+    }
+
+    /** {@return the dot product of n floats at byte offsets aAt and bAt} */
+    private static float dot(MemorySegment a, long aAt, MemorySegment b, long bAt, int n) {
+        float s = 0;
+        int j = 0;
+        if (VECTORIZED) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int bound = F.loopBound(n); j < bound; j += F.length()) {
+                long o = (long) j * Float.BYTES;
+                acc = load(a, aAt + o).fma(load(b, bAt + o), acc);
+            }
+            s = sumLanes(acc);
+        }
+        for (; j < n; j++) {
+            long o = (long) j * Float.BYTES;
+            s = Math.fma(a.get(F32, aAt + o), b.get(F32, bAt + o), s);
+        }
+        return s;
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // softmax and elementwise ops
+
+    /**
+     * Softmax of each row: out = exp(x - max(x)) / sum(exp(x - max(x))).
+     *
+     * @param out (B, n), may be x
+     * @param x (B, n)
+     */
+    public static void softmax(MemorySegment out, MemorySegment x, int rows, int n) {
+        for (int b = 0; b < rows; b++) {
+            long row = (long) b * n * Float.BYTES;
+            softmaxRow(out, row, x, row, n);
+        }
+    }
+
+    /** Softmax of n floats at byte offset xAt into byte offset outAt; out may be x. */
+    private static void softmaxRow(MemorySegment out, long outAt, MemorySegment x, long xAt, int n) {
+        // find max value (for numerical stability)
+        float max = Float.NEGATIVE_INFINITY;
+        int j = 0;
+        if (VECTORIZED) {
+            FloatVector maxes = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+            for (int bound = F.loopBound(n); j < bound; j += F.length()) {
+                maxes = maxes.max(load(x, xAt + (long) j * Float.BYTES));
+            }
+            max = maxes.reduceLanes(VectorOperators.MAX); // exact in any order, unlike a sum
+        }
+        for (; j < n; j++) {
+            max = Math.max(max, x.get(F32, xAt + (long) j * Float.BYTES));
+        }
+        // exp and sum
+        float sum = 0;
+        j = 0;
+        if (VECTORIZED) {
+            FloatVector sums = FloatVector.zero(F);
+            for (int bound = F.loopBound(n); j < bound; j += F.length()) {
+                long o = (long) j * Float.BYTES;
+                FloatVector e = exp(load(x, xAt + o).sub(max));
+                e.intoMemorySegment(out, outAt + o, LE);
+                sums = sums.add(e);
+            }
+            sum = sumLanes(sums);
+        }
+        for (; j < n; j++) {
+            long o = (long) j * Float.BYTES;
+            float e = exp(x.get(F32, xAt + o) - max);
+            out.set(F32, outAt + o, e);
+            sum += e;
+        }
+        // normalize
+        float inverseSum = 1f / sum;
+        j = 0;
+        if (VECTORIZED) {
+            for (int bound = F.loopBound(n); j < bound; j += F.length()) {
+                long o = outAt + (long) j * Float.BYTES;
+                load(out, o).mul(inverseSum).intoMemorySegment(out, o, LE);
+            }
+        }
+        for (; j < n; j++) {
+            long o = outAt + (long) j * Float.BYTES;
+            out.set(F32, o, out.get(F32, o) * inverseSum);
+        }
+    }
+
+    /**
+     * SiLU: out = x * sigmoid(x) = x / (1 + exp(-x)).
+     *
+     * @param out (size,), may be x
+     * @param x (size,)
+     */
+    public static void silu(MemorySegment out, MemorySegment x, int size) {
+        int i = 0;
+        if (VECTORIZED) {
+            for (int bound = F.loopBound(size); i < bound; i += F.length()) {
+                long o = (long) i * Float.BYTES;
+                silu(load(x, o)).intoMemorySegment(out, o, LE);
+            }
+        }
+        for (; i < size; i++) {
+            out.setAtIndex(F32, i, silu(x.getAtIndex(F32, i)));
+        }
+    }
+
+    /**
+     * GELU, tanh approximation: out = 0.5 x (1 + tanh(y)) with y = sqrt(2/π) (x + 0.044715 x³), computed as the
+     * identical x / (1 + exp(-2y)), which has no cancellation near zero.
+     *
+     * @param out (size,), may be x
+     * @param x (size,)
+     */
+    public static void gelu(MemorySegment out, MemorySegment x, int size) {
+        int i = 0;
+        if (VECTORIZED) {
+            for (int bound = F.loopBound(size); i < bound; i += F.length()) {
+                long o = (long) i * Float.BYTES;
+                FloatVector v = load(x, o);
+                FloatVector y = v.mul(v).mul(v).mul(GELU_CUBIC).add(v).mul(SQRT_2_OVER_PI);
+                v.div(exp(y.mul(-2f)).add(1f)).intoMemorySegment(out, o, LE);
+            }
+        }
+        for (; i < size; i++) {
+            float v = x.getAtIndex(F32, i);
+            float y = (v * v * v * GELU_CUBIC + v) * SQRT_2_OVER_PI;
+            out.setAtIndex(F32, i, v / (exp(y * -2f) + 1f));
+        }
+    }
+
+    private static final float GELU_CUBIC = 0.044715f;
+    private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2 / Math.PI);
+
+    /**
+     * SwiGLU's gate: out = silu(gate) * up.
+     *
+     * @param out (size,), may be gate or up
+     * @param gate (size,)
+     * @param up (size,)
+     */
+    public static void swiglu(MemorySegment out, MemorySegment gate, MemorySegment up, int size) {
+        int i = 0;
+        if (VECTORIZED) {
+            for (int bound = F.loopBound(size); i < bound; i += F.length()) {
+                long o = (long) i * Float.BYTES;
+                silu(load(gate, o)).mul(load(up, o)).intoMemorySegment(out, o, LE);
+            }
+        }
+        for (; i < size; i++) {
+            out.setAtIndex(F32, i, silu(gate.getAtIndex(F32, i)) * up.getAtIndex(F32, i));
+        }
+    }
+
+    private static FloatVector silu(FloatVector x) {
+        return x.div(exp(x.neg()).add(1f));
+    }
+
+    private static float silu(float x) {
+        return x / (exp(-x) + 1f);
+    }
+
+    /**
+     * out = a + b, where b repeats every {@code bSize} elements (bSize = size, or one row added to every row).
+     *
+     * @param out (size,), may be a or b
+     * @param a (size,)
+     * @param b (bSize,), bSize divides size
+     */
+    public static void add(MemorySegment out, MemorySegment a, MemorySegment b, int size, int bSize) {
+        for (long row = 0; row < size; row += bSize) {
+            long rowAt = row * Float.BYTES;
+            int i = 0;
+            if (VECTORIZED) {
+                for (int bound = F.loopBound(bSize); i < bound; i += F.length()) {
+                    long o = (long) i * Float.BYTES;
+                    load(a, rowAt + o).add(load(b, o)).intoMemorySegment(out, rowAt + o, LE);
+                }
+            }
+            for (; i < bSize; i++) {
+                long o = (long) i * Float.BYTES;
+                out.set(F32, rowAt + o, a.get(F32, rowAt + o) + b.get(F32, o));
+            }
+        }
+    }
+
+    /**
+     * out = a * b, elementwise.
+     *
+     * @param out (size,), may be a or b
+     * @param a (size,)
+     * @param b (size,)
+     */
+    public static void mul(MemorySegment out, MemorySegment a, MemorySegment b, int size) {
+        int i = 0;
+        if (VECTORIZED) {
+            for (int bound = F.loopBound(size); i < bound; i += F.length()) {
+                long o = (long) i * Float.BYTES;
+                load(a, o).mul(load(b, o)).intoMemorySegment(out, o, LE);
+            }
+        }
+        for (; i < size; i++) {
+            out.setAtIndex(F32, i, a.getAtIndex(F32, i) * b.getAtIndex(F32, i));
+        }
+    }
+
+    /**
+     * {@return the index of the largest element, the first one on ties}: the maximum by vectors, then the first
+     * index holding it. With a NaN present no element equals the maximum, and the plain scan decides, as in
+     * {@link ScalarKernels#argmax}.
+     *
+     * @param x (n,)
+     */
+    public static int argmax(MemorySegment x, int n) {
+        if (!VECTORIZED || n < F.length()) {
+            return ScalarKernels.argmax(x, n);
+        }
+        FloatVector maxes = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        int j = 0;
+        for (int bound = F.loopBound(n); j < bound; j += F.length()) {
+            maxes = maxes.max(load(x, (long) j * Float.BYTES));
+        }
+        float max = maxes.reduceLanes(VectorOperators.MAX);
+        for (; j < n; j++) {
+            max = Math.max(max, x.getAtIndex(F32, j));
+        }
+        j = 0;
+        for (int bound = F.loopBound(n); j < bound; j += F.length()) {
+            VectorMask<Float> hits = load(x, (long) j * Float.BYTES).compare(VectorOperators.EQ, max);
+            if (hits.anyTrue()) {
+                return j + hits.firstTrue();
+            }
+        }
+        for (; j < n; j++) {
+            if (x.getAtIndex(F32, j) == max) {
+                return j;
+            }
+        }
+        return ScalarKernels.argmax(x, n);
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // exp and lane sums
+
+    private static final float LOG2_E = 1.4426950408889634f;
+    /** ln 2 split in two so that k * LN2_HI is exact for the k that occur: Cody and Waite's range reduction. */
+    private static final float LN2_HI = 0.693145751953125f;
+    private static final float LN2_LO = 1.4286068203094172e-6f;
+    /** Adding 1.5 * 2^23 rounds a float of magnitude below 2^22 to an integer, held in the low mantissa bits. */
+    private static final float ROUND_TO_INT = 0x1.8p23f;
+    private static final int ROUND_TO_INT_BITS = Float.floatToRawIntBits(ROUND_TO_INT);
+    /** Inputs are clamped so that 2^k stays a normal float: exp(-87) ≈ 1.6e-38 stands in for 0, exp(88) for ∞. */
+    private static final float EXP_MIN = -87f;
+    private static final float EXP_MAX = 88f;
+
+    /**
+     * exp(x) for a float, in operations the Vector API and scalar Java compute identically, so that a vector lane and
+     * a tail element give the same bits: e^x = 2^k e^r with k = round(x / ln 2) and |r| <= ln 2 / 2, e^r from its
+     * Taylor polynomial of degree 7 (truncation error below 1e-8 relative). Within 2 ulp of {@link Math#exp} on
+     * [-87, 88]; clamps outside, so exp(-∞) is about 1.6e-38 rather than 0 (harmless in a softmax or sigmoid).
+     */
+    static float exp(float x) {
+        float c = Math.min(Math.max(x, EXP_MIN), EXP_MAX);
+        float t = c * LOG2_E + ROUND_TO_INT;
+        float k = t - ROUND_TO_INT;
+        int kBits = Float.floatToRawIntBits(t) - ROUND_TO_INT_BITS;
+        float r = Math.fma(k, -LN2_HI, c);
+        r = Math.fma(k, -LN2_LO, r);
+        float p = Math.fma(1f / 5040, r, 1f / 720);
+        p = Math.fma(p, r, 1f / 120);
+        p = Math.fma(p, r, 1f / 24);
+        p = Math.fma(p, r, 1f / 6);
+        p = Math.fma(p, r, 0.5f);
+        p = Math.fma(p, r, 1f);
+        p = Math.fma(p, r, 1f);
+        return p * Float.intBitsToFloat((kBits + 127) << 23);
+    }
+
+    /** {@link #exp(float)} in every lane. */
+    static FloatVector exp(FloatVector x) {
+        FloatVector c = x.max(EXP_MIN).min(EXP_MAX);
+        FloatVector t = c.mul(LOG2_E).add(ROUND_TO_INT);
+        FloatVector k = t.sub(ROUND_TO_INT);
+        IntVector kBits = t.reinterpretAsInts().sub(ROUND_TO_INT_BITS);
+        FloatVector r = k.fma(FloatVector.broadcast(F, -LN2_HI), c);
+        r = k.fma(FloatVector.broadcast(F, -LN2_LO), r);
+        FloatVector p = r.fma(1f / 5040, 1f / 720);
+        p = p.fma(r, FloatVector.broadcast(F, 1f / 120));
+        p = p.fma(r, FloatVector.broadcast(F, 1f / 24));
+        p = p.fma(r, FloatVector.broadcast(F, 1f / 6));
+        p = p.fma(r, FloatVector.broadcast(F, 0.5f));
+        p = p.fma(r, FloatVector.broadcast(F, 1f));
+        p = p.fma(r, FloatVector.broadcast(F, 1f));
+        return p.mul(kBits.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+    }
+
+    /**
+     * {@return the sum of the lanes in a fixed order}: a butterfly (lanes i and i xor h added, for h = L/2 down to 1),
+     * so the result is the same whether the JIT compiled this code or not.
+     */
+    static float sumLanes(FloatVector v) {
+        int lanes = F.length(); // at most 64 (a 2048-bit vector); a constant once compiled
+        if (lanes > 32) {
+            v = v.add(v.rearrange(XOR_32));
+        }
+        if (lanes > 16) {
+            v = v.add(v.rearrange(XOR_16));
+        }
+        if (lanes > 8) {
+            v = v.add(v.rearrange(XOR_8));
+        }
+        if (lanes > 4) {
+            v = v.add(v.rearrange(XOR_4));
+        }
+        if (lanes > 2) {
+            v = v.add(v.rearrange(XOR_2));
+        }
+        if (lanes > 1) {
+            v = v.add(v.rearrange(XOR_1));
+        }
+        return v.lane(0);
+    }
+
+    private static FloatVector load(MemorySegment segment, long byteOffset) {
+        return FloatVector.fromMemorySegment(F, segment, byteOffset, LE);
+    }
+
+    private static VectorShuffle<Float> xorShuffle(int h) {
+        return h < F.length() ? VectorShuffle.fromOp(F, i -> i ^ h) : null;
+    }
+
+    private static int vectorBitsFromProperty() {
+        String value = System.getProperty(VECTOR_BITS_PROPERTY);
+        if (value == null || value.isBlank()) {
+            return -1;
+        }
+        int bits;
+        try {
+            bits = Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            bits = -2;
+        }
+        if (bits != 0 && bits != 128 && bits != 256 && bits != 512) {
+            throw new IllegalArgumentException(
+                    VECTOR_BITS_PROPERTY + " must be 0 (no Vector API), 128, 256 or 512, found '" + value + "'");
+        }
+        return bits;
+    }
+}

@@ -1,0 +1,35 @@
+package dev.forwardpass.backend.java.kernels;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Scratch memory owned by one thread of a computation (the caller or one pool thread of {@link Parallel}), reused from
+ * call to call so that the per-token ops allocate nothing once it has grown to the size they need.
+ *
+ * <p>A kernel may use it for the duration of one call only, and must not assume anything about its contents. Not
+ * thread-safe: one workspace belongs to one participant at a time.
+ */
+public final class Workspace {
+    /** Cache-line alignment, so that a vector load never straddles two lines. */
+    private static final long ALIGNMENT = 64;
+
+    private MemorySegment floats = MemorySegment.NULL;
+
+    /** Creates an empty workspace; it grows on first use. */
+    public Workspace() {}
+
+    /**
+     * {@return native memory for at least {@code count} F32 elements, with unspecified contents}. The same segment is
+     * returned until a larger one is requested, so this allocates only while the workspace grows.
+     */
+    public MemorySegment floats(long count) {
+        long bytes = count * Float.BYTES;
+        if (floats.byteSize() < bytes) {
+            // Native like the tensors, so the kernels' memory accesses see one kind of segment. The automatic arena
+            // frees the old buffer once unreachable: a workspace lives as long as its backend.
+            floats = Arena.ofAuto().allocate(bytes, ALIGNMENT);
+        }
+        return floats;
+    }
+}

@@ -1,0 +1,89 @@
+package dev.forwardpass.cli;
+
+import dev.forwardpass.api.Backend;
+import dev.forwardpass.models.Generator;
+import dev.forwardpass.models.LanguageModel;
+import dev.forwardpass.models.ModelLoader;
+import dev.forwardpass.models.sampling.Sampler;
+import dev.forwardpass.models.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code generate}: continues a prompt; stdout carries exactly what llama2.c's run.c prints for the same flags. */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Generate text from a prompt, token by token (as llama2.c's run.c does for the same flags).")
+final class GenerateCommand implements Callable<Integer> {
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Option(names = {"--prompt", "-i"}, paramLabel = "TEXT", defaultValue = "",
+            description = "Text to continue (default: empty, i.e. start from BOS).")
+    String prompt;
+
+    @Option(names = {"--steps", "-n"}, paramLabel = "N", defaultValue = "256",
+            description = "Positions to run, BOS and prompt included; 0 = the model's context (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = {"--temperature", "-t"}, paramLabel = "T", defaultValue = "1.0",
+            description = "Sampling temperature; 0 = greedy (default: ${DEFAULT-VALUE}).")
+    float temperature;
+
+    @Option(names = {"--top-p", "-p"}, paramLabel = "P", defaultValue = "0.9",
+            description = "Nucleus sampling threshold in [0, 1]; 0 or 1 = off (default: ${DEFAULT-VALUE}).")
+    float topP;
+
+    @Option(names = {"--seed", "-s"}, paramLabel = "S",
+            description = "Random seed, a positive integer (default: the current time in seconds, as run.c).")
+    Long seed;
+
+    @Option(names = "--empty",
+            description = "Use an 'empty' model: the same architecture with freshly initialised weights (see compare).")
+    boolean empty;
+
+    @Option(names = "--init-seed", paramLabel = "S", defaultValue = "42",
+            description = "Seed of the --empty model's initialisation (default: ${DEFAULT-VALUE}).")
+    long initSeed;
+
+    private final Terminal terminal;
+
+    GenerateCommand(Terminal terminal) {
+        this.terminal = terminal;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        long rngSeed = seed != null ? seed : System.currentTimeMillis() / 1000;
+        try (Backend backend = modelOptions.openBackend();
+                LanguageModel model = empty
+                        ? ModelLoader.loadEmpty(modelOptions.model, backend, initSeed)
+                        : modelOptions.loadModel(backend);
+                LanguageModel.Session session = model.newSession()) {
+            Tokenizer tokenizer = modelOptions.loadTokenizer(model);
+            Sampler sampler = new Sampler(model.vocabSize(), temperature, topP, rngSeed);
+            OutputStream out = terminal.out();
+            Generator.Result result = Generator.generate(session, model.seqLen(), tokenizer, prompt, steps, sampler,
+                    piece -> write(out, piece));
+            out.write('\n');
+            out.flush();
+            if (result.positions() > 1) {
+                terminal.err().printf("achieved tok/s: %f (%s backend, %d threads)%n", result.tokensPerSecond(),
+                        backend.name(), backend.threads());
+            }
+        }
+        return 0;
+    }
+
+    private static void write(OutputStream out, byte[] piece) {
+        try {
+            out.write(piece);
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

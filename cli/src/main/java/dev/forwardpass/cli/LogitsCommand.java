@@ -1,0 +1,146 @@
+package dev.forwardpass.cli;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.forwardpass.api.Backend;
+import dev.forwardpass.models.LanguageModel;
+import dev.forwardpass.models.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code logits}: the model's next-token distribution at every position of a prompt. */
+@Command(name = "logits", mixinStandardHelpOptions = true,
+        description = "Run a prompt through the model and show, for every position, the top-K next tokens "
+                + "with logit and probability, and the log-sum-exp of the logits.")
+final class LogitsCommand implements Callable<Integer> {
+    @Mixin
+    ModelOptions modelOptions;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Input input;
+
+    static final class Input {
+        @Option(names = "--prompt", paramLabel = "TEXT", required = true,
+                description = "Text, encoded with BOS as generate does.")
+        String prompt;
+
+        @Option(names = "--token-ids", paramLabel = "ID,ID,...", split = ",", required = true,
+                description = "Token ids, used exactly as given (no BOS is added).")
+        int[] tokenIds;
+    }
+
+    @Option(names = "--top-k", paramLabel = "K", defaultValue = "5", description = "Tokens shown per position (default: ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    private final Terminal terminal;
+
+    LogitsCommand(Terminal terminal) {
+        this.terminal = terminal;
+    }
+
+    /** One candidate next token. */
+    record Candidate(int id, double logit, double prob) {}
+
+    /** The distribution after one position. */
+    record Position(int position, int token, double logsumexp, List<Candidate> top) {}
+
+    /** The whole output of {@code --json}. */
+    record Report(int[] tokens, List<Position> positions) {}
+
+    @Override
+    public Integer call() throws IOException {
+        checkArgument(topK >= 1, "--top-k must be >= 1, found %s", topK);
+        try (Backend backend = modelOptions.openBackend();
+                LanguageModel model = modelOptions.loadModel(backend);
+                LanguageModel.Session session = model.newSession()) {
+            Tokenizer tokenizer = input.prompt != null || !json ? modelOptions.loadTokenizer(model) : null;
+            int[] tokens = input.prompt != null ? tokenizer.encode(input.prompt) : input.tokenIds.clone();
+            checkArgument(tokens.length >= 1, "no tokens to run");
+            checkArgument(tokens.length <= model.seqLen(), "%s tokens are longer than the model's context of %s",
+                    tokens.length, model.seqLen());
+            for (int token : tokens) {
+                checkArgument(token >= 0 && token < model.vocabSize(), "token id %s is outside the vocabulary of %s",
+                        token, model.vocabSize());
+            }
+            List<Position> positions = new ArrayList<>(tokens.length);
+            for (int pos = 0; pos < tokens.length; pos++) {
+                positions.add(describe(pos, tokens[pos], session.forward(tokens[pos], pos), Math.min(topK, model.vocabSize())));
+            }
+            PrintStream out = terminal.text();
+            if (json) {
+                out.println(new ObjectMapper().writeValueAsString(new Report(tokens, positions)));
+            } else {
+                printTable(out, positions, tokenizer);
+            }
+            out.flush();
+        }
+        return 0;
+    }
+
+    /** The top-K tokens of one position, probabilities in double precision. */
+    static Position describe(int pos, int token, float[] logits, int k) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float logit : logits) {
+            max = Math.max(max, logit);
+        }
+        double sum = 0;
+        for (float logit : logits) {
+            sum += Math.exp(logit - max);
+        }
+        double logsumexp = max + Math.log(sum);
+        int[] top = topIndices(logits, k);
+        List<Candidate> candidates = new ArrayList<>(k);
+        for (int id : top) {
+            candidates.add(new Candidate(id, logits[id], Math.exp(logits[id] - logsumexp)));
+        }
+        return new Position(pos, token, logsumexp, candidates);
+    }
+
+    /** {@return the indices of the k largest values, largest first, lower index first on ties} */
+    static int[] topIndices(float[] values, int k) {
+        int[] top = new int[k];
+        int filled = 0;
+        for (int i = 0; i < values.length; i++) {
+            // insertion into a small sorted array: k is small
+            int at = filled;
+            while (at > 0 && values[i] > values[top[at - 1]]) {
+                at--;
+            }
+            if (at < k) {
+                int end = Math.min(filled, k - 1);
+                System.arraycopy(top, at, top, at + 1, end - at);
+                top[at] = i;
+                filled = Math.min(filled + 1, k);
+            }
+        }
+        return top;
+    }
+
+    private static void printTable(PrintStream out, List<Position> positions, Tokenizer tokenizer) {
+        out.printf("%-5s %-22s %10s  %s%n", "pos", "token", "logsumexp", "top next tokens: id 'piece' logit (probability)");
+        for (Position p : positions) {
+            StringBuilder line = new StringBuilder();
+            for (Candidate c : p.top()) {
+                line.append(String.format("%6d %-12s %8.3f (%5.1f%%)   ", c.id(), quote(tokenizer.piece(c.id())),
+                        c.logit(), 100 * c.prob()));
+            }
+            out.printf("%-5d %-22s %10.4f  %s%n", p.position(), p.token() + " " + quote(tokenizer.piece(p.token())),
+                    p.logsumexp(), line.toString().stripTrailing());
+        }
+    }
+
+    private static String quote(String piece) {
+        return "'" + piece.replace("\n", "\\n") + "'";
+    }
+}

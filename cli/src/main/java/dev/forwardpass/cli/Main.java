@@ -1,0 +1,90 @@
+package dev.forwardpass.cli;
+
+import dev.forwardpass.api.Backends;
+import dev.forwardpass.models.format.ModelFormatException;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code forwardpass} tool: subcommands for generating, inspecting and tokenizing with a model. */
+@Command(name = "forwardpass", mixinStandardHelpOptions = true, version = "forwardpass 0.1.0",
+        description = "Run Transformer language models on the JVM.",
+        subcommands = CommandLine.HelpCommand.class)
+public final class Main implements Runnable {
+    /** sysexits.h EX_DATAERR: a malformed model or tokenizer file. */
+    static final int EXIT_BAD_FILE = 65;
+    /** sysexits.h EX_NOINPUT: a file that does not exist. */
+    static final int EXIT_NO_INPUT = 66;
+    /** sysexits.h EX_IOERR: another input/output failure. */
+    static final int EXIT_IO_ERROR = 74;
+
+    private final CommandLine.Model.CommandSpec spec = CommandLine.Model.CommandSpec.create();
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(new CommandLine(this), "a subcommand is needed (see --help)");
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args, new FileOutputStream(FileDescriptor.out), System.err));
+    }
+
+    /** Runs the tool with these streams and {@return its exit code}. */
+    public static int execute(String[] args, OutputStream out, PrintStream err) {
+        System.setProperty("forwardpass.backends", String.join(", ", Backends.providers().keySet()));
+        System.setProperty("forwardpass.processors", Integer.toString(Runtime.getRuntime().availableProcessors()));
+        Terminal terminal = new Terminal(out, err);
+        CommandLine cli = new CommandLine(new Main())
+                .addSubcommand(new GenerateCommand(terminal))
+                .addSubcommand(new LogitsCommand(terminal))
+                .addSubcommand(new TokenizeCommand(terminal))
+                .addSubcommand(new InfoCommand(terminal))
+                .addSubcommand(new CompareCommand(terminal))
+                .addSubcommand(new PerplexityCommand(terminal))
+                .addSubcommand(new InitCommand(terminal));
+        cli.setOut(new PrintWriter(terminal.text(), true));
+        cli.setErr(new PrintWriter(new java.io.OutputStreamWriter(err, StandardCharsets.UTF_8), true));
+        cli.setExecutionExceptionHandler((exception, commandLine, parseResult) -> {
+            boolean verbose = parseResult.originalArgs().contains("--verbose");
+            return report(exception, verbose, err);
+        });
+        return cli.execute(args);
+    }
+
+    /** Prints one line for {@code e} (and its stack trace if verbose) and {@return the exit code for it}. */
+    static int report(Exception e, boolean verbose, PrintStream err) {
+        Throwable cause = e instanceof UncheckedIOException unchecked ? unchecked.getCause() : e;
+        int code;
+        String message;
+        if (cause instanceof ModelFormatException format) {
+            code = EXIT_BAD_FILE;
+            message = format.getMessage();
+        } else if (cause instanceof NoSuchFileException missing) {
+            code = EXIT_NO_INPUT;
+            message = missing.getFile() + ": " + (missing.getReason() != null ? missing.getReason() : "file not found");
+        } else if (cause instanceof IOException io) {
+            code = EXIT_IO_ERROR;
+            message = io.getMessage();
+        } else if (cause instanceof IllegalArgumentException bad) {
+            code = CommandLine.ExitCode.USAGE;
+            message = bad.getMessage();
+        } else {
+            code = CommandLine.ExitCode.SOFTWARE;
+            message = cause.toString();
+        }
+        err.println("forwardpass: " + message);
+        if (verbose) {
+            cause.printStackTrace(err);
+        }
+        err.flush();
+        return code;
+    }
+}

@@ -1,0 +1,50 @@
+package dev.forwardpass.cli;
+
+import dev.forwardpass.api.Backend;
+import dev.forwardpass.api.BackendOptions;
+import dev.forwardpass.api.Backends;
+import dev.forwardpass.models.LanguageModel;
+import dev.forwardpass.models.ModelLoader;
+import dev.forwardpass.models.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** The options every model command shares: which weights, which tokenizer, which backend, how many threads. */
+final class ModelOptions {
+    @Option(names = "--model", paramLabel = "PATH",
+            description = "Model weights: a llama2.c checkpoint (.bin). Default: the embedded stories260K model.")
+    Path model;
+
+    @Option(names = "--tokenizer", paramLabel = "PATH",
+            description = "Tokenizer: a llama2.c tokenizer (.bin). Default: the embedded model's, or tokenizer.bin "
+                    + "beside --model.")
+    Path tokenizer;
+
+    @Option(names = "--backend", paramLabel = "NAME", defaultValue = "java",
+            description = "Backend to compute with: ${sys:forwardpass.backends} (default: ${DEFAULT-VALUE}).")
+    String backend;
+
+    @Option(names = "--threads", paramLabel = "N",
+            description = "Threads the backend computes with (default: all ${sys:forwardpass.processors} processors).")
+    Integer threads;
+
+    @Option(names = "--verbose", description = "Print the stack trace of an error.")
+    boolean verbose;
+
+    /** {@return a new backend as chosen; the caller closes it} */
+    Backend openBackend() {
+        BackendOptions options = threads == null ? BackendOptions.defaults() : BackendOptions.withThreads(threads);
+        return Backends.get(backend, options);
+    }
+
+    /** {@return the model on {@code on}; the caller closes it} */
+    LanguageModel loadModel(Backend on) throws IOException {
+        return ModelLoader.loadModel(model, on);
+    }
+
+    /** {@return the tokenizer for {@code loaded}} */
+    Tokenizer loadTokenizer(LanguageModel loaded) throws IOException {
+        return ModelLoader.loadTokenizer(tokenizer, model, loaded);
+    }
+}

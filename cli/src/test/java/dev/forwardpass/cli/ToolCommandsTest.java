@@ -1,0 +1,122 @@
+package dev.forwardpass.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** tokenize, info, --help, and the one-line errors for malformed inputs. */
+class ToolCommandsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void tokenizeAddsBos() throws Exception {
+        CliRunner run = CliRunner.run("tokenize", "--text", "Once upon a time", "--json");
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode ids = JSON.readTree(run.out()).get("ids");
+        assertEquals(1, ids.get(0).asInt());
+        assertTrue(ids.size() > 2);
+        CliRunner plain = CliRunner.run("tokenize", "--text", "Once upon a time");
+        assertEquals(ids.toString().replaceAll("[\\[\\]]", "").replace(',', ' '), plain.out().strip());
+    }
+
+    @Test
+    void infoShowsTheConfigAndParameterCount() throws Exception {
+        CliRunner run = CliRunner.run("info", "--json");
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode info = JSON.readTree(run.out());
+        assertEquals("llama", info.get("architecture").asText());
+        assertEquals(64, info.get("dim").asInt());
+        assertEquals(4, info.get("nKvHeads").asInt());
+        assertEquals(512, info.get("seqLen").asInt());
+        assertTrue(info.get("parameters").asLong() > 250_000 && info.get("parameters").asLong() < 300_000);
+        CliRunner human = CliRunner.run("info");
+        assertTrue(human.out().contains("hiddenDim:"), human.out());
+    }
+
+    @Test
+    void helpEverywhere() {
+        for (String[] args : new String[][] {{"--help"}, {"generate", "--help"}, {"logits", "--help"},
+                {"tokenize", "--help"}, {"info", "--help"}}) {
+            CliRunner run = CliRunner.run(args);
+            assertEquals(0, run.exitCode(), Arrays.toString(args));
+            assertTrue(run.out().contains("Usage:"), run.out());
+        }
+        assertTrue(CliRunner.run("generate", "--help").out().contains("java"), "lists backends");
+    }
+
+    @Test
+    void aMissingModelFile() {
+        CliRunner run = CliRunner.run("generate", "--model", dir.resolve("missing.bin").toString());
+        assertEquals(66, run.exitCode());
+        assertEquals(1, run.errLines(), run.err());
+        assertTrue(run.err().contains("missing.bin"), run.err());
+    }
+
+    @Test
+    void aTruncatedCheckpoint() throws IOException {
+        byte[] model = embedded("stories260K.bin");
+        Path file = Files.write(dir.resolve("cut.bin"), Arrays.copyOf(model, 5000));
+        Path tokenizer = Files.write(dir.resolve("tok.bin"), embedded("tok512.bin"));
+        CliRunner run = CliRunner.run("generate", "--model", file.toString(), "--tokenizer", tokenizer.toString());
+        assertEquals(65, run.exitCode());
+        assertEquals(1, run.errLines(), run.err());
+        assertTrue(run.err().startsWith("forwardpass: " + file + ": field 'weights'"), run.err());
+    }
+
+    @Test
+    void anAbsurdDimension() throws IOException {
+        byte[] model = embedded("stories260K.bin");
+        ByteBuffer.wrap(model).order(ByteOrder.LITTLE_ENDIAN).putInt(4, 1 << 30);
+        Path file = Files.write(dir.resolve("absurd.bin"), model);
+        CliRunner run = CliRunner.run("info", "--model", file.toString());
+        assertEquals(65, run.exitCode());
+        assertTrue(run.err().contains("field 'hidden_dim' at offset 4"), run.err());
+    }
+
+    @Test
+    void aTokenizerCutInHalf() throws IOException {
+        Path model = Files.write(dir.resolve("model.bin"), embedded("stories260K.bin"));
+        byte[] tok = embedded("tok512.bin");
+        Path half = Files.write(dir.resolve("half.bin"), Arrays.copyOf(tok, tok.length / 2));
+        CliRunner run = CliRunner.run("tokenize", "--text", "hi", "--model", model.toString(), "--tokenizer", half.toString());
+        assertEquals(65, run.exitCode());
+        assertEquals(1, run.errLines(), run.err());
+        assertTrue(run.err().contains("half.bin: field 'token["), run.err());
+    }
+
+    @Test
+    void verbosePrintsTheStackTrace() {
+        CliRunner run = CliRunner.run("info", "--model", dir.resolve("missing.bin").toString(), "--verbose");
+        assertEquals(66, run.exitCode());
+        assertTrue(run.errLines() > 1, run.err());
+    }
+
+    @Test
+    void aModelFileBesideItsTokenizer() throws IOException {
+        Files.write(dir.resolve("stories.bin"), embedded("stories260K.bin"));
+        Files.write(dir.resolve("tokenizer.bin"), embedded("tok512.bin"));
+        CliRunner run = CliRunner.run("generate", "--model", dir.resolve("stories.bin").toString(), "-t", "0", "-n", "20");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(GenerateCommandTest.GREEDY_200.startsWith(run.out().strip()), run.out());
+    }
+
+    private static byte[] embedded(String name) throws IOException {
+        try (InputStream in = ToolCommandsTest.class.getResourceAsStream("/dev/forwardpass/models/stories260K/" + name)) {
+            return in.readAllBytes();
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package dev.forwardpass.models;
+
+/**
+ * A loaded model whose weights live on one backend. Closing it releases the weights (and unmaps the file).
+ * A model may serve several sessions, one per conversation; a session is used by one thread at a time.
+ */
+public interface LanguageModel extends AutoCloseable {
+
+    /** {@return the architecture's name, e.g. {@code "llama"}} */
+    String architecture();
+
+    /** {@return the hyper-parameters, a record whose components are printed by {@code info}} */
+    Record config();
+
+    /** {@return the number of tokens in the vocabulary (the length of a logits vector)} */
+    int vocabSize();
+
+    /** {@return the longest sequence a session can hold} */
+    int seqLen();
+
+    /** {@return the number of weights (a shared embedding/classifier counted once)} */
+    long parameterCount();
+
+    /** {@return where the weights came from} */
+    String source();
+
+    /** {@return a new session with an empty KV cache} */
+    Session newSession();
+
+    @Override
+    void close();
+
+    /** The mutable state of one sequence: activations and the KV cache, allocated once. */
+    interface Session extends AutoCloseable {
+
+        /**
+         * Runs {@code token} at position {@code pos} (positions 0..pos-1 must have been run before, in this session)
+         * and returns the next-token logits. The array belongs to the session and is overwritten by the next call.
+         *
+         * @throws IllegalArgumentException if {@code pos} is outside the context or {@code token} outside the vocabulary
+         */
+        float[] forward(int token, int pos);
+
+        @Override
+        void close();
+    }
+}

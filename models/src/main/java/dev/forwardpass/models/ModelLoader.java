@@ -1,0 +1,88 @@
+package dev.forwardpass.models;
+
+import dev.forwardpass.api.Backend;
+import dev.forwardpass.models.format.Llama2cCheckpoint;
+import dev.forwardpass.models.format.MappedFile;
+import dev.forwardpass.models.llama.Llama;
+import dev.forwardpass.models.llama.LlamaConfig;
+import dev.forwardpass.models.llama.RandomLlamaCheckpoint;
+import dev.forwardpass.models.tokenizer.Llama2cTokenizer;
+import dev.forwardpass.models.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/**
+ * Loads models and their tokenizers from files, or the embedded default: stories260K, a 260K-parameter Llama
+ * trained on TinyStories (llama2.c, MIT license), shipped in this jar so that nothing needs a download.
+ */
+public final class ModelLoader {
+    /** The embedded default model's name, as {@code info} and error messages show it. */
+    public static final String EMBEDDED_MODEL = "stories260K.bin (embedded)";
+    static final String EMBEDDED_MODEL_RESOURCE = "/dev/forwardpass/models/stories260K/stories260K.bin";
+    static final String EMBEDDED_TOKENIZER_RESOURCE = "/dev/forwardpass/models/stories260K/tok512.bin";
+    static final String EMBEDDED_TOKENIZER = "tok512.bin (embedded)";
+    /** run.c's default tokenizer file name, looked for beside a model file. */
+    static final String DEFAULT_TOKENIZER_FILE = "tokenizer.bin";
+
+    private ModelLoader() {}
+
+    /** Loads the model at {@code model} (a llama2.c checkpoint), or the embedded default when it is null. */
+    public static LanguageModel loadModel(Path model, Backend backend) throws IOException {
+        MappedFile file = model == null
+                ? MappedFile.ofBytes(readResource(EMBEDDED_MODEL_RESOURCE), EMBEDDED_MODEL)
+                : MappedFile.open(model);
+        return Llama.load(Llama2cCheckpoint.read(file), backend);
+    }
+
+    /**
+     * Loads an "empty" model: the architecture and config of the model at {@code model} (or the embedded default)
+     * with freshly initialised weights ({@link RandomLlamaCheckpoint}), seeded by {@code seed}.
+     */
+    public static LanguageModel loadEmpty(Path model, Backend backend, long seed) throws IOException {
+        LlamaConfig config;
+        boolean shared;
+        try (Llama2cCheckpoint trained = Llama2cCheckpoint.read(model == null
+                ? MappedFile.ofBytes(readResource(EMBEDDED_MODEL_RESOURCE), EMBEDDED_MODEL)
+                : MappedFile.open(model))) {
+            config = trained.config();
+            shared = trained.sharedClassifier();
+        }
+        return Llama.load(new RandomLlamaCheckpoint(config, shared, seed), backend);
+    }
+
+    /**
+     * Loads the tokenizer at {@code tokenizer}; when it is null, the embedded model's own tokenizer for the
+     * embedded model, else run.c's default {@code tokenizer.bin} beside the model file.
+     */
+    public static Tokenizer loadTokenizer(Path tokenizer, Path model, LanguageModel loaded) throws IOException {
+        if (tokenizer != null) {
+            return Llama2cTokenizer.open(tokenizer, loaded.vocabSize());
+        }
+        if (model == null) {
+            try (MappedFile file = MappedFile.ofBytes(readResource(EMBEDDED_TOKENIZER_RESOURCE), EMBEDDED_TOKENIZER)) {
+                return Llama2cTokenizer.read(file.reader(), loaded.vocabSize());
+            }
+        }
+        Path beside = model.toAbsolutePath().resolveSibling(DEFAULT_TOKENIZER_FILE);
+        if (!Files.exists(beside)) {
+            throw new NoSuchFileException(beside.toString(), null,
+                    "no tokenizer given and none beside the model: pass --tokenizer PATH");
+        }
+        return Llama2cTokenizer.open(beside, loaded.vocabSize());
+    }
+
+    private static byte[] readResource(String name) {
+        try (InputStream in = ModelLoader.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("resource " + name + " is missing from the forwardpass-models jar");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

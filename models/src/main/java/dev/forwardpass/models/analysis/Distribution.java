@@ -1,0 +1,98 @@
+package dev.forwardpass.models.analysis;
+
+/**
+ * A next-token distribution given by logits, evaluated in double precision: {@code p_i = exp(logit_i - lse)}.
+ * Immutable: it keeps its own copy of the logits.
+ */
+public final class Distribution {
+    private final double[] logProbs; // (vocabSize,) log p_i
+    private final double logSumExp;
+
+    private Distribution(double[] logProbs, double logSumExp) {
+        this.logProbs = logProbs;
+        this.logSumExp = logSumExp;
+    }
+
+    /** {@return the distribution softmax(logits)} */
+    public static Distribution ofLogits(float[] logits) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float logit : logits) {
+            max = Math.max(max, logit);
+        }
+        double sum = 0;
+        for (float logit : logits) {
+            sum += Math.exp(logit - max);
+        }
+        double lse = max + Math.log(sum);
+        double[] logProbs = new double[logits.length];
+        for (int i = 0; i < logits.length; i++) {
+            logProbs[i] = logits[i] - lse;
+        }
+        return new Distribution(logProbs, lse);
+    }
+
+    /** {@return the number of tokens} */
+    public int size() {
+        return logProbs.length;
+    }
+
+    /** {@return log Σ exp(logit)} */
+    public double logSumExp() {
+        return logSumExp;
+    }
+
+    /** {@return ln p(token)} */
+    public double logProb(int token) {
+        return logProbs[token];
+    }
+
+    /** {@return p(token)} */
+    public double prob(int token) {
+        return Math.exp(logProbs[token]);
+    }
+
+    /** {@return the entropy in nats, -Σ p ln p (at most ln size, for the uniform distribution)} */
+    public double entropy() {
+        double h = 0;
+        for (double lp : logProbs) {
+            h -= Math.exp(lp) * lp;
+        }
+        return h;
+    }
+
+    /** {@return KL(this ‖ other) in nats: Σ p ln(p / q)} */
+    public double klDivergence(Distribution other) {
+        if (other.size() != size()) {
+            throw new IllegalArgumentException("distributions over " + size() + " and " + other.size() + " tokens");
+        }
+        double kl = 0;
+        for (int i = 0; i < logProbs.length; i++) {
+            kl += Math.exp(logProbs[i]) * (logProbs[i] - other.logProbs[i]);
+        }
+        return kl;
+    }
+
+    /** {@return the k most probable tokens, most probable first, lower id first on ties} */
+    public int[] top(int k) {
+        int n = Math.min(k, logProbs.length);
+        int[] top = new int[n];
+        int filled = 0;
+        for (int i = 0; i < logProbs.length; i++) {
+            int at = filled;
+            while (at > 0 && logProbs[i] > logProbs[top[at - 1]]) {
+                at--;
+            }
+            if (at < n) {
+                System.arraycopy(top, at, top, at + 1, Math.min(filled, n - 1) - at);
+                top[at] = i;
+                filled = Math.min(filled + 1, n);
+            }
+        }
+        return top;
+    }
+
+    /** {@return the most probable token (the first one on ties)} */
+    public int argmax() {
+        return top(1)[0];
+    }
+}

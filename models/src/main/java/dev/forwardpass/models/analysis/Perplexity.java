@@ -1,0 +1,60 @@
+package dev.forwardpass.models.analysis;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import dev.forwardpass.models.LanguageModel;
+import java.util.function.IntConsumer;
+
+/**
+ * Perplexity of a token sequence under a model, with a sliding window for texts longer than the context: each
+ * window holds at most {@code context} tokens and starts {@code stride} tokens after the previous one; only the
+ * tokens not scored by an earlier window are scored (Hugging Face's "perplexity of fixed-length models" recipe).
+ * With {@code stride == context} the windows are disjoint.
+ */
+public final class Perplexity {
+    private Perplexity() {}
+
+    /**
+     * @param perplexity exp(negativeLogLikelihood / scoredTokens)
+     * @param negativeLogLikelihood -Σ ln p(token | the tokens before it in its window), in nats
+     * @param scoredTokens how many tokens were predicted (all but the first)
+     * @param windows how many windows were run
+     */
+    public record Result(double perplexity, double negativeLogLikelihood, int scoredTokens, int windows) {}
+
+    /**
+     * Scores {@code tokens[1..]}.
+     *
+     * @param progress told the number of tokens scored so far, after each window (for a progress bar)
+     */
+    public static Result of(LanguageModel model, int[] tokens, int context, int stride, IntConsumer progress) {
+        checkArgument(tokens.length >= 2, "need at least two tokens, found %s", tokens.length);
+        checkArgument(context >= 2 && context <= model.seqLen(), "--context must be between 2 and the model's %s, found %s",
+                model.seqLen(), context);
+        checkArgument(stride >= 1 && stride <= context, "--stride must be between 1 and the context %s, found %s",
+                context, stride);
+        double nll = 0;
+        int scored = 0;
+        int windows = 0;
+        int scoredUpTo = 0; // tokens[0..scoredUpTo] have been predicted (token 0 never is)
+        try (LanguageModel.Session session = model.newSession()) {
+            for (int begin = 0; scoredUpTo < tokens.length - 1; begin += stride) {
+                int end = Math.min(begin + context, tokens.length);
+                windows++;
+                // positions begin..end-2 predict tokens begin+1..end-1; a new window reuses the session from
+                // position 0, overwriting its KV cache
+                for (int i = begin; i < end - 1; i++) {
+                    float[] logits = session.forward(tokens[i], i - begin);
+                    int target = i + 1;
+                    if (target > scoredUpTo) {
+                        nll -= Distribution.ofLogits(logits).logProb(tokens[target]);
+                        scored++;
+                    }
+                }
+                scoredUpTo = end - 1;
+                progress.accept(scored);
+            }
+        }
+        return new Result(Math.exp(nll / scored), nll, scored, windows);
+    }
+}

@@ -1,0 +1,178 @@
+package dev.forwardpass.models.gpt2;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import dev.forwardpass.api.AttentionShape;
+import dev.forwardpass.api.Backend;
+import dev.forwardpass.models.LanguageModel;
+import dev.forwardpass.models.format.ModelFormatException;
+
+/**
+ * GPT-2: token plus learned position embedding, then per block {@code x += attn(ln_1(x)); x += mlp(ln_2(x))}
+ * (nanoGPT's {@code Block}), then a final LayerNorm and the classifier. {@link #forward} reads step by step like
+ * llama2.c's {@code forward()}, with LayerNorm for RMSNorm, biases on every linear layer, GELU for SwiGLU and no
+ * rotary embedding.
+ */
+public final class Gpt2 implements LanguageModel {
+    private final Gpt2Config config;
+    private final Gpt2Weights weights;
+    private final Backend backend;
+    private final AttentionShape heads;
+    private final Gpt2Checkpoint checkpoint;
+    private final long parameterCount;
+
+    private Gpt2(Gpt2Config config, Gpt2Weights weights, Backend backend, Gpt2Checkpoint checkpoint,
+            long parameterCount) {
+        this.config = config;
+        this.weights = weights;
+        this.backend = backend;
+        this.heads = config.attentionShape();
+        this.checkpoint = checkpoint;
+        this.parameterCount = parameterCount;
+    }
+
+    /**
+     * Uploads the weights of {@code checkpoint} to {@code backend}. The model takes ownership of the checkpoint
+     * (a backend may keep views of its memory) and closes it with itself, or here if loading fails.
+     */
+    public static Gpt2 load(Gpt2Checkpoint checkpoint, Backend backend) throws ModelFormatException {
+        try {
+            Gpt2Weights weights = Gpt2Weights.upload(checkpoint, backend);
+            return new Gpt2(checkpoint.config(), weights, backend, checkpoint,
+                    countParameters(checkpoint.config(), checkpoint.sharedClassifier()));
+        } catch (ModelFormatException | RuntimeException e) {
+            checkpoint.close();
+            throw e;
+        }
+    }
+
+    private static long countParameters(Gpt2Config c, boolean sharedClassifier) {
+        long d = c.dim();
+        long perLayer = 4 * d                                      // two LayerNorms, weight and bias
+                + 4 * (d * d + d)                                  // q, k, v, output projections with biases
+                + 2 * d * c.hiddenDim() + c.hiddenDim() + d;       // feed-forward with biases
+        long embedding = c.vocabSize() * d;
+        return perLayer * c.nLayers() + embedding + (long) c.seqLen() * d + 2 * d + (sharedClassifier ? 0 : embedding);
+    }
+
+    /** One forward step: writes the logits of the token after {@code token} at {@code pos} into {@code s.logits}. */
+    void forward(Gpt2State s, int token, int pos) {
+        Gpt2Config c = config;
+        Gpt2Weights w = weights;
+
+        // token embedding plus the learned embedding of this position
+        s.token[0] = token;
+        s.position[0] = pos;
+        backend.embedding(s.x, w.tokenEmbedding(), s.token);
+        backend.embedding(s.xb, w.positionEmbedding(), s.position);
+        backend.add(s.x, s.x, s.xb);
+
+        // forward all the layers
+        for (int l = 0; l < c.nLayers(); l++) {
+            Gpt2Layer layer = w.layers().get(l);
+
+            // attention layernorm (ln_1)
+            backend.layerNorm(s.xb, s.x, layer.attnNorm(), layer.attnNormBias(), c.normEps());
+
+            // qkv matmuls for this position (c_attn, split at load)
+            backend.matmul(s.q, layer.wq(), s.xb, layer.bq());
+            backend.matmul(s.k, layer.wk(), s.xb, layer.bk());
+            backend.matmul(s.v, layer.wv(), s.xb, layer.bv());
+
+            // store this position's key and value in the cache
+            backend.copyRows(s.keyCache[l], pos, s.k);
+            backend.copyRows(s.valueCache[l], pos, s.v);
+
+            // multihead attention over positions 0..pos
+            backend.attention(s.attnOut, s.q, s.keyCache[l], s.valueCache[l], pos, heads);
+
+            // final matmul to get the output of the attention (c_proj)
+            backend.matmul(s.xb2, layer.wo(), s.attnOut, layer.bo());
+
+            // residual connection back into x
+            backend.add(s.x, s.x, s.xb2);
+
+            // ffn layernorm (ln_2)
+            backend.layerNorm(s.xb, s.x, layer.ffnNorm(), layer.ffnNormBias(), c.normEps());
+
+            // MLP: c_proj(gelu(c_fc(xb)))
+            backend.matmul(s.hb, layer.wUp(), s.xb, layer.bUp());
+            backend.gelu(s.hb, s.hb);
+            backend.matmul(s.xb, layer.wDown(), s.hb, layer.bDown());
+
+            // residual connection
+            backend.add(s.x, s.x, s.xb);
+        }
+
+        // final layernorm (ln_f)
+        backend.layerNorm(s.x, s.x, w.finalNorm(), w.finalNormBias(), c.normEps());
+
+        // classifier into logits
+        backend.matmul(s.logits, w.classifier(), s.x);
+    }
+
+    @Override
+    public String architecture() {
+        return "gpt2";
+    }
+
+    @Override
+    public Gpt2Config config() {
+        return config;
+    }
+
+    @Override
+    public int vocabSize() {
+        return config.vocabSize();
+    }
+
+    @Override
+    public int seqLen() {
+        return config.seqLen();
+    }
+
+    @Override
+    public long parameterCount() {
+        return parameterCount;
+    }
+
+    @Override
+    public String source() {
+        return checkpoint.source();
+    }
+
+    @Override
+    public Session newSession() {
+        return new Gpt2Session(new Gpt2State(config, backend));
+    }
+
+    @Override
+    public void close() {
+        weights.close();
+        checkpoint.close();
+    }
+
+    private final class Gpt2Session implements Session {
+        private final Gpt2State state;
+
+        Gpt2Session(Gpt2State state) {
+            this.state = state;
+        }
+
+        @Override
+        public float[] forward(int token, int pos) {
+            checkArgument(pos >= 0 && pos < config.seqLen(), "position %s is outside the context of %s tokens",
+                    pos, config.seqLen());
+            checkArgument(token >= 0 && token < config.vocabSize(), "token %s is outside the vocabulary of %s",
+                    token, config.vocabSize());
+            Gpt2.this.forward(state, token, pos);
+            backend.copyTo(state.logits, state.logitsOut);
+            return state.logitsOut;
+        }
+
+        @Override
+        public void close() {
+            state.close();
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package dev.forwardpass.models.tokenizer;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+
+/**
+ * The merge step of BPE over token ids: a word starts as a list of symbols and, repeatedly, the adjacent pair with
+ * the best (lowest) merge rank is replaced by its merge, the leftmost pair first among equal ranks, until no pair has
+ * a merge. That is Hugging Face's order, and it gives the same result as GPT-2's {@code encoder.py}, which merges
+ * every occurrence of the best pair left to right in one pass. A priority queue over a linked list keeps a long word
+ * (a run of thousands of spaces) at O(n log n).
+ */
+final class BpeMerges {
+    /** (left id, right id) packed in a long -> (rank, merged id) packed in a long. */
+    private final Map<Long, Long> merges;
+
+    private BpeMerges(Map<Long, Long> merges) {
+        this.merges = merges;
+    }
+
+    /**
+     * Builds the table from merges in rank order.
+     *
+     * @param pairs each {@code [left, right]}, rank = index; a pair listed twice keeps its first rank
+     * @param vocab piece -> id; both parts and their concatenation must be in it
+     * @return the table, or the index of the first pair whose pieces are not in the vocabulary, as an exception
+     */
+    static BpeMerges of(List<String[]> pairs, Map<String, Integer> vocab) throws MissingPieceException {
+        Map<Long, Long> merges = new HashMap<>(pairs.size() * 2);
+        for (int rank = 0; rank < pairs.size(); rank++) {
+            String[] pair = pairs.get(rank);
+            Integer left = vocab.get(pair[0]);
+            Integer right = vocab.get(pair[1]);
+            Integer merged = vocab.get(pair[0] + pair[1]);
+            if (left == null || right == null || merged == null) {
+                throw new MissingPieceException(rank, left == null ? pair[0] : right == null ? pair[1] : pair[0] + pair[1]);
+            }
+            merges.putIfAbsent(key(left, right), ((long) rank << 32) | merged);
+        }
+        return new BpeMerges(merges);
+    }
+
+    /** A merge whose pieces are not in the vocabulary. */
+    static final class MissingPieceException extends Exception {
+        final int rank;
+        final String piece;
+
+        MissingPieceException(int rank, String piece) {
+            super("merge " + rank + " needs '" + piece + "', which is not in the vocabulary", null, false, false);
+            this.rank = rank;
+            this.piece = piece;
+        }
+    }
+
+    private static long key(int left, int right) {
+        return ((long) left << 32) | (right & 0xFFFFFFFFL);
+    }
+
+    /** {@return the ids after merging {@code symbols} (which is not modified)} */
+    int[] merge(int[] symbols) {
+        int n = symbols.length;
+        if (n < 2) {
+            return symbols;
+        }
+        int[] id = symbols.clone();     // -1 once merged into its left neighbour
+        int[] prev = new int[n];
+        int[] next = new int[n];        // -1 at the end
+        for (int i = 0; i < n; i++) {
+            prev[i] = i - 1;
+            next[i] = i + 1 < n ? i + 1 : -1;
+        }
+        // (rank, position) packed so that the natural order is best rank, then leftmost
+        PriorityQueue<Long> queue = new PriorityQueue<>();
+        for (int i = 0; i + 1 < n; i++) {
+            offer(queue, id, next, i);
+        }
+        while (!queue.isEmpty()) {
+            long top = queue.poll();
+            int rank = (int) (top >>> 32);
+            int pos = (int) top;
+            // entries go stale when a neighbour merges: check that the pair at pos is still the one queued
+            if (id[pos] < 0 || next[pos] < 0) {
+                continue;
+            }
+            Long merge = merges.get(key(id[pos], id[next[pos]]));
+            if (merge == null || (int) (merge >>> 32) != rank) {
+                continue;
+            }
+            int right = next[pos];
+            id[pos] = (int) (long) merge;
+            id[right] = -1;
+            next[pos] = next[right];
+            if (next[right] >= 0) {
+                prev[next[right]] = pos;
+            }
+            if (prev[pos] >= 0) {
+                offer(queue, id, next, prev[pos]);
+            }
+            offer(queue, id, next, pos);
+        }
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i >= 0; i = next[i]) {
+            out.add(id[i]);
+        }
+        return out.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private void offer(PriorityQueue<Long> queue, int[] id, int[] next, int pos) {
+        if (next[pos] < 0) {
+            return;
+        }
+        Long merge = merges.get(key(id[pos], id[next[pos]]));
+        if (merge != null) {
+            queue.add((merge >>> 32) << 32 | pos);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package dev.forwardpass.models.tokenizer;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.stream.IntStream;
+
+/**
+ * Byte-level BPE, as GPT-2, Llama 3 and Qwen2 tokenize (OpenAI's {@code encoder.py}, Hugging Face's ByteLevel
+ * pre-tokenizer): added tokens are matched first; the rest is normalized, cut into pieces by a regex (GPT-2's, or the
+ * one tokenizer.json gives: Llama 3's and Qwen2's differ in how they group digits and punctuation); each piece's
+ * UTF-8 bytes are written as characters ({@link ByteLevel}) and merged by rank. Every byte has a token, so any text
+ * encodes, and decoding gives back its exact bytes (a token may end in the middle of a UTF-8 sequence: the bytes are
+ * returned as they are, never decoded here).
+ *
+ * <p>Whether {@link #encode} adds a BOS comes from the files: GPT-2's tokenizer adds none, as Hugging Face's does not;
+ * Llama 3's tokenizer.json adds {@code <|begin_of_text|>}. Generation stops at any EOS id of the configs.
+ * Instances are immutable and thread-safe; load them with {@link Tokenizers#open}.
+ */
+public final class ByteLevelBpeTokenizer implements Tokenizer {
+    private final BpeVocabulary model;
+    private final TextPipeline pipeline;
+    private final SpecialTokens specials;
+    private final String[] pieces;     // (vocabSize,) byte-level characters of a piece, an added token's text, or null
+    private final boolean[] added;     // (vocabSize,) whether the id is an added token
+    private final int vocabSize;
+
+    ByteLevelBpeTokenizer(BpeVocabulary model, TextPipeline pipeline, SpecialTokens specials, int modelVocabSize) {
+        this.model = model;
+        this.pipeline = pipeline;
+        this.specials = specials;
+        int maxId = model.maxId();
+        for (AddedTokens.Token t : pipeline.added().tokens()) {
+            maxId = Math.max(maxId, t.id());
+        }
+        this.vocabSize = Math.max(maxId + 1, modelVocabSize);
+        this.pieces = new String[vocabSize];
+        this.added = new boolean[vocabSize];
+        model.ids().forEach((piece, id) -> pieces[id] = piece);
+        for (AddedTokens.Token t : pipeline.added().tokens()) {
+            pieces[t.id()] = t.content();
+            added[t.id()] = true;
+        }
+    }
+
+    /** {@return the number of ids: the larger of the tokenizer's and the model's vocabulary} */
+    @Override
+    public int vocabSize() {
+        return vocabSize;
+    }
+
+    /** {@return the ids of {@code text}, with the BOS and EOS that the tokenizer's files say to add} */
+    @Override
+    public int[] encode(String text) {
+        IntStream.Builder out = IntStream.builder();
+        for (int id : specials.prefix()) {
+            out.add(id);
+        }
+        for (TextPipeline.Piece piece : pipeline.split(text)) {
+            if (piece.id() >= 0) {
+                out.add(piece.id());
+            } else {
+                for (int id : encodePiece(piece.text())) {
+                    out.add(id);
+                }
+            }
+        }
+        for (int id : specials.suffix()) {
+            out.add(id);
+        }
+        return out.build().toArray();
+    }
+
+    /** {@return the BPE ids of one pre-tokenized piece} */
+    private int[] encodePiece(String piece) {
+        String chars = ByteLevel.encode(piece);
+        List<int[]> symbols = new ArrayList<>(chars.length());
+        for (int i = 0; i < chars.length(); i++) {
+            Integer id = model.ids().get(String.valueOf(chars.charAt(i)));
+            symbols.add(new int[] {id == null ? -1 : id});
+        }
+        return model.encode(chars, symbols);
+    }
+
+    /** {@return the exact bytes of {@code token}} (an added token gives its text; {@code previous} is not needed) */
+    @Override
+    public byte[] decode(int previous, int token) {
+        checkArgument(token >= 0 && token < vocabSize, "token %s is outside the vocabulary of %s", token, vocabSize);
+        String piece = pieces[token];
+        if (piece == null) {
+            return new byte[0];     // an id the model has but the tokenizer does not (vocabulary padding)
+        }
+        return added[token] ? piece.getBytes(StandardCharsets.UTF_8) : ByteLevel.decode(piece);
+    }
+
+    @Override
+    public boolean stopsGeneration(int token) {
+        return specials.isEos(token);
+    }
+
+    @Override
+    public OptionalInt bosToken() {
+        return specials.bos() >= 0 ? OptionalInt.of(specials.bos()) : OptionalInt.empty();
+    }
+
+    /** {@return the text of {@code token}; bytes that are not whole UTF-8 characters show as U+FFFD} */
+    @Override
+    public String piece(int token) {
+        return new String(decode(-1, token), StandardCharsets.UTF_8);
+    }
+}

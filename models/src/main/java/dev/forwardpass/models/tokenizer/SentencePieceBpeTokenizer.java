@@ -1,0 +1,153 @@
+package dev.forwardpass.models.tokenizer;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.stream.IntStream;
+
+/**
+ * SentencePiece-style BPE as Hugging Face's tokenizer.json writes it for Llama 2 and TinyLlama: spaces become
+ * {@code ▁} and a {@code ▁} is prepended to the text (a Prepend/Replace normalizer or a Metaspace pre-tokenizer),
+ * the symbols are Unicode characters, and a character that is not in the vocabulary falls back to its UTF-8 bytes as
+ * {@code <0xXX>} tokens. Decoding turns {@code ▁} back into spaces, byte tokens into their byte, and drops the space
+ * that the prepended {@code ▁} put at the start (after BOS), as Hugging Face's Strip decoder does.
+ *
+ * <p>Instances are immutable and thread-safe; load them with {@link Tokenizers#open}.
+ */
+public final class SentencePieceBpeTokenizer implements Tokenizer {
+    private final BpeVocabulary model;
+    private final TextPipeline pipeline;
+    private final SpecialTokens specials;
+    private final String spaceSymbol;          // "▁"
+    private final boolean stripsLeadingSpace;  // whether the pipeline prepends a spaceSymbol that decoding removes
+    private final String[] pieces;             // (vocabSize,) piece, an added token's text, or null
+    private final boolean[] added;             // (vocabSize,) whether the id is an added token
+    private final int[] byteOf;                // (vocabSize,) the byte of a <0xXX> token, else -1
+    private final int vocabSize;
+
+    SentencePieceBpeTokenizer(BpeVocabulary model, TextPipeline pipeline, SpecialTokens specials, String spaceSymbol,
+            boolean stripsLeadingSpace, int modelVocabSize) {
+        this.model = model;
+        this.pipeline = pipeline;
+        this.specials = specials;
+        this.spaceSymbol = spaceSymbol;
+        this.stripsLeadingSpace = stripsLeadingSpace;
+        int maxId = model.maxId();
+        for (AddedTokens.Token t : pipeline.added().tokens()) {
+            maxId = Math.max(maxId, t.id());
+        }
+        this.vocabSize = Math.max(maxId + 1, modelVocabSize);
+        this.pieces = new String[vocabSize];
+        this.added = new boolean[vocabSize];
+        this.byteOf = new int[vocabSize];
+        Arrays.fill(byteOf, -1);
+        model.ids().forEach((piece, id) -> pieces[id] = piece);
+        if (model.byteTokens() != null) {
+            for (int b = 0; b < 256; b++) {
+                byteOf[model.byteTokens()[b]] = b;
+            }
+        }
+        for (AddedTokens.Token t : pipeline.added().tokens()) {
+            pieces[t.id()] = t.content();
+            added[t.id()] = true;
+            byteOf[t.id()] = -1;
+        }
+    }
+
+    @Override
+    public int vocabSize() {
+        return vocabSize;
+    }
+
+    /** {@return the ids of {@code text}, with the BOS (and EOS) that the tokenizer's files say to add} */
+    @Override
+    public int[] encode(String text) {
+        IntStream.Builder out = IntStream.builder();
+        for (int id : specials.prefix()) {
+            out.add(id);
+        }
+        for (TextPipeline.Piece piece : pipeline.split(text)) {
+            if (piece.id() >= 0) {
+                out.add(piece.id());
+            } else {
+                for (int id : encodePiece(piece.text())) {
+                    out.add(id);
+                }
+            }
+        }
+        for (int id : specials.suffix()) {
+            out.add(id);
+        }
+        return out.build().toArray();
+    }
+
+    /** {@return the BPE ids of one piece: one symbol per character, or its bytes when the vocabulary lacks it} */
+    private int[] encodePiece(String piece) {
+        List<int[]> symbols = new ArrayList<>(piece.length());
+        for (int i = 0; i < piece.length(); ) {
+            int cp = piece.codePointAt(i);
+            String ch = piece.substring(i, i + Character.charCount(cp));
+            Integer id = model.ids().get(ch);
+            if (id != null) {
+                symbols.add(new int[] {id});
+            } else if (model.byteTokens() != null) {
+                byte[] utf8 = ch.getBytes(StandardCharsets.UTF_8);
+                int[] bytes = new int[utf8.length];
+                for (int j = 0; j < utf8.length; j++) {
+                    bytes[j] = model.byteTokens()[utf8[j] & 0xFF];
+                }
+                symbols.add(bytes);
+            } else {
+                symbols.add(new int[] {-1});
+            }
+            i += ch.length();
+        }
+        return model.encode(piece, symbols);
+    }
+
+    /**
+     * {@return the bytes of {@code token}}: a byte token gives its byte, a piece its text with {@code ▁} as spaces,
+     * less the leading space of the first piece (after BOS, or with no previous token: {@code previous < 0}).
+     */
+    @Override
+    public byte[] decode(int previous, int token) {
+        checkArgument(token >= 0 && token < vocabSize, "token %s is outside the vocabulary of %s", token, vocabSize);
+        String piece = pieces[token];
+        if (piece == null) {
+            return new byte[0];     // an id the model has but the tokenizer does not (vocabulary padding)
+        }
+        if (added[token]) {
+            return piece.getBytes(StandardCharsets.UTF_8);
+        }
+        if (byteOf[token] >= 0) {
+            return new byte[] {(byte) byteOf[token]};
+        }
+        String text = piece.replace(spaceSymbol, " ");
+        if (stripsLeadingSpace && (previous < 0 || previous == specials.bos()) && text.startsWith(" ")) {
+            text = text.substring(1);
+        }
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public boolean stopsGeneration(int token) {
+        return specials.isEos(token);
+    }
+
+    @Override
+    public OptionalInt bosToken() {
+        return specials.bos() >= 0 ? OptionalInt.of(specials.bos()) : OptionalInt.empty();
+    }
+
+    /** {@return the piece of {@code token} with {@code ▁} shown as a space ({@code <0xXX>} tokens as they are)} */
+    @Override
+    public String piece(int token) {
+        checkArgument(token >= 0 && token < vocabSize, "token %s is outside the vocabulary of %s", token, vocabSize);
+        String piece = pieces[token];
+        return piece == null ? "" : added[token] ? piece : piece.replace(spaceSymbol, " ");
+    }
+}

@@ -1,0 +1,220 @@
+package dev.forwardpass.models.tokenizer;
+
+import java.text.Normalizer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What happens to a text before BPE, in Hugging Face's order: added tokens are cut out of the raw text, each
+ * remaining part is normalized, then pre-tokenized into the pieces ("words") that BPE encodes one by one.
+ *
+ * @param added tokens matched first
+ * @param normalizer applied to each part of plain text
+ * @param preTokenizer cuts a normalized part into pieces
+ */
+record TextPipeline(AddedTokens added, UnaryOperator<String> normalizer, PreTokenizer preTokenizer) {
+
+    /** GPT-2's split pattern ({@code encoder.py}), used by a ByteLevel pre-tokenizer with {@code use_regex}. */
+    static final String GPT2_PATTERN =
+            "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+
+    /**
+     * A part of the text after pre-tokenization.
+     *
+     * @param text a piece for BPE (empty for an added token)
+     * @param id the added token's id, or -1 for a piece
+     */
+    record Piece(String text, int id) {}
+
+    /** {@return the pieces and added tokens of {@code text}, in order} */
+    List<Piece> split(String text) {
+        List<Piece> out = new ArrayList<>();
+        boolean first = true;
+        for (AddedTokens.Segment segment : added.split(text)) {
+            if (segment.id() >= 0) {
+                out.add(new Piece("", segment.id()));
+            } else {
+                for (String piece : preTokenizer.split(normalizer.apply(segment.text()), first)) {
+                    if (!piece.isEmpty()) {
+                        out.add(new Piece(piece, -1));
+                    }
+                }
+            }
+            first = false;
+        }
+        return out;
+    }
+
+    /** Cuts a normalized text into pieces. */
+    @FunctionalInterface
+    interface PreTokenizer {
+        /** No pre-tokenization: the text is one piece. */
+        PreTokenizer NONE = (text, first) -> List.of(text);
+
+        /**
+         * {@return the pieces of {@code text}}
+         *
+         * @param first whether this text starts the input (rather than following an added token)
+         */
+        List<String> split(String text, boolean first);
+
+        /** {@return this, then {@code next} on each of this one's pieces} */
+        default PreTokenizer then(PreTokenizer next) {
+            return (text, first) -> {
+                List<String> out = new ArrayList<>();
+                for (String piece : split(text, first)) {
+                    out.addAll(next.split(piece, first));
+                }
+                return out;
+            };
+        }
+    }
+
+    /** How a regex split treats the matches (Hugging Face's {@code SplitDelimiterBehavior}). */
+    enum SplitBehavior {
+        /** Matches and the text between them are separate pieces. */
+        ISOLATED,
+        /** Matches are dropped. */
+        REMOVED,
+        /** Each match joins the piece before it. */
+        MERGED_WITH_PREVIOUS,
+        /** Each match starts the piece after it. */
+        MERGED_WITH_NEXT
+    }
+
+    /**
+     * {@return a pre-tokenizer that cuts at the matches of {@code pattern}} Patterns come from tokenizer.json, written
+     * for Oniguruma; with {@link Pattern#UNICODE_CHARACTER_CLASS} Java's {@code \s} matches the same Unicode white
+     * space as theirs (without it, only ASCII white space).
+     */
+    static PreTokenizer regexSplit(Pattern pattern, SplitBehavior behavior) {
+        return (text, first) -> {
+            List<String> out = new ArrayList<>();
+            Matcher m = pattern.matcher(text);
+            int last = 0;
+            StringBuilder pending = new StringBuilder(); // a match waiting for the piece after it
+            while (m.find()) {
+                if (m.end() == m.start()) {
+                    continue; // an empty match cuts nothing
+                }
+                String gap = text.substring(last, m.start());
+                String match = m.group();
+                switch (behavior) {
+                    case ISOLATED -> {
+                        addIfNotEmpty(out, gap);
+                        out.add(match);
+                    }
+                    case REMOVED -> addIfNotEmpty(out, gap);
+                    case MERGED_WITH_PREVIOUS -> out.add(gap + match);
+                    case MERGED_WITH_NEXT -> {
+                        pending.append(gap);
+                        addIfNotEmpty(out, pending.toString());
+                        pending.setLength(0);
+                        pending.append(match);
+                    }
+                }
+                last = m.end();
+            }
+            pending.append(text, last, text.length());
+            addIfNotEmpty(out, pending.toString());
+            return out;
+        };
+    }
+
+    private static void addIfNotEmpty(List<String> out, String piece) {
+        if (!piece.isEmpty()) {
+            out.add(piece);
+        }
+    }
+
+    /** {@return {@code pattern} compiled as Hugging Face's tokenizers (Oniguruma) read it} */
+    static Pattern compile(String pattern) {
+        return Pattern.compile(pattern, Pattern.UNICODE_CHARACTER_CLASS);
+    }
+
+    /**
+     * {@return Hugging Face's ByteLevel pre-tokenizer, less the byte mapping (which the byte-level tokenizer does)}:
+     * a space is prepended to each piece that does not start with one when {@code addPrefixSpace}, then the piece is
+     * cut with GPT-2's pattern when {@code useRegex}.
+     */
+    static PreTokenizer byteLevel(boolean addPrefixSpace, boolean useRegex) {
+        PreTokenizer gpt2 = regexSplit(compile(GPT2_PATTERN), SplitBehavior.ISOLATED);
+        return (text, first) -> {
+            String t = addPrefixSpace && !text.startsWith(" ") ? " " + text : text;
+            return useRegex ? gpt2.split(t, first) : List.of(t);
+        };
+    }
+
+    /** When a Metaspace pre-tokenizer prepends its replacement character. */
+    enum PrependScheme {
+        /** Before every part of the text. */
+        ALWAYS,
+        /** Before the start of the input only (not after an added token). */
+        FIRST,
+        /** Never. */
+        NEVER
+    }
+
+    /**
+     * {@return SentencePiece's spaces as Hugging Face's Metaspace pre-tokenizer writes them}: every space becomes
+     * {@code replacement} ({@code ▁}), which is also prepended as {@code scheme} says; with {@code split}, the text is
+     * cut before each replacement character.
+     */
+    static PreTokenizer metaspace(String replacement, PrependScheme scheme, boolean split) {
+        return (text, first) -> {
+            String t = text.replace(" ", replacement);
+            boolean prepend = scheme == PrependScheme.ALWAYS || (scheme == PrependScheme.FIRST && first);
+            if (prepend && !t.startsWith(replacement)) {
+                t = replacement + t;
+            }
+            if (!split) {
+                return List.of(t);
+            }
+            List<String> out = new ArrayList<>();
+            int start = 0;
+            for (int i = t.indexOf(replacement, 1); i >= 0; i = t.indexOf(replacement, i + replacement.length())) {
+                addIfNotEmpty(out, t.substring(start, i));
+                start = i;
+            }
+            addIfNotEmpty(out, t.substring(start));
+            return out;
+        };
+    }
+
+    /** Normalizers, as Hugging Face's {@code normalizer} section names them. */
+    static final class Normalizers {
+        private Normalizers() {}
+
+        static UnaryOperator<String> unicode(Normalizer.Form form) {
+            return text -> Normalizer.normalize(text, form);
+        }
+
+        static UnaryOperator<String> lowercase() {
+            return text -> text.toLowerCase(Locale.ROOT);
+        }
+
+        /** Prepends {@code prefix} to a non-empty text (SentencePiece's dummy prefix). */
+        static UnaryOperator<String> prepend(String prefix) {
+            return text -> text.isEmpty() ? text : prefix + text;
+        }
+
+        static UnaryOperator<String> replace(Pattern pattern, String content) {
+            return text -> pattern.matcher(text).replaceAll(Matcher.quoteReplacement(content));
+        }
+
+        static UnaryOperator<String> sequence(List<UnaryOperator<String>> steps) {
+            List<UnaryOperator<String>> copy = List.copyOf(steps);
+            return text -> {
+                String t = text;
+                for (UnaryOperator<String> step : copy) {
+                    t = step.apply(t);
+                }
+                return t;
+            };
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package dev.forwardpass.models.tokenizer;
+
+import java.util.OptionalInt;
+
+/**
+ * Turns text into token ids and ids back into bytes, following the rules of the program the model was made for
+ * (llama2.c's run.c for its {@code .bin} tokenizers, Hugging Face's tokenizers for tokenizer.json and GPT-2's
+ * vocab.json + merges.txt). {@link Tokenizers#open} loads any of them.
+ */
+public interface Tokenizer {
+
+    /** {@return the number of tokens} */
+    int vocabSize();
+
+    /** {@return the ids of a prompt, with the beginning-of-sequence token where this tokenizer's rules add one} */
+    int[] encode(String text);
+
+    /**
+     * {@return the bytes to print for {@code token} when it follows {@code previous}} (raw bytes, possibly part
+     * of a UTF-8 sequence; empty for a token that prints nothing)
+     */
+    byte[] decode(int previous, int token);
+
+    /** {@return whether generation stops when this token is produced} */
+    boolean stopsGeneration(int token);
+
+    /** {@return the text of one token for display (e.g. in {@code logits}), not for printing a stream} */
+    String piece(int token);
+
+    /**
+     * {@return the beginning-of-sequence token, if this tokenizer has one} It is where a generation from an empty
+     * prompt starts, and it prints nothing when it starts a prompt. Whether {@link #encode} adds it is the
+     * tokenizer's own rule: llama2.c's always does; GPT-2's has one ({@code <|endoftext|>}) but never adds it.
+     */
+    default OptionalInt bosToken() {
+        return OptionalInt.empty();
+    }
+}
