@@ -74,9 +74,8 @@ final class LogitsCommand implements Callable<Integer> {
                         token, model.vocabSize());
             }
             List<Position> positions = new ArrayList<>(tokens.length);
-            for (int pos = 0; pos < tokens.length; pos++) {
-                positions.add(describe(pos, tokens[pos], session.forward(tokens[pos], pos), Math.min(topK, model.vocabSize())));
-            }
+            int k = Math.min(topK, model.vocabSize());
+            session.prefill(tokens, 0, (pos, logits) -> positions.add(describe(pos, tokens[pos], logits, k)));
             PrintStream out = terminal.text();
             if (json) {
                 out.println(new ObjectMapper().writeValueAsString(new Report(tokens, positions)));

@@ -4,6 +4,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import dev.forwardpass.models.sampling.Sampler;
 import dev.forwardpass.models.tokenizer.Tokenizer;
+import java.util.Arrays;
 import java.util.function.Consumer;
 
 /** Text generation as run.c's {@code generate()}: the prompt is forced token by token, then tokens are sampled. */
@@ -16,9 +17,11 @@ public final class Generator {
      * @param positions positions run through the model (run.c's final {@code pos})
      * @param promptTokens tokens of the encoded prompt, BOS included
      * @param stoppedByToken whether a stop token (BOS for llama2.c's tokenizers) ended it before {@code steps}
-     * @param tokensPerSecond positions per second after the first one, as run.c reports it (0 if too short to tell)
+     * @param prefillTokensPerSecond prompt positions per second, run as one batch (0 if too short to tell)
+     * @param tokensPerSecond sampled positions per second after the first one (0 if too short to tell)
      */
-    public record Result(int positions, int promptTokens, boolean stoppedByToken, double tokensPerSecond) {}
+    public record Result(int positions, int promptTokens, boolean stoppedByToken, double prefillTokensPerSecond,
+            double tokensPerSecond) {}
 
     /**
      * {@return the number of positions to run for run.c's {@code -n steps}: 0 or more than the context means the
@@ -31,7 +34,9 @@ public final class Generator {
 
     /**
      * Runs {@code prompt} through {@code session} and continues it, handing the bytes of each token to
-     * {@code out} as soon as it is known (the prompt's tokens after the first included, as run.c prints them).
+     * {@code out} as soon as it is known: exactly what run.c's {@code generate()} prints (the prompt's tokens after
+     * the first, then the sampled ones). The prompt runs as one batch ({@link LanguageModel.Session#prefill}); the
+     * tokens and the random draws are the same as run.c's token-by-token loop.
      *
      * @param steps positions to run, BOS and prompt included (see {@link #effectiveSteps})
      * @throws IllegalArgumentException if the prompt does not fit in the model's context
@@ -44,15 +49,32 @@ public final class Generator {
         checkArgument(promptTokens.length <= seqLen, "the prompt is %s tokens, longer than the model's context of %s",
                 promptTokens.length, seqLen);
 
-        long start = 0;
+        // the prompt: run.c forces these tokens one position at a time; one batch computes the same positions
+        int n = promptTokens.length;
+        int prefilled = Math.min(n, positions);
+        long prefillStart = System.nanoTime();
+        float[] logits = session.prefill(Arrays.copyOf(promptTokens, prefilled), 0);
+        double prefillRate = rate(prefilled, System.nanoTime() - prefillStart);
         int token = promptTokens[0];
         int pos = 0;
+        // run.c prints each forced token after the position before it has run
+        for (; pos < Math.min(n - 1, positions); pos++) {
+            int next = promptTokens[pos + 1];
+            if (tokenizer.stopsGeneration(next)) {
+                return new Result(pos + 1, n, true, prefillRate, 0);
+            }
+            out.accept(tokenizer.decode(token, next));
+            token = next;
+        }
+
+        // the continuation: sample from the last position's logits (the prefill's for the first), run the sample
+        long start = 0;
         boolean stopped = false;
         while (pos < positions) {
-            // forward the transformer to get logits for the next token
-            float[] logits = session.forward(token, pos);
-            // advance the state machine: force the prompt, then sample
-            int next = pos < promptTokens.length - 1 ? promptTokens[pos + 1] : sampler.sample(logits);
+            if (pos > n - 1) {
+                logits = session.forward(token, pos);
+            }
+            int next = sampler.sample(logits);
             pos++;
             // data-dependent terminating condition
             if (tokenizer.stopsGeneration(next)) {
@@ -61,16 +83,17 @@ public final class Generator {
             }
             out.accept(tokenizer.decode(token, next));
             token = next;
-            // the clock starts after the first iteration, which may be slower (as run.c's)
+            // the clock starts after the first sampled token, as run.c's starts after its first iteration
             if (start == 0) {
                 start = System.nanoTime();
             }
         }
-        double tokensPerSecond = 0;
-        if (pos > 1 && start != 0) {
-            long elapsed = System.nanoTime() - start;
-            tokensPerSecond = elapsed > 0 ? (pos - 1) / (elapsed / 1e9) : 0;
-        }
-        return new Result(pos, promptTokens.length, stopped, tokensPerSecond);
+        int decoded = pos - n; // forward() calls made after the clock started
+        double tokensPerSecond = start != 0 && decoded > 0 ? decoded / ((System.nanoTime() - start) / 1e9) : 0;
+        return new Result(pos, n, stopped, prefillRate, tokensPerSecond);
+    }
+
+    private static double rate(int tokens, long nanos) {
+        return tokens > 1 && nanos > 0 ? tokens / (nanos / 1e9) : 0;
     }
 }

@@ -41,7 +41,38 @@ public interface LanguageModel extends AutoCloseable {
          */
         float[] forward(int token, int pos);
 
+        /**
+         * Runs {@code tokens} at positions {@code pos, pos + 1, ...} (positions before {@code pos} must have been
+         * run in this session) and hands the logits after each token to {@code sink}, in order. A model may run
+         * the tokens as one batch (matrix × matrix), which is much faster than one {@link #forward} per token;
+         * this default does exactly that, one by one.
+         *
+         * @throws IllegalArgumentException if the positions leave the context or a token is outside the vocabulary
+         */
+        default void prefill(int[] tokens, int pos, LogitsSink sink) {
+            for (int i = 0; i < tokens.length; i++) {
+                sink.accept(i, forward(tokens[i], pos + i));
+            }
+        }
+
+        /**
+         * {@return the logits after the last of {@code tokens}}, run as {@link #prefill(int[], int, LogitsSink)}
+         * does; the array belongs to the session.
+         */
+        default float[] prefill(int[] tokens, int pos) {
+            float[][] last = new float[1][];
+            prefill(tokens, pos, (index, logits) -> last[0] = logits);
+            return last[0];
+        }
+
         @Override
         void close();
+    }
+
+    /** Receives the logits after each token of a prefill; the array is reused after the call returns. */
+    @FunctionalInterface
+    interface LogitsSink {
+        /** @param index the token's index in the prefilled array */
+        void accept(int index, float[] logits);
     }
 }

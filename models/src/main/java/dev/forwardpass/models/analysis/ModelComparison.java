@@ -4,6 +4,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import dev.forwardpass.models.LanguageModel;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -59,24 +60,34 @@ public final class ModelComparison {
         double[] trainedTotals = new double[2]; // Σ ln p(next), Σ entropy
         double[] emptyTotals = new double[2];
         int agreements = 0;
-        try (LanguageModel.Session t = trained.newSession(); LanguageModel.Session e = empty.newSession()) {
-            for (int pos = 0; pos + 1 < tokens.length; pos++) {
-                Distribution p = Distribution.ofLogits(t.forward(tokens[pos], pos));
-                Distribution q = Distribution.ofLogits(e.forward(tokens[pos], pos));
-                int next = tokens[pos + 1];
-                View trainedView = view(p, next, topK);
-                View emptyView = view(q, next, topK);
-                accumulate(trainedTotals, p, next, trainedView);
-                accumulate(emptyTotals, q, next, emptyView);
-                if (p.argmax() == q.argmax()) {
-                    agreements++;
-                }
-                positions.add(new Position(pos, tokens[pos], next, trainedView, emptyView, p.klDivergence(q)));
+        Distribution[] trainedDistributions = distributions(trained, tokens);
+        Distribution[] emptyDistributions = distributions(empty, tokens);
+        for (int pos = 0; pos + 1 < tokens.length; pos++) {
+            Distribution p = trainedDistributions[pos];
+            Distribution q = emptyDistributions[pos];
+            int next = tokens[pos + 1];
+            View trainedView = view(p, next, topK);
+            View emptyView = view(q, next, topK);
+            accumulate(trainedTotals, p, next, trainedView);
+            accumulate(emptyTotals, q, next, emptyView);
+            if (p.argmax() == q.argmax()) {
+                agreements++;
             }
+            positions.add(new Position(pos, tokens[pos], next, trainedView, emptyView, p.klDivergence(q)));
         }
         int n = positions.size();
         return new Result(tokens.clone(), positions, summary(trainedTotals, n), summary(emptyTotals, n),
                 Math.log(trained.vocabSize()), (double) agreements / n);
+    }
+
+    /** {@return the next-token distribution after each of {@code tokens} but the last} */
+    private static Distribution[] distributions(LanguageModel model, int[] tokens) {
+        Distribution[] out = new Distribution[tokens.length - 1];
+        try (LanguageModel.Session session = model.newSession()) {
+            session.prefill(Arrays.copyOf(tokens, tokens.length - 1), 0,
+                    (pos, logits) -> out[pos] = Distribution.ofLogits(logits));
+        }
+        return out;
     }
 
     private static View view(Distribution d, int next, int topK) {

@@ -3,6 +3,9 @@ package dev.forwardpass.models.analysis;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import dev.forwardpass.models.LanguageModel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.function.IntConsumer;
 
 /**
@@ -37,20 +40,26 @@ public final class Perplexity {
         int scored = 0;
         int windows = 0;
         int scoredUpTo = 0; // tokens[0..scoredUpTo] have been predicted (token 0 never is)
+        List<Double> window = new ArrayList<>(); // log-probabilities of the current window's scored tokens
         try (LanguageModel.Session session = model.newSession()) {
             for (int begin = 0; scoredUpTo < tokens.length - 1; begin += stride) {
                 int end = Math.min(begin + context, tokens.length);
                 windows++;
-                // positions begin..end-2 predict tokens begin+1..end-1; a new window reuses the session from
-                // position 0, overwriting its KV cache
-                for (int i = begin; i < end - 1; i++) {
-                    float[] logits = session.forward(tokens[i], i - begin);
-                    int target = i + 1;
-                    if (target > scoredUpTo) {
-                        nll -= Distribution.ofLogits(logits).logProb(tokens[target]);
-                        scored++;
+                // positions begin..end-2 predict tokens begin+1..end-1, as one batch; a new window reuses the
+                // session from position 0, overwriting its KV cache
+                int windowStart = begin;
+                int alreadyScored = scoredUpTo;
+                session.prefill(Arrays.copyOfRange(tokens, begin, end - 1), 0, (index, logits) -> {
+                    int target = windowStart + index + 1;
+                    if (target > alreadyScored) {
+                        window.add(Distribution.ofLogits(logits).logProb(tokens[target]));
                     }
+                });
+                for (double logProb : window) {
+                    nll -= logProb;
                 }
+                scored += window.size();
+                window.clear();
                 scoredUpTo = end - 1;
                 progress.accept(scored);
             }

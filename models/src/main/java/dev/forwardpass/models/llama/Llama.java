@@ -13,6 +13,9 @@ import dev.forwardpass.models.format.ModelFormatException;
  * feed-forward and a linear classifier. {@link #forward} reads step by step like llama2.c's {@code forward()}.
  */
 public final class Llama implements LanguageModel {
+    /** Prompt tokens run as one batch: enough to make matrix × matrix pay, small enough to bound the activations. */
+    static final int PREFILL_CHUNK = 128;
+
     private final LlamaConfig config;
     private final LlamaWeights weights;
     private final Backend backend;
@@ -54,14 +57,16 @@ public final class Llama implements LanguageModel {
         return perLayer * c.nLayers() + embedding + c.dim() + (sharedClassifier ? 0 : embedding);
     }
 
-    /** One forward step: writes the logits of the token after {@code token} at {@code pos} into {@code s.logits}. */
-    void forward(LlamaState s, int token, int pos) {
+    /**
+     * Runs the tokens of {@code s} at positions {@code pos, pos + 1, ...} as one batch (one row per token; a single
+     * row when decoding) and writes the logits after each of them into {@code s.logits}.
+     */
+    void forward(LlamaState s, KvCache cache, int pos) {
         LlamaConfig c = config;
         LlamaWeights w = weights;
 
-        // copy the token embedding into x
-        s.token[0] = token;
-        backend.embedding(s.x, w.tokenEmbedding(), s.token);
+        // copy the token embeddings into x
+        backend.embedding(s.x, w.tokenEmbedding(), s.tokens);
 
         // forward all the layers
         for (int l = 0; l < c.nLayers(); l++) {
@@ -70,21 +75,21 @@ public final class Llama implements LanguageModel {
             // attention rmsnorm
             backend.rmsNorm(s.xb, s.x, layer.attnNorm(), c.normEps());
 
-            // qkv matmuls for this position
-            backend.matmul(s.q, layer.wq(), s.xb, layer.bq());
-            backend.matmul(s.k, layer.wk(), s.xb, layer.bk());
-            backend.matmul(s.v, layer.wv(), s.xb, layer.bv());
+            // qkv matmuls for these positions
+            backend.matmul(s.q, layer.wq(), s.xb);
+            backend.matmul(s.k, layer.wk(), s.xb);
+            backend.matmul(s.v, layer.wv(), s.xb);
 
-            // RoPE relative positional encoding: rotate each head of q and k by the position's angles
+            // RoPE relative positional encoding: rotate each head of q and k by its position's angles
             backend.rope(s.q, pos, rope);
             backend.rope(s.k, pos, rope);
 
-            // store this position's key and value in the cache
-            backend.copyRows(s.keyCache[l], pos, s.k);
-            backend.copyRows(s.valueCache[l], pos, s.v);
+            // store these positions' keys and values in the cache
+            backend.copyRows(cache.keys[l], pos, s.k);
+            backend.copyRows(cache.values[l], pos, s.v);
 
-            // multihead attention over positions 0..pos
-            backend.attention(s.attnOut, s.q, s.keyCache[l], s.valueCache[l], pos, heads);
+            // multihead attention, each position over positions 0..itself
+            backend.attention(s.attnOut, s.q, cache.keys[l], cache.values[l], pos, heads);
 
             // final matmul to get the output of the attention
             backend.matmul(s.xb2, layer.wo(), s.attnOut);
@@ -144,7 +149,7 @@ public final class Llama implements LanguageModel {
 
     @Override
     public Session newSession() {
-        return new LlamaSession(new LlamaState(config, backend));
+        return new LlamaSession();
     }
 
     @Override
@@ -153,27 +158,58 @@ public final class Llama implements LanguageModel {
         checkpoint.close();
     }
 
+    /** A sequence: its KV cache, the one-row state of decoding, and prompt chunks of up to {@link #PREFILL_CHUNK}. */
     private final class LlamaSession implements Session {
-        private final LlamaState state;
-
-        LlamaSession(LlamaState state) {
-            this.state = state;
-        }
+        private final KvCache cache = new KvCache(config, backend);
+        private final LlamaState decode = new LlamaState(config, backend, 1);
 
         @Override
         public float[] forward(int token, int pos) {
-            checkArgument(pos >= 0 && pos < config.seqLen(), "position %s is outside the context of %s tokens",
-                    pos, config.seqLen());
+            checkPositions(pos, 1);
+            checkToken(token);
+            decode.tokens[0] = token;
+            Llama.this.forward(decode, cache, pos);
+            backend.copyTo(decode.logits, decode.logitsOut);
+            return decode.logitsOut;
+        }
+
+        @Override
+        public void prefill(int[] tokens, int pos, LogitsSink sink) {
+            checkArgument(tokens.length >= 1, "nothing to prefill");
+            checkPositions(pos, tokens.length);
+            for (int token : tokens) {
+                checkToken(token);
+            }
+            for (int start = 0; start < tokens.length; start += PREFILL_CHUNK) {
+                int rows = Math.min(PREFILL_CHUNK, tokens.length - start);
+                // a chunk's activations live as long as the chunk: prefill runs once per prompt, not per token
+                try (LlamaState chunk = new LlamaState(config, backend, rows)) {
+                    System.arraycopy(tokens, start, chunk.tokens, 0, rows);
+                    Llama.this.forward(chunk, cache, pos + start);
+                    backend.copyTo(chunk.logits, chunk.logitsOut);
+                    for (int row = 0; row < rows; row++) {
+                        System.arraycopy(chunk.logitsOut, row * config.vocabSize(), decode.logitsOut, 0,
+                                config.vocabSize());
+                        sink.accept(start + row, decode.logitsOut);
+                    }
+                }
+            }
+        }
+
+        private void checkPositions(int pos, int count) {
+            checkArgument(pos >= 0 && pos + count <= config.seqLen(),
+                    "positions %s..%s are outside the context of %s tokens", pos, pos + count - 1, config.seqLen());
+        }
+
+        private void checkToken(int token) {
             checkArgument(token >= 0 && token < config.vocabSize(), "token %s is outside the vocabulary of %s",
                     token, config.vocabSize());
-            Llama.this.forward(state, token, pos);
-            backend.copyTo(state.logits, state.logitsOut);
-            return state.logitsOut;
         }
 
         @Override
         public void close() {
-            state.close();
+            decode.close();
+            cache.close();
         }
     }
 }
