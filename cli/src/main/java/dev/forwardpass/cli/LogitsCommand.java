@@ -8,6 +8,7 @@ import dev.forwardpass.models.LanguageModel;
 import dev.forwardpass.models.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -64,7 +65,8 @@ final class LogitsCommand implements Callable<Integer> {
         try (Backend backend = modelOptions.openBackend();
                 LanguageModel model = modelOptions.loadModel(backend);
                 LanguageModel.Session session = model.newSession()) {
-            Tokenizer tokenizer = input.prompt != null || !json ? modelOptions.loadTokenizer(model) : null;
+            // token ids need no tokenizer: a folder with only config.json and weights works (pieces are then not shown)
+            Tokenizer tokenizer = input.prompt != null ? modelOptions.loadTokenizer(model) : optionalTokenizer(model);
             int[] tokens = input.prompt != null ? tokenizer.encode(input.prompt) : input.tokenIds.clone();
             checkArgument(tokens.length >= 1, "no tokens to run");
             checkArgument(tokens.length <= model.seqLen(), "%s tokens are longer than the model's context of %s",
@@ -85,6 +87,14 @@ final class LogitsCommand implements Callable<Integer> {
             out.flush();
         }
         return 0;
+    }
+
+    private Tokenizer optionalTokenizer(LanguageModel model) throws IOException {
+        try {
+            return modelOptions.loadTokenizer(model);
+        } catch (NoSuchFileException noTokenizer) {
+            return null;
+        }
     }
 
     /** The top-K tokens of one position, probabilities in double precision. */
@@ -131,15 +141,19 @@ final class LogitsCommand implements Callable<Integer> {
         for (Position p : positions) {
             StringBuilder line = new StringBuilder();
             for (Candidate c : p.top()) {
-                line.append(String.format("%6d %-12s %8.3f (%5.1f%%)   ", c.id(), quote(tokenizer.piece(c.id())),
+                line.append(String.format("%6d %-12s %8.3f (%5.1f%%)   ", c.id(), piece(tokenizer, c.id()),
                         c.logit(), 100 * c.prob()));
             }
-            out.printf("%-5d %-22s %10.4f  %s%n", p.position(), p.token() + " " + quote(tokenizer.piece(p.token())),
+            out.printf("%-5d %-22s %10.4f  %s%n", p.position(), p.token() + " " + piece(tokenizer, p.token()),
                     p.logsumexp(), line.toString().stripTrailing());
         }
     }
 
     private static String quote(String piece) {
         return "'" + piece.replace("\n", "\\n") + "'";
+    }
+
+    private static String piece(Tokenizer tokenizer, int id) {
+        return tokenizer == null ? "" : quote(tokenizer.piece(id));
     }
 }

@@ -49,7 +49,8 @@ public final class Main implements Runnable {
                 .addSubcommand(new InfoCommand(terminal))
                 .addSubcommand(new CompareCommand(terminal))
                 .addSubcommand(new PerplexityCommand(terminal))
-                .addSubcommand(new InitCommand(terminal));
+                .addSubcommand(new InitCommand(terminal))
+                .addSubcommand(new BenchCommand(terminal));
         cli.setOut(new PrintWriter(terminal.text(), true));
         cli.setErr(new PrintWriter(new java.io.OutputStreamWriter(err, StandardCharsets.UTF_8), true));
         cli.setExecutionExceptionHandler((exception, commandLine, parseResult) -> {

@@ -13,12 +13,14 @@ import picocli.CommandLine.Option;
 /** The options every model command shares: which weights, which tokenizer, which backend, how many threads. */
 final class ModelOptions {
     @Option(names = "--model", paramLabel = "PATH",
-            description = "Model weights: a llama2.c checkpoint (.bin). Default: the embedded stories260K model.")
+            description = "Model: a Hugging Face folder (config.json + safetensors) or a llama2.c checkpoint (.bin). "
+                    + "Default: the embedded stories260K model.")
     Path model;
 
     @Option(names = "--tokenizer", paramLabel = "PATH",
-            description = "Tokenizer: a llama2.c tokenizer (.bin). Default: the embedded model's, or tokenizer.bin "
-                    + "beside --model.")
+            description = "Tokenizer: a folder with tokenizer.json or vocab.json + merges.txt, a tokenizer.json, or a "
+                    + "llama2.c tokenizer (.bin). Default: the model folder's, the embedded model's, or tokenizer.bin "
+                    + "beside a llama2.c --model.")
     Path tokenizer;
 
     @Option(names = "--backend", paramLabel = "NAME", defaultValue = "java",

@@ -5,6 +5,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 import dev.forwardpass.models.sampling.Sampler;
 import dev.forwardpass.models.tokenizer.Tokenizer;
 import java.util.Arrays;
+import java.util.OptionalInt;
 import java.util.function.Consumer;
 
 /** Text generation as run.c's {@code generate()}: the prompt is forced token by token, then tokens are sampled. */
@@ -45,6 +46,11 @@ public final class Generator {
             int steps, Sampler sampler, Consumer<byte[]> out) {
         int positions = effectiveSteps(steps, seqLen);
         int[] promptTokens = tokenizer.encode(prompt);
+        OptionalInt bos = tokenizer.bosToken();
+        if (promptTokens.length == 0 && bos.isPresent()) {
+            // a tokenizer that adds no BOS (GPT-2's) starts an empty prompt from it, as Hugging Face does
+            promptTokens = new int[] {bos.getAsInt()};
+        }
         checkArgument(promptTokens.length >= 1, "the prompt encodes to no tokens; need at least one");
         checkArgument(promptTokens.length <= seqLen, "the prompt is %s tokens, longer than the model's context of %s",
                 promptTokens.length, seqLen);
@@ -56,6 +62,10 @@ public final class Generator {
         float[] logits = session.prefill(Arrays.copyOf(promptTokens, prefilled), 0);
         double prefillRate = rate(prefilled, System.nanoTime() - prefillStart);
         int token = promptTokens[0];
+        if (bos.isEmpty() || token != bos.getAsInt()) {
+            // run.c's first token is always BOS, which prints nothing; a prompt without one starts with text
+            out.accept(tokenizer.decode(-1, token));
+        }
         int pos = 0;
         // run.c prints each forced token after the position before it has run
         for (; pos < Math.min(n - 1, positions); pos++) {

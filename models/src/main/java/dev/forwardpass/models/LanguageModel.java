@@ -21,6 +21,9 @@ public interface LanguageModel extends AutoCloseable {
     /** {@return the number of weights (a shared embedding/classifier counted once)} */
     long parameterCount();
 
+    /** {@return the bytes of all weights as stored (what one decode step reads from memory)} */
+    long weightBytes();
+
     /** {@return where the weights came from} */
     String source();
 

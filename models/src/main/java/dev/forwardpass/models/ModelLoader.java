@@ -2,12 +2,14 @@ package dev.forwardpass.models;
 
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.models.format.Llama2cCheckpoint;
+import dev.forwardpass.models.huggingface.HuggingFaceModel;
 import dev.forwardpass.models.format.MappedFile;
 import dev.forwardpass.models.llama.Llama;
 import dev.forwardpass.models.llama.LlamaConfig;
 import dev.forwardpass.models.llama.RandomLlamaCheckpoint;
 import dev.forwardpass.models.tokenizer.Llama2cTokenizer;
 import dev.forwardpass.models.tokenizer.Tokenizer;
+import dev.forwardpass.models.tokenizer.Tokenizers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -30,8 +32,14 @@ public final class ModelLoader {
 
     private ModelLoader() {}
 
-    /** Loads the model at {@code model} (a llama2.c checkpoint), or the embedded default when it is null. */
+    /**
+     * Loads the model at {@code model}: a Hugging Face folder ({@link HuggingFaceModel}) or a llama2.c checkpoint
+     * file; the embedded default when it is null.
+     */
     public static LanguageModel loadModel(Path model, Backend backend) throws IOException {
+        if (model != null && HuggingFaceModel.isModelFolder(model)) {
+            return HuggingFaceModel.load(model, backend);
+        }
         MappedFile file = model == null
                 ? MappedFile.ofBytes(readResource(EMBEDDED_MODEL_RESOURCE), EMBEDDED_MODEL)
                 : MappedFile.open(model);
@@ -43,6 +51,9 @@ public final class ModelLoader {
      * with freshly initialised weights ({@link RandomLlamaCheckpoint}), seeded by {@code seed}.
      */
     public static LanguageModel loadEmpty(Path model, Backend backend, long seed) throws IOException {
+        if (model != null && HuggingFaceModel.isModelFolder(model)) {
+            return HuggingFaceModel.loadEmpty(model, backend, seed);
+        }
         LlamaConfig config;
         boolean shared;
         try (Llama2cCheckpoint trained = Llama2cCheckpoint.read(model == null
@@ -55,12 +66,16 @@ public final class ModelLoader {
     }
 
     /**
-     * Loads the tokenizer at {@code tokenizer}; when it is null, the embedded model's own tokenizer for the
-     * embedded model, else run.c's default {@code tokenizer.bin} beside the model file.
+     * Loads the tokenizer at {@code tokenizer} (any kind {@link Tokenizers#open} reads); when it is null, the
+     * embedded model's own tokenizer for the embedded model, the folder's tokenizer for a Hugging Face folder, else
+     * run.c's default {@code tokenizer.bin} beside the model file.
      */
     public static Tokenizer loadTokenizer(Path tokenizer, Path model, LanguageModel loaded) throws IOException {
         if (tokenizer != null) {
-            return Llama2cTokenizer.open(tokenizer, loaded.vocabSize());
+            return Tokenizers.open(tokenizer, loaded.vocabSize());
+        }
+        if (model != null && HuggingFaceModel.isModelFolder(model)) {
+            return Tokenizers.open(model, loaded.vocabSize());
         }
         if (model == null) {
             try (MappedFile file = MappedFile.ofBytes(readResource(EMBEDDED_TOKENIZER_RESOURCE), EMBEDDED_TOKENIZER)) {

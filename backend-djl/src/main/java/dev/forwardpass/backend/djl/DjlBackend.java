@@ -28,7 +28,6 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Backend {@code "djl"}: every op on native PyTorch (CPU) tensors through the Deep Java Library.
@@ -47,9 +46,17 @@ import java.util.Optional;
  *
  * <h2>Threads</h2>
  * {@link BackendOptions#threads()} becomes PyTorch's intra-op thread count ({@code at::set_num_threads}, through
- * DJL's {@code JniUtils.setNumThreads}). PyTorch has one such setting per process: creating a second DJL backend with
- * another count changes it for the first one too. Inter-op threads are left at PyTorch's default; no op here uses
- * them.
+ * DJL's {@code JniUtils.setNumThreads}). PyTorch keeps that count per calling thread (OpenMP's per-thread
+ * {@code nthreads-var}, MKL's thread-local setting); the last value set anywhere is only the default a thread picks up
+ * the first time it runs a PyTorch op. So each op first makes sure the calling thread runs with this backend's count
+ * (one thread-local read; a native call only when it differs), and two backends with different counts each compute
+ * with their own. Inter-op threads are left at PyTorch's default; no op here uses them.
+ *
+ * <h2>Determinism</h2>
+ * A matrix-vector product (decoding) has given the same bits for 1 and 2 threads in every test. A matrix-matrix
+ * product (a batch, e.g. prefill) goes to MKL's sgemm inside libtorch, which splits its sums by thread count unless
+ * MKL runs in strict reproducibility mode: start the JVM with {@code MKL_CBWR=AUTO,STRICT} in its environment (MKL
+ * reads it once, when it starts) for results that do not depend on {@code --threads}.
  *
  * <p>A backend is used by one thread at a time.
  */
@@ -65,6 +72,9 @@ public final class DjlBackend implements Backend {
     private static final int MAX_ROPE_TABLES = 4;
     private static final ValueLayout.OfShort SHORT_LE =
             ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** The intra-op thread count last given to PyTorch on each thread (0: none yet). */
+    private static final ThreadLocal<int[]> THREADS_SET = ThreadLocal.withInitial(() -> new int[1]);
 
     private final NDManager manager; // owns every native tensor of this backend
     private final int threads;
@@ -92,10 +102,8 @@ public final class DjlBackend implements Backend {
      * @throws IllegalStateException if PyTorch cannot be loaded here
      */
     static DjlBackend create(BackendOptions options) {
-        Optional<String> problem = PyTorchNatives.problem();
-        if (problem.isPresent()) {
-            throw new IllegalStateException("backend '" + NAME + "' cannot run here: " + problem.get());
-        }
+        // Without the natives on the class path DJL would try to download them, offline or not.
+        PyTorchNatives.requireAvailable();
         // Tensors are filled and read as raw bytes; the API's data is little-endian, as is every PyTorch platform.
         checkState(ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN, "backend '%s' needs a little-endian CPU", NAME);
         // Must precede the first touch of ai.djl.engine.Engine, whose static initializer otherwise phones home.
@@ -106,8 +114,6 @@ public final class DjlBackend implements Backend {
         } catch (EngineException | IllegalArgumentException | UnsatisfiedLinkError e) {
             throw new IllegalStateException("backend '" + NAME + "': PyTorch failed to load: " + e.getMessage(), e);
         }
-        // Process-wide in PyTorch (see the class comment).
-        JniUtils.setNumThreads(options.threads());
         return new DjlBackend(engine.newBaseManager(Device.cpu()), options.threads());
     }
 
@@ -116,7 +122,7 @@ public final class DjlBackend implements Backend {
         return NAME;
     }
 
-    /** {@return the intra-op thread count this backend set for PyTorch when it was created} */
+    /** {@return the intra-op thread count PyTorch runs this backend's ops with} */
     @Override
     public int threads() {
         return threads;
@@ -127,7 +133,7 @@ public final class DjlBackend implements Backend {
 
     @Override
     public Tensor allocate(Shape shape) {
-        checkState(!closed, "backend '%s' is closed", NAME);
+        enter();
         NDArray array = manager.zeros(djlShape(shape), DataType.FLOAT32);
         // A caller's NDScope open on this thread must not free a tensor we hand out.
         NDScope.unregister(array);
@@ -205,6 +211,7 @@ public final class DjlBackend implements Backend {
 
     @Override
     public void copyRows(Tensor dst, int dstRow, Tensor src) {
+        enter();
         NDArray d = array(dst, "dst");
         NDArray s = array(src, "src");
         Shape ds = dst.shape();
@@ -226,6 +233,7 @@ public final class DjlBackend implements Backend {
 
     @Override
     public void embedding(Tensor out, Tensor table, int[] tokens) {
+        enter();
         DjlTensor o = tensor(out, "out");
         NDArray t = array(table, "table");
         Shape ts = table.shape();
@@ -253,6 +261,7 @@ public final class DjlBackend implements Backend {
 
     @Override
     public void matmul(Tensor out, Tensor w, Tensor x, Tensor bias) {
+        enter();
         DjlTensor o = tensor(out, "out");
         NDArray wa = array(w, "w");
         NDArray xa = array(x, "x");
@@ -277,6 +286,7 @@ public final class DjlBackend implements Backend {
 
     @Override
     public void rmsNorm(Tensor out, Tensor x, Tensor weight, float eps) {
+        enter();
         DjlTensor o = tensor(out, "out");
         NDArray xa = array(x, "x");
         NDArray wa = array(weight, "weight");
@@ -284,6 +294,7 @@ public final class DjlBackend implements Backend {
         checkRowsOrVector(x.shape(), x.shape().columns(), "x");
         checkArgument(weight.shape().equals(Shape.of(x.shape().columns())),
                 "weight must be [%s], found %s", x.shape().columns(), weight.shape());
+        checkEps(eps);
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray rms = xa.square().mean(new int[] {-1}, true).addi(eps).sqrt(); // (rows, 1) or (1)
@@ -293,6 +304,7 @@ public final class DjlBackend implements Backend {
 
     @Override
     public void layerNorm(Tensor out, Tensor x, Tensor weight, Tensor bias, float eps) {
+        enter();
         DjlTensor o = tensor(out, "out");
         NDArray xa = array(x, "x");
         NDArray wa = array(weight, "weight");
@@ -302,6 +314,7 @@ public final class DjlBackend implements Backend {
         Shape row = Shape.of(x.shape().columns());
         checkArgument(weight.shape().equals(row), "weight must be %s, found %s", row, weight.shape());
         checkArgument(bias.shape().equals(row), "bias must be %s, found %s", row, bias.shape());
+        checkEps(eps);
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             ai.djl.ndarray.types.Shape normalized = new ai.djl.ndarray.types.Shape(row.columns());
@@ -311,14 +324,15 @@ public final class DjlBackend implements Backend {
 
     @Override
     public void rope(Tensor x, int pos, Rope rope) {
+        enter();
         DjlTensor t = tensor(x, "x");
         Shape shape = x.shape();
         int headSize = rope.headSize();
         int half = headSize / 2;
         checkArgument(shape.rank() <= 2 && shape.columns() % headSize == 0,
                 "x must be [nHeads * %s] or [B, nHeads * %s], found %s", headSize, headSize, shape);
-        checkArgument(pos >= 0, "pos must be >= 0, found %s", pos);
         int rows = shape.rows();
+        checkPositions(pos, rows);
         int nHeads = shape.columns() / headSize;
         RopeTable table = ropeTables.computeIfAbsent(rope, r -> new RopeTable(r, manager));
         try (NDScope scope = new NDScope()) {
@@ -338,6 +352,7 @@ public final class DjlBackend implements Backend {
 
     @Override
     public void attention(Tensor out, Tensor q, Tensor keys, Tensor values, int pos, AttentionShape heads) {
+        enter();
         DjlTensor o = tensor(out, "out");
         NDArray qa = array(q, "q");
         NDArray ka = array(keys, "keys");
@@ -353,8 +368,9 @@ public final class DjlBackend implements Backend {
                 "keys must be [seqLen, %s], found %s", heads.kvDim(), ks);
         checkArgument(values.shape().equals(ks), "values must be %s like keys, found %s", ks, values.shape());
         int rows = q.shape().rows();
+        checkPositions(pos, rows);
         int len = pos + rows; // keys 0..len-1 are valid; row b sees 0..pos+b
-        checkArgument(pos >= 0 && len <= ks.dim(0), "positions %s..%s exceed the cache %s", pos, len - 1, ks);
+        checkArgument(len <= ks.dim(0), "positions %s..%s exceed the cache %s", pos, len - 1, ks);
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDIndex valid = new NDIndex().addSliceDim(0, len);
@@ -385,6 +401,7 @@ public final class DjlBackend implements Backend {
 
     @Override
     public void softmax(Tensor out, Tensor x) {
+        enter();
         DjlTensor o = tensor(out, "out");
         NDArray xa = array(x, "x");
         checkSameShape(out, x);
@@ -396,6 +413,7 @@ public final class DjlBackend implements Backend {
 
     @Override
     public void silu(Tensor out, Tensor x) {
+        enter();
         DjlTensor o = tensor(out, "out");
         NDArray xa = array(x, "x");
         checkSameShape(out, x);
@@ -407,6 +425,7 @@ public final class DjlBackend implements Backend {
 
     @Override
     public void gelu(Tensor out, Tensor x) {
+        enter();
         DjlTensor o = tensor(out, "out");
         NDArray xa = array(x, "x");
         checkSameShape(out, x);
@@ -420,6 +439,7 @@ public final class DjlBackend implements Backend {
 
     @Override
     public void swiglu(Tensor out, Tensor gate, Tensor up) {
+        enter();
         DjlTensor o = tensor(out, "out");
         NDArray ga = array(gate, "gate");
         NDArray ua = array(up, "up");
@@ -433,6 +453,7 @@ public final class DjlBackend implements Backend {
 
     @Override
     public void add(Tensor out, Tensor a, Tensor b) {
+        enter();
         DjlTensor o = tensor(out, "out");
         NDArray aa = array(a, "a");
         NDArray ba = array(b, "b");
@@ -454,6 +475,7 @@ public final class DjlBackend implements Backend {
 
     @Override
     public void mul(Tensor out, Tensor a, Tensor b) {
+        enter();
         DjlTensor o = tensor(out, "out");
         NDArray aa = array(a, "a");
         NDArray ba = array(b, "b");
@@ -473,6 +495,7 @@ public final class DjlBackend implements Backend {
 
     @Override
     public int argmax(Tensor x) {
+        enter();
         NDArray xa = array(x, "x");
         checkArgument(x.shape().rows() == 1, "x must be a vector, found %s", x.shape());
         try (NDScope scope = new NDScope()) {
@@ -497,6 +520,16 @@ public final class DjlBackend implements Backend {
     /** {@return how many native arrays this backend holds right now}; tests use it to prove that ops free theirs. */
     int liveArrays() {
         return manager.getManagedArrays().size();
+    }
+
+    /** Starts an op: checks that the backend is open and gives PyTorch this backend's thread count on this thread. */
+    private void enter() {
+        checkState(!closed, "backend '%s' is closed", NAME);
+        int[] set = THREADS_SET.get();
+        if (set[0] != threads) {
+            JniUtils.setNumThreads(threads);
+            set[0] = threads;
+        }
     }
 
     /** {@return {@code t} as this backend's tensor}, or an IllegalArgumentException naming both backends. */
@@ -533,6 +566,17 @@ public final class DjlBackend implements Backend {
     private static void checkRowsOrVector(Shape shape, int columns, String role) {
         checkArgument(shape.rank() <= 2 && shape.columns() == columns,
                 "%s must be [%s] or [B, %s], found %s", role, columns, columns, shape);
+    }
+
+    private static void checkPositions(int pos, int rows) {
+        checkArgument(pos >= 0, "pos must be >= 0, found %s", pos);
+        checkArgument(pos <= Integer.MAX_VALUE - rows, "positions overflow from pos %s", pos);
+    }
+
+    private static void checkEps(float eps) {
+        if (!(eps >= 0 && eps < Float.POSITIVE_INFINITY)) { // NaN fails too
+            throw new IllegalArgumentException("eps must be finite and >= 0, found " + eps);
+        }
     }
 
     private static ai.djl.ndarray.types.Shape djlShape(Shape shape) {

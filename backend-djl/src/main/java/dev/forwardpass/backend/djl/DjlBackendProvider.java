@@ -40,13 +40,15 @@ public final class DjlBackendProvider implements BackendProvider {
     /**
      * {@inheritDoc}
      *
-     * <p>{@code options.threads()} becomes PyTorch's intra-op thread count, which is process-wide: see
+     * <p>{@code options.threads()} becomes PyTorch's intra-op thread count for this backend's ops: see
      * {@link DjlBackend}.
      *
      * @throws IllegalStateException if PyTorch cannot be loaded here (see {@link #unavailableReason()})
      */
     @Override
     public Backend create(BackendOptions options) {
+        // Before DjlBackend is touched: loading that class needs DJL on the class path.
+        PyTorchNatives.requireAvailable();
         return DjlBackend.create(options);
     }
 }

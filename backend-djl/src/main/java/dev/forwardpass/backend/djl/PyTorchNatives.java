@@ -85,6 +85,18 @@ final class PyTorchNatives {
         return Optional.empty();
     }
 
+    /**
+     * Fails unless {@link #problem()} is empty.
+     *
+     * @throws IllegalStateException naming what is missing
+     */
+    static void requireAvailable() {
+        Optional<String> problem = problem();
+        if (problem.isPresent()) {
+            throw new IllegalStateException("backend 'djl' cannot run here: " + problem.get());
+        }
+    }
+
     private static Optional<Path> overrideDirectory() {
         String path = System.getenv("PYTORCH_LIBRARY_PATH");
         if (path == null) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.pytorch.jni.JniUtils;
 import dev.forwardpass.api.AttentionShape;
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.BackendOptions;
@@ -361,13 +362,15 @@ class DjlBackendTest {
     }
 
     @Test
-    void threadsAreThePyTorchIntraOpThreads() {
-        try (Backend one = new DjlBackendProvider().create(BackendOptions.withThreads(1))) {
+    void eachBackendComputesWithItsOwnThreadCount() {
+        try (Backend one = new DjlBackendProvider().create(BackendOptions.withThreads(1));
+                Tensor x = one.allocate(Shape.of(4));
+                Tensor y = backend.allocate(Shape.of(4))) {
             assertEquals(1, one.threads());
-            assertEquals(1, ai.djl.pytorch.jni.JniUtils.getNumThreads());
-        } finally {
-            // process-wide: restore what the shared backend asked for
-            new DjlBackendProvider().create(BackendOptions.withThreads(backend.threads())).close();
+            one.silu(x, x);
+            assertEquals(1, JniUtils.getNumThreads(), "PyTorch's intra-op threads on this thread after an op of 'one'");
+            backend.silu(y, y);
+            assertEquals(2, JniUtils.getNumThreads(), "and after an op of the two-thread backend");
         }
     }
 

@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestReporter;
 
 /**
  * 5,000 decode steps of a small two-layer Llama-shaped model must not grow resident memory once warmed up: every op
@@ -34,21 +33,23 @@ class DjlMemoryTest {
     private static final int STEPS = 5_000;
     private static final int WARM_UP = 1_000;
     /**
-     * Measured: about 12 MiB over the 4,000 steps after warm-up, none of it live memory: the tensors in use stay
-     * constant (checked exactly) and so do glibc's in-use bytes; what grows is free space fragmented inside malloc's
-     * arenas, which levels off (at about +20 MiB after some 250,000 ops). A leak of one 4 KiB page per step would
-     * already exceed this bound.
+     * Measured: 12 to 18 MiB over the 4,000 steps after warm-up, none of it live memory. The native tensors in use stay
+     * constant (checked exactly below) and so do glibc's in-use bytes (mallinfo2); what grows is free space kept
+     * inside malloc's arenas, fragmented by PyTorch's per-op buffers and the JIT compiler's scratch memory. It levels
+     * off after about 5,000 steps. A leak of 8 KiB a step would exceed this bound.
      */
-    private static final long MAX_GROWTH_KIB = -100000;
+    private static final long MAX_GROWTH_KIB = 32 * 1024;
 
     private static final AttentionShape HEADS = new AttentionShape(8, 4, 8);
 
     @Test
-    void decodingFiveThousandTokensKeepsResidentMemoryFlat(TestReporter reporter) throws IOException {
+    void decodingFiveThousandTokensKeepsResidentMemoryFlat() throws IOException {
         assumeTrue(Files.isReadable(Path.of("/proc/self/status")), "resident memory is read from Linux's /proc");
         Random random = new Random(42);
         Rope rope = Rope.of(HEADS.headSize(), 10000f, RopeLayout.INTERLEAVED);
-        try (DjlBackend backend = DjlBackend.create(BackendOptions.withThreads(2))) {
+        // One intra-op thread: memory does not depend on it, and the run time then does not suffer when the machine
+        // is busy (an OpenMP team waits at every barrier for its slowest, possibly descheduled, thread).
+        try (DjlBackend backend = DjlBackend.create(BackendOptions.withThreads(1))) {
             // weights
             Tensor embedding = weight(backend, random, VOCAB_SIZE, DIM);
             Tensor norm = weight(backend, random, DIM);
@@ -115,8 +116,6 @@ class DjlMemoryTest {
             // Exact: every native tensor an op makes is freed by the time it returns.
             assertEquals(warmArrays, backend.liveArrays(), "live native arrays after warm-up and at the end");
             long growth = residentKiB() - warmRss;
-            reporter.publishEntry("rssAfterWarmUpKiB", Long.toString(warmRss));
-            reporter.publishEntry("rssGrowthOver4000StepsKiB", Long.toString(growth));
             assertTrue(growth < MAX_GROWTH_KIB, "resident memory grew by " + growth + " KiB over "
                     + (STEPS - WARM_UP) + " decode steps (after warm-up: " + warmRss + " KiB)");
         }

@@ -65,10 +65,14 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
     /**
      * {@inheritDoc}
      *
-     * <p>Every dtype is kept as a view of {@code data}, with no copy, except a vector {@code [n]} of F16 or BF16: a
-     * vector can only be a norm weight or a bias, which the kernels read as F32, so it is widened once, here, into a
-     * new F32 tensor (whose {@link Tensor#dtype()} is then F32). Matrices of F16 or BF16 (matmul weights, embedding
-     * tables) are widened on the fly by the kernels.
+     * <p>Native memory (a mapped file, an arena's memory) is kept as a view, with no copy, in every dtype, except a
+     * vector {@code [n]} of F16 or BF16: a vector can only be a norm weight or a bias, which the kernels read as F32,
+     * so it is widened once, here, into a new F32 tensor (whose {@link Tensor#dtype()} is then F32). Matrices of F16
+     * or BF16 (matmul weights, embedding tables) are widened on the fly by the kernels.
+     *
+     * <p>Heap memory ({@code MemorySegment.ofArray}) is copied into native memory: vector loads from a heap segment
+     * measured twice as slow as from native memory in a matrix-vector product when mixed with native ones (the
+     * accesses see two kinds of segment), and weights worth a view come from files anyway.
      */
     @Override
     public final Tensor upload(MemorySegment data, Shape shape, DType dtype) {
@@ -78,6 +82,12 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
                 data.byteSize(), dtype, shape, bytes);
         if (dtype != DType.F32 && shape.rank() == 1) {
             return widenedCopy(data, shape, dtype);
+        }
+        if (!data.isNative()) {
+            Arena arena = Arena.ofShared();
+            MemorySegment copy = arena.allocate(bytes, ALIGNMENT);
+            copy.copyFrom(data);
+            return register(new JavaTensor(this, shape, dtype, copy, arena));
         }
         return register(new JavaTensor(this, shape, dtype, data, null));
     }

@@ -38,6 +38,7 @@ public final class SafetensorsFile implements AutoCloseable {
     /** The reference implementation refuses larger headers too: a bigger value is a corrupt length, not a model. */
     static final long MAX_HEADER_BYTES = 100L << 20;
     static final String METADATA_KEY = "__metadata__";
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final MappedFile file;
@@ -57,7 +58,8 @@ public final class SafetensorsFile implements AutoCloseable {
      */
     private record Entry(String name, String dtype, long[] shape, long begin, long end, long entryOffset) {}
 
-    private SafetensorsFile(MappedFile file, long bufferStart, Map<String, Entry> entries, Map<String, String> metadata) {
+    private SafetensorsFile(MappedFile file, long bufferStart, Map<String, Entry> entries,
+            Map<String, String> metadata) {
         this.file = file;
         this.bufferStart = bufferStart;
         this.entries = entries;
@@ -89,7 +91,7 @@ public final class SafetensorsFile implements AutoCloseable {
             throw new ModelFormatException(source, 0, "header_size",
                     "needs 8 bytes but the file has " + data.byteSize() + " (not a safetensors file)");
         }
-        long headerSize = data.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0); // uint64 header_size
+        long headerSize = data.get(U64, 0);                                            // uint64 header_size
         if (headerSize < 2 || headerSize > MAX_HEADER_BYTES || headerSize > data.byteSize() - 8) {
             throw new ModelFormatException(source, 0, "header_size", "must be between 2 and "
                     + Math.min(MAX_HEADER_BYTES, data.byteSize() - 8) + " (the bytes after it in a file of "
@@ -122,6 +124,8 @@ public final class SafetensorsFile implements AutoCloseable {
             if (p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null) {
                 throw new ModelFormatException(source, 8, "header", "must be a single JSON object");
             }
+        } catch (ModelFormatException e) {
+            throw e;
         } catch (JsonProcessingException e) {
             long at = e.getLocation() == null ? -1 : e.getLocation().getByteOffset();
             throw new ModelFormatException(source, at < 0 ? 8 : 8 + at, "header",
@@ -136,7 +140,8 @@ public final class SafetensorsFile implements AutoCloseable {
     private static Map<String, String> parseMetadata(String source, long offset, JsonNode value)
             throws ModelFormatException {
         if (!value.isObject()) {
-            throw new ModelFormatException(source, offset, METADATA_KEY, "must be an object of strings, found " + value);
+            throw new ModelFormatException(source, offset, METADATA_KEY,
+                    "must be an object of strings, found " + value);
         }
         Map<String, String> metadata = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : value.properties()) {
@@ -268,8 +273,8 @@ public final class SafetensorsFile implements AutoCloseable {
         Arrays.fill(dims, 1);
         for (int i = 0; i < e.shape().length; i++) {
             if (e.shape()[i] < 1 || e.shape()[i] > Integer.MAX_VALUE) {
-                throw new ModelFormatException(source(), e.entryOffset(), name + ".shape", "dimensions must be between 1 and "
-                        + Integer.MAX_VALUE + ", found " + Arrays.toString(e.shape()));
+                throw new ModelFormatException(source(), e.entryOffset(), name + ".shape",
+                        "dimensions must be between 1 and " + Integer.MAX_VALUE + ", found " + Arrays.toString(e.shape()));
             }
             dims[i] = (int) e.shape()[i];
         }

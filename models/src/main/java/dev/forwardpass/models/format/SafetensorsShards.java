@@ -165,7 +165,8 @@ public final class SafetensorsShards implements AutoCloseable {
         SafetensorsFile file = byTensor.get(name);
         if (file == null) {
             String where = files.size() == 1 ? files.getFirst().source() : source + " (" + files.size() + " shards)";
-            throw new ModelFormatException(where, -1, name, "no such tensor (the weights hold " + byTensor.size() + ")");
+            throw new ModelFormatException(where, -1, name,
+                    "no such tensor (the weights hold " + byTensor.size() + ")");
         }
         return file;
     }

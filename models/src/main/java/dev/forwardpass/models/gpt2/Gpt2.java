@@ -137,6 +137,11 @@ public final class Gpt2 implements LanguageModel {
     }
 
     @Override
+    public long weightBytes() {
+        return weights.bytes();
+    }
+
+    @Override
     public String source() {
         return checkpoint.source();
     }

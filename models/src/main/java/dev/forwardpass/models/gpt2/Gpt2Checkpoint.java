@@ -35,7 +35,10 @@ public interface Gpt2Checkpoint extends AutoCloseable {
     /** {@return whether the classifier is the token embedding table (GPT-2's tied weights)} */
     boolean sharedClassifier();
 
-    /** Releases the file and any memory the checkpoint owns. Tensors uploaded without a copy must not be used afterwards. */
+    /**
+     * Releases the file and any memory the checkpoint owns. Tensors uploaded without a copy must not be used
+     * afterwards.
+     */
     @Override
     void close();
 }

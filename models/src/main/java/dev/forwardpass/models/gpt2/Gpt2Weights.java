@@ -17,9 +17,11 @@ import java.util.List;
  * @param finalNorm (dim,) LayerNorm weight before the classifier; HF ln_f.weight
  * @param finalNormBias (dim,) its bias
  * @param classifier (vocabSize, dim); the same tensor as tokenEmbedding when the checkpoint ties them (GPT-2 does)
+ * @param bytes the size of all these weights as the checkpoint stores them (a shared tensor counted once): what a
+ *     decode step reads
  */
 public record Gpt2Weights(Tensor tokenEmbedding, Tensor positionEmbedding, List<Gpt2Layer> layers, Tensor finalNorm,
-        Tensor finalNormBias, Tensor classifier) {
+        Tensor finalNormBias, Tensor classifier, long bytes) {
 
     public Gpt2Weights {
         layers = List.copyOf(layers);
@@ -58,7 +60,8 @@ public record Gpt2Weights(Tensor tokenEmbedding, Tensor positionEmbedding, List<
             Tensor classifier = checkpoint.sharedClassifier()
                     ? tokenEmbedding
                     : loader.load("output.weight", c.vocabSize(), c.dim());
-            return new Gpt2Weights(tokenEmbedding, positionEmbedding, layers, finalNorm, finalNormBias, classifier);
+            return new Gpt2Weights(tokenEmbedding, positionEmbedding, layers, finalNorm, finalNormBias, classifier,
+                    loader.bytes);
         } catch (ModelFormatException | RuntimeException e) {
             loader.closeAll();
             throw e;
@@ -70,6 +73,7 @@ public record Gpt2Weights(Tensor tokenEmbedding, Tensor positionEmbedding, List<
         private final Gpt2Checkpoint checkpoint;
         private final Backend backend;
         private final List<Tensor> uploaded = new ArrayList<>();
+        private long bytes;
 
         Uploader(Gpt2Checkpoint checkpoint, Backend backend) {
             this.checkpoint = checkpoint;
@@ -85,6 +89,7 @@ public record Gpt2Weights(Tensor tokenEmbedding, Tensor positionEmbedding, List<
             }
             Tensor tensor = backend.upload(data.data(), data.shape(), data.dtype());
             uploaded.add(tensor);
+            bytes += data.data().byteSize();
             return tensor;
         }
 

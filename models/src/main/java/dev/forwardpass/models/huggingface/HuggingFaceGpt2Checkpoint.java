@@ -220,7 +220,8 @@ final class HuggingFaceGpt2Checkpoint implements Gpt2Checkpoint {
         /** Copies element {@code from} of {@code src} to element {@code to} of {@code dst}, bits unchanged. */
         private static void copyElement(MemorySegment src, long from, MemorySegment dst, long to, int size) {
             if (size == 4) {
-                dst.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, to, src.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, from));
+                dst.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, to,
+                        src.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, from));
             } else if (size == 2) {
                 dst.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, to,
                         src.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, from));

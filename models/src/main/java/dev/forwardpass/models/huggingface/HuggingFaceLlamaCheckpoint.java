@@ -10,6 +10,7 @@ import dev.forwardpass.models.llama.LlamaCheckpoint;
 import dev.forwardpass.models.llama.LlamaConfig;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -96,7 +97,8 @@ final class HuggingFaceLlamaCheckpoint implements LlamaCheckpoint {
         int nHeads = json.positiveInt("num_attention_heads");
         int nKvHeads = json.positiveIntOr("num_key_value_heads", nHeads);
         if (nHeads % nKvHeads != 0) {
-            throw json.error("num_key_value_heads", "must divide num_attention_heads=" + nHeads + ", found " + nKvHeads);
+            throw json.error("num_key_value_heads",
+                    "must divide num_attention_heads=" + nHeads + ", found " + nKvHeads);
         }
         if (!json.has("head_dim") && dim % nHeads != 0) {
             throw json.error("num_attention_heads", "must divide hidden_size=" + dim + " (no head_dim given), found "
@@ -176,10 +178,12 @@ final class HuggingFaceLlamaCheckpoint implements LlamaCheckpoint {
         JsonNode original = scaling.get("original_max_position_embeddings");
         if (original == null || !original.canConvertToExactIntegral() || original.asLong() < 1
                 || original.asLong() > Integer.MAX_VALUE) {
-            throw json.error(field + ".original_max_position_embeddings", "must be a positive integer, found " + original);
+            throw json.error(field + ".original_max_position_embeddings",
+                    "must be a positive integer, found " + original);
         }
         if (!(high > low)) {
-            throw json.error(field + ".high_freq_factor", "must be greater than low_freq_factor=" + low + ", found " + high);
+            throw json.error(field + ".high_freq_factor",
+                    "must be greater than low_freq_factor=" + low + ", found " + high);
         }
         return new LlamaConfig.Llama3RopeScaling(factor, low, high, original.asInt());
     }
@@ -247,7 +251,7 @@ final class HuggingFaceLlamaCheckpoint implements LlamaCheckpoint {
         for (int i = 0; i < keysAndValues.length; i += 2) {
             map.put(keysAndValues[i], keysAndValues[i + 1]);
         }
-        return java.util.Collections.unmodifiableMap(map);
+        return Collections.unmodifiableMap(map);
     }
 
     @Override

@@ -5,7 +5,9 @@ import static com.google.common.base.Preconditions.checkArgument;
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.models.LanguageModel;
 import dev.forwardpass.models.gpt2.Gpt2;
+import dev.forwardpass.models.gpt2.RandomGpt2Checkpoint;
 import dev.forwardpass.models.llama.Llama;
+import dev.forwardpass.models.llama.RandomLlamaCheckpoint;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -60,5 +62,34 @@ public final class HuggingFaceModel {
             default -> throw config.error("model_type",
                     "unsupported architecture '" + type + "' (supported: gpt2, llama, mistral, qwen2)");
         };
+    }
+
+    /**
+     * Loads an "empty" model: the architecture and config of the model in {@code folder} with freshly initialised
+     * weights (see {@link dev.forwardpass.models.format.RandomTensors}), seeded by {@code seed}. The folder's
+     * weights are only mapped to learn the config and whether the classifier is tied.
+     */
+    public static LanguageModel loadEmpty(Path folder, Backend backend, long seed) throws IOException {
+        if (!Files.isDirectory(folder)) {
+            throw new NoSuchFileException(folder.toString(), null, "not a folder");
+        }
+        HuggingFaceConfig config = HuggingFaceConfig.read(folder);
+        String type = config.modelType();
+        switch (type) {
+            case "gpt2" -> {
+                try (HuggingFaceGpt2Checkpoint trained = HuggingFaceGpt2Checkpoint.open(folder, config, 0)) {
+                    return Gpt2.load(new RandomGpt2Checkpoint(trained.config(), trained.sharedClassifier(), seed),
+                            backend);
+                }
+            }
+            case "llama", "mistral", "qwen2" -> {
+                try (HuggingFaceLlamaCheckpoint trained = HuggingFaceLlamaCheckpoint.open(folder, config, 0)) {
+                    return Llama.load(new RandomLlamaCheckpoint(trained.config(), trained.sharedClassifier(), seed),
+                            backend);
+                }
+            }
+            default -> throw config.error("model_type",
+                    "unsupported architecture '" + type + "' (supported: gpt2, llama, mistral, qwen2)");
+        }
     }
 }

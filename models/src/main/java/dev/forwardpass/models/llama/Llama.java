@@ -76,9 +76,9 @@ public final class Llama implements LanguageModel {
             backend.rmsNorm(s.xb, s.x, layer.attnNorm(), c.normEps());
 
             // qkv matmuls for these positions
-            backend.matmul(s.q, layer.wq(), s.xb);
-            backend.matmul(s.k, layer.wk(), s.xb);
-            backend.matmul(s.v, layer.wv(), s.xb);
+            backend.matmul(s.q, layer.wq(), s.xb, layer.bq());
+            backend.matmul(s.k, layer.wk(), s.xb, layer.bk());
+            backend.matmul(s.v, layer.wv(), s.xb, layer.bv());
 
             // RoPE relative positional encoding: rotate each head of q and k by its position's angles
             backend.rope(s.q, pos, rope);
@@ -140,6 +140,11 @@ public final class Llama implements LanguageModel {
     @Override
     public long parameterCount() {
         return parameterCount;
+    }
+
+    @Override
+    public long weightBytes() {
+        return weights.bytes();
     }
 
     @Override

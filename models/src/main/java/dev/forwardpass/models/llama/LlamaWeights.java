@@ -15,8 +15,11 @@ import java.util.List;
  * @param layers one entry per transformer block
  * @param finalNorm (dim,) RMSNorm weight before the classifier
  * @param classifier (vocabSize, dim); the same tensor as tokenEmbedding when the checkpoint shares them
+ * @param bytes the size of all these weights as the file stores them (a shared tensor counted once): what a
+ *     decode step streams from memory
  */
-public record LlamaWeights(Tensor tokenEmbedding, List<LlamaLayer> layers, Tensor finalNorm, Tensor classifier) {
+public record LlamaWeights(Tensor tokenEmbedding, List<LlamaLayer> layers, Tensor finalNorm, Tensor classifier,
+        long bytes) {
 
     public LlamaWeights {
         layers = List.copyOf(layers);
@@ -49,7 +52,7 @@ public record LlamaWeights(Tensor tokenEmbedding, List<LlamaLayer> layers, Tenso
             Tensor classifier = checkpoint.sharedClassifier()
                     ? tokenEmbedding
                     : loader.load("output.weight", c.vocabSize(), c.dim());
-            return new LlamaWeights(tokenEmbedding, layers, finalNorm, classifier);
+            return new LlamaWeights(tokenEmbedding, layers, finalNorm, classifier, loader.bytes);
         } catch (ModelFormatException | RuntimeException e) {
             loader.closeAll();
             throw e;
@@ -61,6 +64,7 @@ public record LlamaWeights(Tensor tokenEmbedding, List<LlamaLayer> layers, Tenso
         private final LlamaCheckpoint checkpoint;
         private final Backend backend;
         private final List<Tensor> uploaded = new ArrayList<>();
+        private long bytes;
 
         Uploader(LlamaCheckpoint checkpoint, Backend backend) {
             this.checkpoint = checkpoint;
@@ -76,6 +80,7 @@ public record LlamaWeights(Tensor tokenEmbedding, List<LlamaLayer> layers, Tenso
             }
             Tensor tensor = backend.upload(data.data(), data.shape(), data.dtype());
             uploaded.add(tensor);
+            bytes += data.data().byteSize();
             return tensor;
         }
 

@@ -1,31 +1,18 @@
 package dev.forwardpass.models.llama;
 
-import dev.forwardpass.api.DType;
 import dev.forwardpass.api.Shape;
 import dev.forwardpass.models.format.ModelFormatException;
+import dev.forwardpass.models.format.RandomTensors;
 import dev.forwardpass.models.format.TensorData;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
- * A freshly initialised ("empty") Llama: the architecture of a config with none of a trained model's knowledge.
- * Matrices and embeddings are drawn from normal(0, 0.02), as GPT-2 and llama2.c's training scripts initialise them;
- * norm weights are ones. Each tensor has its own generator, seeded from the seed and the tensor's name, so a value
- * does not depend on the order in which tensors are asked for.
+ * A freshly initialised ("empty") Llama: the architecture of a config with none of a trained model's knowledge
+ * (see {@link RandomTensors} for the initialisation).
  */
 public final class RandomLlamaCheckpoint implements LlamaCheckpoint {
-    /** The standard deviation of the initial weights. */
-    public static final double INIT_STD = 0.02;
-
     private final LlamaConfig config;
     private final boolean sharedClassifier;
-    private final long seed;
-    private final Arena arena = Arena.ofShared();
-    private final Map<String, TensorData> made = new HashMap<>();
+    private final RandomTensors tensors;
 
     /**
      * @param config the architecture
@@ -35,12 +22,12 @@ public final class RandomLlamaCheckpoint implements LlamaCheckpoint {
     public RandomLlamaCheckpoint(LlamaConfig config, boolean sharedClassifier, long seed) {
         this.config = config;
         this.sharedClassifier = sharedClassifier;
-        this.seed = seed;
+        this.tensors = new RandomTensors(seed);
     }
 
     @Override
     public String source() {
-        return "random initialisation (seed " + seed + ")";
+        return "random initialisation (seed " + tensors.seed() + ")";
     }
 
     @Override
@@ -54,25 +41,8 @@ public final class RandomLlamaCheckpoint implements LlamaCheckpoint {
     }
 
     @Override
-    public synchronized TensorData tensor(String name) throws ModelFormatException {
-        TensorData data = made.get(name);
-        if (data == null) {
-            data = make(name);
-            made.put(name, data);
-        }
-        return data;
-    }
-
-    private TensorData make(String name) throws ModelFormatException {
-        Shape shape = shapeOf(name);
-        MemorySegment segment = arena.allocate(shape.size() * 4, 64);
-        boolean isNorm = name.endsWith("norm.weight");
-        SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + name.hashCode());
-        for (long i = 0; i < shape.size(); i++) {
-            float value = isNorm ? 1f : (float) (random.nextGaussian() * INIT_STD);
-            segment.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, value);
-        }
-        return new TensorData(name, DType.F32, shape, segment);
+    public TensorData tensor(String name) throws ModelFormatException {
+        return tensors.tensor(name, shapeOf(name));
     }
 
     private Shape shapeOf(String name) throws ModelFormatException {
@@ -83,6 +53,8 @@ public final class RandomLlamaCheckpoint implements LlamaCheckpoint {
             case "output_norm.weight", "attn_norm.weight", "ffn_norm.weight" -> Shape.of(c.dim());
             case "attn_q.weight" -> Shape.of(c.qDim(), c.dim());
             case "attn_k.weight", "attn_v.weight" -> Shape.of(c.kvDim(), c.dim());
+            case "attn_q.bias" -> Shape.of(c.qDim());
+            case "attn_k.bias", "attn_v.bias" -> Shape.of(c.kvDim());
             case "attn_output.weight" -> Shape.of(c.dim(), c.qDim());
             case "ffn_gate.weight", "ffn_up.weight" -> Shape.of(c.hiddenDim(), c.dim());
             case "ffn_down.weight" -> Shape.of(c.dim(), c.hiddenDim());
@@ -92,6 +64,6 @@ public final class RandomLlamaCheckpoint implements LlamaCheckpoint {
 
     @Override
     public void close() {
-        arena.close();
+        tensors.close();
     }
 }

@@ -10,6 +10,10 @@ import java.util.Map;
  * Tokens matched in the raw text before normalization and BPE (Hugging Face's {@code added_tokens}): special tokens
  * such as {@code <|endoftext|>} or {@code <|begin_of_text|>}, which BPE could never produce, become their id
  * wherever they occur. At each position the longest token that matches wins.
+ *
+ * <p>Two simplifications of Hugging Face's rules, which matter for none of the supported models' control tokens:
+ * every token is matched in the raw text (Hugging Face matches {@code "normalized": true} tokens in the normalized
+ * text), and {@code single_word} is not enforced.
  */
 final class AddedTokens {
     /**

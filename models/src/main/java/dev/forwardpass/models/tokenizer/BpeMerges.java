@@ -26,7 +26,8 @@ final class BpeMerges {
      *
      * @param pairs each {@code [left, right]}, rank = index; a pair listed twice keeps its first rank
      * @param vocab piece -> id; both parts and their concatenation must be in it
-     * @return the table, or the index of the first pair whose pieces are not in the vocabulary, as an exception
+     * @return the table
+     * @throws MissingPieceException naming the first merge whose pieces are not in the vocabulary
      */
     static BpeMerges of(List<String[]> pairs, Map<String, Integer> vocab) throws MissingPieceException {
         Map<Long, Long> merges = new HashMap<>(pairs.size() * 2);
@@ -36,7 +37,8 @@ final class BpeMerges {
             Integer right = vocab.get(pair[1]);
             Integer merged = vocab.get(pair[0] + pair[1]);
             if (left == null || right == null || merged == null) {
-                throw new MissingPieceException(rank, left == null ? pair[0] : right == null ? pair[1] : pair[0] + pair[1]);
+                String missing = left == null ? pair[0] : right == null ? pair[1] : pair[0] + pair[1];
+                throw new MissingPieceException(rank, missing);
             }
             merges.putIfAbsent(key(left, right), ((long) rank << 32) | merged);
         }

@@ -2,6 +2,7 @@ package dev.forwardpass.models.tokenizer;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * GPT-2's reversible byte-to-character table ({@code bytes_to_unicode}): every byte gets a printable character, so
@@ -14,7 +15,7 @@ final class ByteLevel {
     private static final int[] CHAR_TO_BYTE = new int[256 + 68];
 
     static {
-        java.util.Arrays.fill(CHAR_TO_BYTE, -1);
+        Arrays.fill(CHAR_TO_BYTE, -1);
         int next = 256;
         for (int b = 0; b < 256; b++) {
             boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);

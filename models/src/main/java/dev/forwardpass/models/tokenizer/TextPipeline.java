@@ -161,8 +161,8 @@ record TextPipeline(AddedTokens added, UnaryOperator<String> normalizer, PreToke
 
     /**
      * {@return SentencePiece's spaces as Hugging Face's Metaspace pre-tokenizer writes them}: every space becomes
-     * {@code replacement} ({@code ▁}), which is also prepended as {@code scheme} says; with {@code split}, the text is
-     * cut before each replacement character.
+     * {@code replacement} ({@code ▁}), which is also prepended as {@code scheme} says; with {@code split}, the text
+     * is cut before each replacement character.
      */
     static PreTokenizer metaspace(String replacement, PrependScheme scheme, boolean split) {
         return (text, first) -> {

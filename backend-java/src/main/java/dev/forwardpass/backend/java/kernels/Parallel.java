@@ -91,10 +91,10 @@ public final class Parallel implements AutoCloseable {
     }
 
     /**
-     * Runs {@code body} over the items {@code from..to-1}, in parallel when there are at least two chunks of
-     * {@code minChunk} items. Chunk boundaries fall on multiples of {@code minChunk} from {@code from}, so a body that
-     * works in groups (e.g. 4 matrix rows) gets whole groups. Returns when every item is done; an exception thrown by
-     * the body on any thread is rethrown here.
+     * Runs {@code body} over the items {@code from..to-1}, in parallel when there are at least {@code 2 * minChunk}
+     * items (no chunk is smaller than {@code minChunk}). Chunk boundaries fall on multiples of {@code minChunk} from
+     * {@code from}, so a body that works in groups (e.g. 4 matrix rows) gets whole groups. Returns when every item is
+     * done; an exception thrown by the body on any thread is rethrown here.
      */
     public void forRange(int from, int to, int minChunk, RangeBody body) {
         checkArgument(minChunk >= 1, "minChunk must be >= 1, found %s", minChunk);
@@ -104,7 +104,7 @@ public final class Parallel implements AutoCloseable {
         }
         int chunk = Math.max(minChunk, ceilDiv(count, threads * CHUNKS_PER_THREAD));
         chunk = ceilDiv(chunk, minChunk) * minChunk;
-        int chunks = ceilDiv(count, chunk);
+        int chunks = Math.max(1, count / chunk); // the last chunk takes the remainder: no chunk is below minChunk
         if (chunks == 1 || pool == null) {
             body.run(from, to, callerWorkspace);
             return;
@@ -150,7 +150,7 @@ public final class Parallel implements AutoCloseable {
     private void runChunks(Workspace workspace) {
         for (int c = nextChunk.getAndIncrement(); c < chunkCount; c = nextChunk.getAndIncrement()) {
             int lo = from + c * chunkSize;
-            body.run(lo, (int) Math.min(to, (long) lo + chunkSize), workspace);
+            body.run(lo, c == chunkCount - 1 ? to : lo + chunkSize, workspace);
         }
     }
 

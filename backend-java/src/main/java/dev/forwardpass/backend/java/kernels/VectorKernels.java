@@ -62,6 +62,10 @@ public final class VectorKernels {
     /** Swaps the elements of each adjacent pair (2i, 2i+1): the partner of each element in interleaved RoPE. */
     private static final VectorShuffle<Float> SWAP_PAIRS = XOR_1;
 
+    /** GELU's tanh approximation: tanh(sqrt(2/π) (x + 0.044715 x³)). */
+    private static final float GELU_CUBIC = 0.044715f;
+    private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2 / Math.PI);
+
     /** Weight rows per matmul tile: each x vector loaded is used for four rows. */
     static final int TILE_ROWS = 4;
     /** Bytes of x rows a batched matmul keeps hot (in L2) while a thread's weight rows stream past them. */
@@ -336,7 +340,7 @@ public final class VectorKernels {
             }
             s = sumLanes(a);
         }
-        for (; j < n; j++) {
+        for (; j < n - 1; j++) {
             long o = (long) j * Float.BYTES;
             s = Math.fma(w.get(F32, w0 + o), x.get(F32, x0 + o), s);
         }
@@ -668,9 +672,21 @@ public final class VectorKernels {
         }
     }
 
-    /** Softmax of n floats at byte offset xAt into byte offset outAt; out may be x. */
+    /**
+     * Softmax of n floats at byte offset xAt into byte offset outAt; out may be x. Three small loops in three methods:
+     * a method that takes or returns a vector must be inlined for its vectors to stay in registers, and the JIT
+     * inlines {@link #exp(FloatVector)} into a small loop but may not into one big method.
+     */
     private static void softmaxRow(MemorySegment out, long outAt, MemorySegment x, long xAt, int n) {
         // find max value (for numerical stability)
+        float max = max(x, xAt, n);
+        // exp and sum
+        float sum = expMinusMaxAndSum(out, outAt, x, xAt, n, max);
+        // normalize
+        scale(out, outAt, n, 1f / sum);
+    }
+
+    private static float max(MemorySegment x, long xAt, int n) {
         float max = Float.NEGATIVE_INFINITY;
         int j = 0;
         if (VECTORIZED) {
@@ -683,9 +699,13 @@ public final class VectorKernels {
         for (; j < n; j++) {
             max = Math.max(max, x.get(F32, xAt + (long) j * Float.BYTES));
         }
-        // exp and sum
+        return max;
+    }
+
+    /** out = exp(x - max); {@return the sum of out} */
+    private static float expMinusMaxAndSum(MemorySegment out, long outAt, MemorySegment x, long xAt, int n, float max) {
         float sum = 0;
-        j = 0;
+        int j = 0;
         if (VECTORIZED) {
             FloatVector sums = FloatVector.zero(F);
             for (int bound = F.loopBound(n); j < bound; j += F.length()) {
@@ -702,18 +722,21 @@ public final class VectorKernels {
             out.set(F32, outAt + o, e);
             sum += e;
         }
-        // normalize
-        float inverseSum = 1f / sum;
-        j = 0;
+        return sum;
+    }
+
+    /** out *= factor, n floats at byte offset outAt. */
+    private static void scale(MemorySegment out, long outAt, int n, float factor) {
+        int j = 0;
         if (VECTORIZED) {
             for (int bound = F.loopBound(n); j < bound; j += F.length()) {
                 long o = outAt + (long) j * Float.BYTES;
-                load(out, o).mul(inverseSum).intoMemorySegment(out, o, LE);
+                load(out, o).mul(factor).intoMemorySegment(out, o, LE);
             }
         }
         for (; j < n; j++) {
             long o = outAt + (long) j * Float.BYTES;
-            out.set(F32, o, out.get(F32, o) * inverseSum);
+            out.set(F32, o, out.get(F32, o) * factor);
         }
     }
 
@@ -759,9 +782,6 @@ public final class VectorKernels {
             out.setAtIndex(F32, i, v / (exp(y * -2f) + 1f));
         }
     }
-
-    private static final float GELU_CUBIC = 0.044715f;
-    private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2 / Math.PI);
 
     /**
      * SwiGLU's gate: out = silu(gate) * up.
@@ -846,16 +866,8 @@ public final class VectorKernels {
         if (!VECTORIZED || n < F.length()) {
             return ScalarKernels.argmax(x, n);
         }
-        FloatVector maxes = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        float max = max(x, 0, n);
         int j = 0;
-        for (int bound = F.loopBound(n); j < bound; j += F.length()) {
-            maxes = maxes.max(load(x, (long) j * Float.BYTES));
-        }
-        float max = maxes.reduceLanes(VectorOperators.MAX);
-        for (; j < n; j++) {
-            max = Math.max(max, x.getAtIndex(F32, j));
-        }
-        j = 0;
         for (int bound = F.loopBound(n); j < bound; j += F.length()) {
             VectorMask<Float> hits = load(x, (long) j * Float.BYTES).compare(VectorOperators.EQ, max);
             if (hits.anyTrue()) {

@@ -1,0 +1,358 @@
+package dev.forwardpass.backend.java.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.forwardpass.api.AttentionShape;
+import dev.forwardpass.api.DType;
+import dev.forwardpass.api.Rope;
+import dev.forwardpass.api.RopeLayout;
+import dev.forwardpass.conformance.Tolerance;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Every vector kernel against its scalar definition, on seeded random inputs of sizes that hit every tail case.
+ * Surefire runs this class four times: with the CPU's widest vectors, forced to 128 and 256 bits, and with the Vector
+ * API off ({@value VectorKernels#VECTOR_BITS_PROPERTY}), so every path is covered on any machine.
+ *
+ * <p>Tolerances: {@link Tolerance#F32} (1e-5 absolute + 1e-4 relative) for float arithmetic against the double
+ * oracle; for matmul the absolute part is scaled by sqrt(n) (inputs in [-1, 1]: a float dot product's rounding error
+ * and its size both grow like sqrt(n)); exact where the kernels promise bit-identical results (weight widening,
+ * embedding, rope, the tiling of matmul).
+ */
+class VectorKernelsTest {
+    private static final int[] SIZES = {1, 7, 8, 15, 16, 17, 63, 64, 65, 257, 4099};
+
+    private final Arena arena = Arena.ofConfined();
+    private final Workspace workspace = new Workspace();
+
+    @AfterEach
+    void freeMemory() {
+        arena.close();
+    }
+
+    @Test
+    void widenF16AgreesWithFloat16ToFloatOnEveryValue() {
+        MemorySegment halves = arena.allocate(65536 * 2L);
+        float[] expected = new float[65536];
+        for (int bits = 0; bits < 65536; bits++) {
+            halves.setAtIndex(Elements.BITS16, bits, (short) bits);
+            expected[bits] = Float.float16ToFloat((short) bits);
+        }
+        MemorySegment floats = arena.allocate(65536 * 4L);
+        VectorKernels.widen(halves, DType.F16, 0, floats, 0, 65536);
+        Tolerance.EXACT.assertClose(expected, toArray(floats, 65536), "widen F16 of all 65536 bit patterns "
+                + VectorKernels.describe());
+    }
+
+    @Test
+    void widenBf16AgreesWithTheUpperHalfOfAFloatOnEveryValue() {
+        MemorySegment halves = arena.allocate(65536 * 2L);
+        float[] expected = new float[65536];
+        for (int bits = 0; bits < 65536; bits++) {
+            halves.setAtIndex(Elements.BITS16, bits, (short) bits);
+            expected[bits] = Float.intBitsToFloat(bits << 16);
+        }
+        MemorySegment floats = arena.allocate(65536 * 4L);
+        VectorKernels.widen(halves, DType.BF16, 0, floats, 0, 65536);
+        Tolerance.EXACT.assertClose(expected, toArray(floats, 65536), "widen BF16 of all 65536 bit patterns "
+                + VectorKernels.describe());
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void embedding(DType tableType) {
+        int vocab = 5;
+        int[] tokens = {3, 0, 4, 3};
+        for (int dim : SIZES) {
+            long seed = seed(dim, tableType.ordinal());
+            MemorySegment table = weights(seed, vocab * dim, tableType);
+            MemorySegment expected = floats(tokens.length * dim);
+            MemorySegment actual = floats(tokens.length * dim);
+            ScalarKernels.embedding(expected, table, tableType, tokens, dim);
+            VectorKernels.embedding(actual, table, tableType, tokens, dim);
+            assertClose(Tolerance.EXACT, expected, actual, "embedding dim=" + dim + " " + tableType, seed);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void matmul(DType wType) {
+        int d = 13; // three tiles of four rows, one row left over
+        for (int n : SIZES) {
+            for (int batch : new int[] {1, 2, 3, 6}) {
+                long seed = seed(n, batch * 10 + wType.ordinal());
+                MemorySegment w = weights(seed, d * n, wType);
+                MemorySegment x = random(seed + 1, batch * n, 1);
+                MemorySegment bias = batch % 2 == 1 ? random(seed + 2, d, 1) : null;
+                MemorySegment expected = floats(batch * d);
+                MemorySegment actual = floats(batch * d);
+                ScalarKernels.matmul(expected, w, wType, x, bias, batch, n, d);
+                VectorKernels.matmul(actual, w, wType, x, bias, batch, n, d, workspace);
+                String what = "matmul n=" + n + " d=" + d + " B=" + batch + " " + wType + (bias != null ? " bias" : "");
+                assertClose(Tolerance.F32.scaleAtol(Math.sqrt(n)), expected, actual, what, seed);
+            }
+        }
+    }
+
+    @Test
+    void matmulGivesTheSameBitsHoweverRowsAndBatchesAreSplit() {
+        int d = 13;
+        int batch = 5;
+        for (int n : SIZES) {
+            long seed = seed(n, 99);
+            MemorySegment w = random(seed, d * n, 1);
+            MemorySegment x = random(seed + 1, batch * n, 1);
+            MemorySegment whole = floats(batch * d);
+            VectorKernels.matmul(whole, w, DType.F32, x, null, batch, n, d, workspace);
+            // the rows in three ranges that cut through tiles, as threads might get them
+            MemorySegment split = floats(batch * d);
+            VectorKernels.matmul(split, w, DType.F32, x, null, batch, n, d, 0, 3, workspace);
+            VectorKernels.matmul(split, w, DType.F32, x, null, batch, n, d, 3, 9, workspace);
+            VectorKernels.matmul(split, w, DType.F32, x, null, batch, n, d, 9, d, workspace);
+            assertClose(Tolerance.EXACT, whole, split, "matmul split into row ranges n=" + n, seed);
+            // each row of x alone (a decode step) against the same row in the batch (a prefill)
+            MemorySegment oneByOne = floats(batch * d);
+            for (int b = 0; b < batch; b++) {
+                VectorKernels.matmul(oneByOne.asSlice(b * d * 4L), w, DType.F32, x.asSlice(b * n * 4L), null,
+                        1, n, d, workspace);
+            }
+            assertClose(Tolerance.EXACT, whole, oneByOne, "matmul row by row vs batched n=" + n, seed);
+        }
+    }
+
+    @Test
+    void rmsNorm() {
+        for (int n : SIZES) {
+            for (int rows : new int[] {1, 3}) {
+                long seed = seed(n, rows);
+                MemorySegment x = random(seed, rows * n, 1);
+                MemorySegment weight = random(seed + 1, n, 1);
+                MemorySegment expected = floats(rows * n);
+                MemorySegment actual = floats(rows * n);
+                ScalarKernels.rmsNorm(expected, x, weight, rows, n, 1e-5f);
+                VectorKernels.rmsNorm(actual, x, weight, rows, n, 1e-5f);
+                assertClose(Tolerance.F32, expected, actual, "rmsNorm [" + rows + ", " + n + "]", seed);
+            }
+        }
+    }
+
+    @Test
+    void layerNorm() {
+        for (int n : SIZES) {
+            for (int rows : new int[] {1, 3}) {
+                long seed = seed(n, rows);
+                MemorySegment x = random(seed, rows * n, 1);
+                MemorySegment weight = random(seed + 1, n, 1);
+                MemorySegment bias = random(seed + 2, n, 1);
+                MemorySegment expected = floats(rows * n);
+                MemorySegment actual = floats(rows * n);
+                ScalarKernels.layerNorm(expected, x, weight, bias, rows, n, 1e-5f);
+                VectorKernels.layerNorm(actual, x, weight, bias, rows, n, 1e-5f);
+                assertClose(Tolerance.F32, expected, actual, "layerNorm [" + rows + ", " + n + "]", seed);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(RopeLayout.class)
+    void ropeIsBitIdenticalToTheScalarRotation(RopeLayout layout) {
+        for (int headSize : new int[] {2, 6, 8, 16, 18, 34, 64, 130}) {
+            Rope rope = Rope.of(headSize, 10000f, layout);
+            int width = 3 * headSize;
+            for (int pos : new int[] {0, 1, 17, 4099, 100_000}) {
+                int rows = 3;
+                long seed = seed(headSize, pos);
+                MemorySegment expected = random(seed, rows * width, 1);
+                MemorySegment actual = floats(rows * width);
+                actual.copyFrom(expected);
+                ScalarKernels.rope(expected, rows, width, pos, rope);
+                VectorKernels.rope(actual, rows, width, pos, rope, workspace);
+                assertClose(Tolerance.EXACT, expected, actual,
+                        "rope " + layout + " headSize=" + headSize + " pos=" + pos, seed);
+            }
+        }
+    }
+
+    @Test
+    void attention() {
+        AttentionShape[] shapes = {
+            new AttentionShape(1, 1, 1), new AttentionShape(2, 2, 7), new AttentionShape(4, 2, 8),
+            new AttentionShape(4, 1, 15), new AttentionShape(2, 2, 16), new AttentionShape(3, 3, 17),
+            new AttentionShape(4, 2, 64), new AttentionShape(2, 1, 65),
+        };
+        for (AttentionShape heads : shapes) {
+            for (int pos : new int[] {0, 1, 40}) {
+                int rows = 3;
+                int seqLen = pos + rows;
+                long seed = seed(heads.headSize() * 100 + heads.nHeads(), pos);
+                MemorySegment q = random(seed, rows * heads.queryDim(), 1);
+                MemorySegment keys = random(seed + 1, seqLen * heads.kvDim(), 1);
+                MemorySegment values = random(seed + 2, seqLen * heads.kvDim(), 1);
+                MemorySegment expected = floats(rows * heads.queryDim());
+                MemorySegment actual = floats(rows * heads.queryDim());
+                ScalarKernels.attention(expected, q, keys, values, rows, pos, heads);
+                VectorKernels.attention(actual, q, keys, values, rows, pos, heads, workspace);
+                assertClose(Tolerance.F32, expected, actual, "attention " + heads + " B=3 pos=" + pos, seed);
+            }
+        }
+    }
+
+    @Test
+    void softmax() {
+        for (int n : SIZES) {
+            for (int rows : new int[] {1, 3}) {
+                long seed = seed(n, rows);
+                MemorySegment x = random(seed, rows * n, 10);
+                MemorySegment expected = floats(rows * n);
+                MemorySegment actual = floats(rows * n);
+                ScalarKernels.softmax(expected, x, rows, n);
+                VectorKernels.softmax(actual, x, rows, n);
+                assertClose(new Tolerance(1e-7, 1e-4), expected, actual, "softmax [" + rows + ", " + n + "]", seed);
+            }
+        }
+    }
+
+    @Test
+    void elementwiseOps() {
+        for (int n : SIZES) {
+            long seed = seed(n, 0);
+            MemorySegment x = random(seed, n, 10);
+            MemorySegment y = random(seed + 1, n, 1);
+            MemorySegment expected = floats(n);
+            MemorySegment actual = floats(n);
+
+            ScalarKernels.silu(expected, x, n);
+            VectorKernels.silu(actual, x, n);
+            assertClose(Tolerance.F32, expected, actual, "silu [" + n + "]", seed);
+
+            ScalarKernels.gelu(expected, x, n);
+            VectorKernels.gelu(actual, x, n);
+            assertClose(Tolerance.F32, expected, actual, "gelu [" + n + "]", seed);
+
+            ScalarKernels.swiglu(expected, x, y, n);
+            VectorKernels.swiglu(actual, x, y, n);
+            assertClose(Tolerance.F32, expected, actual, "swiglu [" + n + "]", seed);
+
+            ScalarKernels.add(expected, x, y, n, n);
+            VectorKernels.add(actual, x, y, n, n);
+            assertClose(Tolerance.EXACT, expected, actual, "add [" + n + "]", seed);
+
+            ScalarKernels.mul(expected, x, y, n);
+            VectorKernels.mul(actual, x, y, n);
+            assertClose(Tolerance.EXACT, expected, actual, "mul [" + n + "]", seed);
+        }
+    }
+
+    @Test
+    void addOfOneRowToEveryRow() {
+        for (int n : SIZES) {
+            long seed = seed(n, 1);
+            MemorySegment a = random(seed, 3 * n, 1);
+            MemorySegment row = random(seed + 1, n, 1);
+            MemorySegment expected = floats(3 * n);
+            MemorySegment actual = floats(3 * n);
+            ScalarKernels.add(expected, a, row, 3 * n, n);
+            VectorKernels.add(actual, a, row, 3 * n, n);
+            assertClose(Tolerance.EXACT, expected, actual, "add [3, " + n + "] + [" + n + "]", seed);
+        }
+    }
+
+    @Test
+    void argmax() {
+        for (int n : SIZES) {
+            long seed = seed(n, 2);
+            MemorySegment x = random(seed, n, 1);
+            assertEquals(ScalarKernels.argmax(x, n), VectorKernels.argmax(x, n), "argmax [" + n + "] seed=" + seed);
+            int first = new SplittableRandom(seed).nextInt(n);
+            Elements.setFloat(x, first, 5);
+            Elements.setFloat(x, n - 1, 5);
+            assertEquals(first, VectorKernels.argmax(x, n), "argmax with a tie [" + n + "] seed=" + seed);
+            Elements.setFloat(x, n / 2, Float.NaN);
+            assertEquals(ScalarKernels.argmax(x, n), VectorKernels.argmax(x, n), "argmax with a NaN [" + n + "]");
+        }
+    }
+
+    @Test
+    void expIsWithinTwoUlpOfMathExpAndTheSameInEveryLane() {
+        int n = 100_003;
+        MemorySegment x = floats(n);
+        float[] expected = new float[n];
+        for (int i = 0; i < n; i++) {
+            float v = -87f + 175f * i / (n - 1); // the whole unclamped range [-87, 88]
+            Elements.setFloat(x, i, v);
+            expected[i] = (float) Math.exp(v);
+        }
+        MemorySegment viaSoftmaxLanes = floats(n);
+        for (int i = 0; i < n; i++) {
+            float scalar = VectorKernels.exp(Elements.getFloat(x, i));
+            if (Math.abs(scalar - expected[i]) > 2 * Math.ulp(expected[i])) {
+                fail("exp(" + Elements.getFloat(x, i) + ") = " + scalar + ", Math.exp gives " + expected[i]);
+            }
+            Elements.setFloat(viaSoftmaxLanes, i, scalar);
+        }
+        // silu(x) = x / (1 + exp(-x)) uses the vector exp in its lanes and the scalar one in its tail
+        MemorySegment vectorSilu = floats(n);
+        VectorKernels.silu(vectorSilu, x, n);
+        for (int i = 0; i < n; i++) {
+            float v = Elements.getFloat(x, i);
+            float scalarSilu = v / (VectorKernels.exp(-v) + 1f);
+            if (Float.floatToIntBits(scalarSilu) != Float.floatToIntBits(Elements.getFloat(vectorSilu, i))) {
+                fail("silu(" + v + ") differs between a vector lane and the scalar formula " + VectorKernels.describe());
+            }
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+
+    private void assertClose(Tolerance tolerance, MemorySegment expected, MemorySegment actual, String op, long seed) {
+        int n = Math.toIntExact(expected.byteSize() / Float.BYTES);
+        tolerance.assertClose(toArray(expected, n), toArray(actual, n),
+                op + " seed=" + seed + " " + VectorKernels.describe());
+    }
+
+    private static float[] toArray(MemorySegment segment, int n) {
+        float[] values = new float[n];
+        MemorySegment.copy(segment, Elements.F32, 0, values, 0, n);
+        return values;
+    }
+
+    private static long seed(int size, int variant) {
+        return size * 1_000_003L + variant;
+    }
+
+    private MemorySegment floats(int n) {
+        return arena.allocate((long) n * Float.BYTES, 64);
+    }
+
+    /** {@return n floats uniform in [-scale, scale]} */
+    private MemorySegment random(long seed, int n, float scale) {
+        SplittableRandom random = new SplittableRandom(seed);
+        MemorySegment segment = floats(n);
+        for (int i = 0; i < n; i++) {
+            Elements.setFloat(segment, i, (float) ((random.nextDouble() * 2 - 1) * scale));
+        }
+        return segment;
+    }
+
+    /** {@return n random weights in [-1, 1] stored as {@code type}} */
+    private MemorySegment weights(long seed, int n, DType type) {
+        if (type == DType.F32) {
+            return random(seed, n, 1);
+        }
+        SplittableRandom random = new SplittableRandom(seed);
+        MemorySegment segment = arena.allocate((long) n * 2);
+        for (int i = 0; i < n; i++) {
+            float v = (float) (random.nextDouble() * 2 - 1);
+            short bits = type == DType.F16 ? Float.floatToFloat16(v) : (short) (Float.floatToRawIntBits(v) >>> 16);
+            segment.setAtIndex(Elements.BITS16, i, bits);
+        }
+        return segment;
+    }
+}

@@ -1,0 +1,687 @@
+package dev.forwardpass.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.forwardpass.api.AttentionShape;
+import dev.forwardpass.api.Backend;
+import dev.forwardpass.api.BackendOptions;
+import dev.forwardpass.api.Backends;
+import dev.forwardpass.api.DType;
+import dev.forwardpass.api.Rope;
+import dev.forwardpass.api.RopeLayout;
+import dev.forwardpass.api.Shape;
+import dev.forwardpass.api.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The conformance suite every backend passes: each op of {@link Backend}, through the api only, on seeded random
+ * inputs of awkward sizes, compared with the reference backend {@code "scalar"} (the plain-loop definition of the
+ * ops). A backend's test extends this class and implements {@link #createBackend}; nothing else is needed.
+ *
+ * <p>Sizes cover vector tails ({@link #SIZES}); row-wise ops run as a vector {@code [n]} and as a batch
+ * {@code [B, n]}. A failure message names the op, the case and its seed, and the worst element, e.g.
+ * {@code "matmul n=4099 d=13 B=3 F16 bias seed=1234: 2 of 39 elements differ ...; worst at index 17 ..."}.
+ *
+ * <p>Tolerances ({@link Tolerance}, {@code |a-b| <= atol + rtol*|ref|}) are for float32 arithmetic, which any float32
+ * library meets; inputs are uniform in [-1, 1] unless a test says otherwise:
+ * <ul>
+ *   <li>elementwise, norms, rope, attention: {@link Tolerance#F32} (1e-5 absolute, 1e-4 relative);
+ *   <li>matmul: the absolute part grows with sqrt(n): a float32 dot product of n terms of size at most 1 carries a
+ *       rounding error that grows like sqrt(n) (a random walk of roundings) and its value does too, so a fixed
+ *       absolute tolerance would be unfair at n = 4099 and meaningless at n = 1;
+ *   <li>softmax: 1e-7 absolute, since its outputs are small (1/n on average) and 1e-5 would pass almost anything;
+ *   <li>embedding, copies, uploads: exact (no arithmetic; widening F16 and BF16 to F32 is exact).
+ * </ul>
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class BackendConformanceTest {
+    /** Sizes that hit every vector-tail case for vectors of 4, 8 and 16 floats, and one long odd row. */
+    protected static final int[] SIZES = {1, 7, 8, 15, 16, 17, 63, 64, 65, 257, 4099};
+
+    private static final Tolerance SOFTMAX = new Tolerance(1e-7, 1e-4);
+
+    private Backend backend;
+    private Backend reference;
+
+    /** {@return a new backend under test; the suite closes it} */
+    protected abstract Backend createBackend(BackendOptions options);
+
+    /** {@return the weight dtypes the backend under test supports (for matmul's w and embedding's table)} */
+    protected Set<DType> supportedWeightTypes() {
+        return EnumSet.allOf(DType.class);
+    }
+
+    /** {@return the options of the backend under test in every test but the thread-count one} */
+    protected BackendOptions options() {
+        return BackendOptions.withThreads(2);
+    }
+
+    @BeforeAll
+    public void createBackends() {
+        backend = createBackend(options());
+        reference = Backends.get("scalar", BackendOptions.withThreads(1));
+    }
+
+    @AfterAll
+    public void closeBackends() {
+        if (backend != null) {
+            backend.close();
+        }
+        if (reference != null) {
+            reference.close();
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // memory
+
+    @Test
+    public void tensorsNameTheirBackend() {
+        try (Tensor t = backend.allocate(Shape.of(2, 3))) {
+            assertEquals(backend.name(), t.backendName());
+            assertEquals(Shape.of(2, 3), t.shape());
+            assertEquals(DType.F32, t.dtype());
+            float[] zeros = new float[6];
+            backend.copyTo(t, zeros);
+            Tolerance.EXACT.assertClose(new float[6], zeros, "allocate is zero-filled");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    public void uploadThenCopyToGivesTheValuesBack(DType type) {
+        assumeSupported(type);
+        for (int n : SIZES) {
+            long seed = seed("upload", n, type.ordinal());
+            float[] values = roundTo(type, random(seed, 3 * n, 1));
+            float[] back = new float[3 * n];
+            try (Tensor t = backend.upload(encode(values, type), Shape.of(3, n), type)) {
+                backend.copyTo(t, back);
+            }
+            Tolerance.EXACT.assertClose(values, back, "upload " + type + " [3, " + n + "] seed=" + seed);
+        }
+    }
+
+    @Test
+    public void copyRowsFillsTheRowsOfACache() {
+        for (int n : SIZES) {
+            long seed = seed("copyRows", n, 0);
+            float[] batch = random(seed, 3 * n, 1);
+            float[] vector = random(seed + 1, n, 1);
+            check("copyRows [3, " + n + "] at row 1 and [" + n + "] at row 4, seed=" + seed, Tolerance.EXACT, b -> {
+                try (Tensors s = new Tensors(b)) {
+                    Tensor cache = s.allocate(5, n);
+                    b.copyRows(cache, 1, s.upload(batch, 3, n));
+                    b.copyRows(cache, 4, s.upload(vector, n));
+                    return s.read(cache);
+                }
+            });
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // ops
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    public void embedding(DType tableType) {
+        assumeSupported(tableType);
+        int vocab = 11;
+        for (int dim : SIZES) {
+            long seed = seed("embedding", dim, tableType.ordinal());
+            MemorySegment table = encode(random(seed, vocab * dim, 1), tableType);
+            for (int[] tokens : new int[][] {{7}, {3, 10, 0, 3}}) {
+                String what = "embedding dim=" + dim + " B=" + tokens.length + " " + tableType + " seed=" + seed;
+                check(what, Tolerance.EXACT, b -> {
+                    try (Tensors s = new Tensors(b)) {
+                        Tensor t = s.track(b.upload(table, Shape.of(vocab, dim), tableType));
+                        Tensor out = tokens.length == 1 ? s.allocate(dim) : s.allocate(tokens.length, dim);
+                        b.embedding(out, t, tokens);
+                        return s.read(out);
+                    }
+                });
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    public void matmul(DType wType) {
+        assumeSupported(wType);
+        int d = 13; // three tiles of four rows and one row left over, for backends that tile
+        for (int n : SIZES) {
+            long seed = seed("matmul", n, wType.ordinal());
+            MemorySegment w = encode(random(seed, d * n, 1), wType);
+            float[] bias = random(seed + 1, d, 1);
+            Tolerance tolerance = Tolerance.F32.scaleAtol(Math.sqrt(n));
+            for (int batch : new int[] {0, 1, 3, 6}) { // 0: the vector form [n]
+                float[] x = random(seed + 2 + batch, Math.max(batch, 1) * n, 1);
+                boolean withBias = batch % 2 == 1;
+                String what = "matmul n=" + n + " d=" + d + " B=" + (batch == 0 ? "vector" : batch) + " " + wType
+                        + (withBias ? " bias" : "") + " seed=" + seed;
+                check(what, tolerance, b -> {
+                    try (Tensors s = new Tensors(b)) {
+                        Tensor wt = s.track(b.upload(w, Shape.of(d, n), wType));
+                        Tensor xt = batch == 0 ? s.upload(x, n) : s.upload(x, batch, n);
+                        Tensor out = batch == 0 ? s.allocate(d) : s.allocate(batch, d);
+                        b.matmul(out, wt, xt, withBias ? s.upload(bias, d) : null);
+                        return s.read(out);
+                    }
+                });
+            }
+        }
+    }
+
+    @Test
+    public void rmsNorm() {
+        for (int n : SIZES) {
+            for (int rows : new int[] {0, 3}) {
+                long seed = seed("rmsNorm", n, rows);
+                float[] x = random(seed, Math.max(rows, 1) * n, 1);
+                float[] weight = random(seed + 1, n, 1);
+                check("rmsNorm " + shape(rows, n) + " seed=" + seed, Tolerance.F32, b -> {
+                    try (Tensors s = new Tensors(b)) {
+                        Tensor out = s.allocate(dims(rows, n));
+                        b.rmsNorm(out, s.upload(x, dims(rows, n)), s.upload(weight, n), 1e-5f);
+                        return s.read(out);
+                    }
+                });
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F16", "BF16"})
+    public void rmsNormWithAHalfPrecisionWeight(DType weightType) {
+        assumeSupported(weightType);
+        for (int n : SIZES) {
+            long seed = seed("rmsNorm half weight", n, weightType.ordinal());
+            float[] x = random(seed, 3 * n, 1);
+            MemorySegment weight = encode(random(seed + 1, n, 1), weightType);
+            check("rmsNorm [3, " + n + "] " + weightType + " weight seed=" + seed, Tolerance.F32, b -> {
+                try (Tensors s = new Tensors(b)) {
+                    Tensor out = s.allocate(3, n);
+                    b.rmsNorm(out, s.upload(x, 3, n), s.track(b.upload(weight, Shape.of(n), weightType)), 1e-5f);
+                    return s.read(out);
+                }
+            });
+        }
+    }
+
+    @Test
+    public void layerNorm() {
+        for (int n : SIZES) {
+            for (int rows : new int[] {0, 3}) {
+                long seed = seed("layerNorm", n, rows);
+                float[] x = random(seed, Math.max(rows, 1) * n, 1);
+                for (int i = 0; i < x.length; i++) {
+                    x[i] += 3; // a mean well away from zero, which a one-pass variance would get wrong
+                }
+                float[] weight = random(seed + 1, n, 1);
+                float[] bias = random(seed + 2, n, 1);
+                check("layerNorm " + shape(rows, n) + " seed=" + seed, Tolerance.F32, b -> {
+                    try (Tensors s = new Tensors(b)) {
+                        Tensor out = s.allocate(dims(rows, n));
+                        b.layerNorm(out, s.upload(x, dims(rows, n)), s.upload(weight, n), s.upload(bias, n), 1e-5f);
+                        return s.read(out);
+                    }
+                });
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(RopeLayout.class)
+    public void rope(RopeLayout layout) {
+        for (int headSize : new int[] {2, 8, 18, 64, 130}) {
+            Rope rope = Rope.of(headSize, 10000f, layout);
+            for (int nHeads : new int[] {1, 3}) {
+                int width = nHeads * headSize;
+                for (int pos : new int[] {0, 1, 17, 4099, 100_000}) {
+                    for (int rows : new int[] {0, 3}) {
+                        long seed = seed("rope", width, pos + rows);
+                        float[] x = random(seed, Math.max(rows, 1) * width, 1);
+                        String what = "rope " + layout + " headSize=" + headSize + " x" + shape(rows, width) + " pos="
+                                + pos + " seed=" + seed;
+                        check(what, Tolerance.F32, b -> {
+                            try (Tensors s = new Tensors(b)) {
+                                Tensor xt = s.upload(x, dims(rows, width));
+                                b.rope(xt, pos, rope);
+                                return s.read(xt);
+                            }
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    public void attention() {
+        AttentionShape[] shapes = {
+            new AttentionShape(1, 1, 1), new AttentionShape(4, 4, 7), new AttentionShape(4, 2, 16),
+            new AttentionShape(8, 2, 17), new AttentionShape(6, 3, 64), new AttentionShape(2, 1, 65),
+        };
+        for (AttentionShape heads : shapes) {
+            for (int pos : new int[] {0, 1, 33}) {
+                for (int rows : new int[] {0, 3}) {
+                    int queries = Math.max(rows, 1);
+                    int seqLen = pos + queries + 5;
+                    long seed = seed("attention", heads.hashCode(), pos * 7 + rows);
+                    float[] q = random(seed, queries * heads.queryDim(), 1);
+                    float[] keys = random(seed + 1, seqLen * heads.kvDim(), 1);
+                    float[] values = random(seed + 2, seqLen * heads.kvDim(), 1);
+                    // rows past the last position must not be read: fill them with values that would show
+                    for (int i = (pos + queries) * heads.kvDim(); i < keys.length; i++) {
+                        keys[i] = 1000;
+                        values[i] = 1000;
+                    }
+                    String what = "attention " + heads + " q" + shape(rows, heads.queryDim()) + " pos=" + pos
+                            + " seed=" + seed;
+                    check(what, Tolerance.F32, b -> {
+                        try (Tensors s = new Tensors(b)) {
+                            Tensor out = s.allocate(dims(rows, heads.queryDim()));
+                            b.attention(out, s.upload(q, dims(rows, heads.queryDim())),
+                                    s.upload(keys, seqLen, heads.kvDim()), s.upload(values, seqLen, heads.kvDim()),
+                                    pos, heads);
+                            return s.read(out);
+                        }
+                    });
+                }
+            }
+        }
+    }
+
+    @Test
+    public void softmax() {
+        for (int n : SIZES) {
+            for (int rows : new int[] {0, 3}) {
+                long seed = seed("softmax", n, rows);
+                float[] x = random(seed, Math.max(rows, 1) * n, 10);
+                check("softmax " + shape(rows, n) + " seed=" + seed, SOFTMAX, b -> {
+                    try (Tensors s = new Tensors(b)) {
+                        Tensor out = s.allocate(dims(rows, n));
+                        b.softmax(out, s.upload(x, dims(rows, n)));
+                        return s.read(out);
+                    }
+                });
+            }
+        }
+    }
+
+    @Test
+    public void silu() {
+        for (int n : SIZES) {
+            long seed = seed("silu", n, 0);
+            float[] x = withExtremes(random(seed, n, 8));
+            checkUnary("silu [" + n + "] seed=" + seed, x, Backend::silu);
+        }
+    }
+
+    @Test
+    public void gelu() {
+        for (int n : SIZES) {
+            long seed = seed("gelu", n, 0);
+            float[] x = withExtremes(random(seed, n, 8));
+            checkUnary("gelu [" + n + "] seed=" + seed, x, Backend::gelu);
+        }
+    }
+
+    @Test
+    public void swiglu() {
+        for (int n : SIZES) {
+            long seed = seed("swiglu", n, 0);
+            float[] gate = random(seed, 2 * n, 8);
+            float[] up = random(seed + 1, 2 * n, 1);
+            check("swiglu [2, " + n + "] seed=" + seed, Tolerance.F32, b -> {
+                try (Tensors s = new Tensors(b)) {
+                    Tensor out = s.allocate(2, n);
+                    b.swiglu(out, s.upload(gate, 2, n), s.upload(up, 2, n));
+                    return s.read(out);
+                }
+            });
+        }
+    }
+
+    @Test
+    public void add() {
+        for (int n : SIZES) {
+            long seed = seed("add", n, 0);
+            float[] a = random(seed, 3 * n, 1);
+            float[] sameShape = random(seed + 1, 3 * n, 1);
+            float[] oneRow = random(seed + 2, n, 1);
+            check("add [3, " + n + "] + [3, " + n + "] seed=" + seed, Tolerance.F32, b -> {
+                try (Tensors s = new Tensors(b)) {
+                    Tensor out = s.allocate(3, n);
+                    b.add(out, s.upload(a, 3, n), s.upload(sameShape, 3, n));
+                    return s.read(out);
+                }
+            });
+            check("add [3, " + n + "] + one row [" + n + "] seed=" + seed, Tolerance.F32, b -> {
+                try (Tensors s = new Tensors(b)) {
+                    Tensor out = s.allocate(3, n);
+                    b.add(out, s.upload(a, 3, n), s.upload(oneRow, n));
+                    return s.read(out);
+                }
+            });
+        }
+    }
+
+    @Test
+    public void mul() {
+        for (int n : SIZES) {
+            long seed = seed("mul", n, 0);
+            float[] a = random(seed, 2 * n, 1);
+            float[] c = random(seed + 1, 2 * n, 1);
+            check("mul [2, " + n + "] seed=" + seed, Tolerance.F32, b -> {
+                try (Tensors s = new Tensors(b)) {
+                    Tensor out = s.allocate(2, n);
+                    b.mul(out, s.upload(a, 2, n), s.upload(c, 2, n));
+                    return s.read(out);
+                }
+            });
+        }
+    }
+
+    @Test
+    public void argmaxFindsTheFirstLargest() {
+        for (int n : SIZES) {
+            long seed = seed("argmax", n, 0);
+            float[] x = random(seed, n, 1);
+            assertEquals(argmax(reference, x), argmax(backend, x), "argmax [" + n + "] seed=" + seed);
+            // a tie: the largest value twice; the first one wins
+            int first = new SplittableRandom(seed).nextInt(n);
+            int second = Math.min(n - 1, first + 1 + n / 2);
+            x[first] = 2;
+            x[second] = 2;
+            assertEquals(first, argmax(backend, x), "argmax with a tie [" + n + "] seed=" + seed);
+        }
+        assertEquals(0, argmax(backend, new float[37]), "argmax of all zeros");
+    }
+
+    @Test
+    public void opsMayWriteIntoTheirInput() {
+        for (int n : SIZES) {
+            long seed = seed("in place", n, 0);
+            float[] x = random(seed, 2 * n, 4);
+            float[] y = random(seed + 1, 2 * n, 1);
+            float[] weight = random(seed + 2, n, 1);
+            check("in place: rmsNorm(x, x), softmax, silu, gelu, swiglu(x, x, y), add(x, x, y), mul(x, y, x) [2, "
+                    + n + "] seed=" + seed, Tolerance.F32, b -> {
+                try (Tensors s = new Tensors(b)) {
+                    Tensor xt = s.upload(x, 2, n);
+                    Tensor yt = s.upload(y, 2, n);
+                    b.rmsNorm(xt, xt, s.upload(weight, n), 1e-5f);
+                    b.softmax(xt, xt);
+                    b.silu(xt, xt);
+                    b.gelu(xt, xt);
+                    b.swiglu(xt, xt, yt);
+                    b.add(xt, xt, yt);
+                    b.mul(xt, yt, xt);
+                    return s.read(xt);
+                }
+            });
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // argument checks
+
+    @Test
+    public void rejectsATensorOfAnotherBackend() {
+        Tensor foreign = new ForeignTensor();
+        try (Tensors s = new Tensors(backend)) {
+            Tensor out = s.allocate(4);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> backend.silu(out, foreign));
+            assertTrue(e.getMessage().contains(ForeignTensor.BACKEND) && e.getMessage().contains(backend.name()),
+                    "the message names both backends: " + e.getMessage());
+        }
+    }
+
+    @Test
+    public void rejectsMismatchedShapes() {
+        try (Tensors s = new Tensors(backend)) {
+            Tensor w = s.allocate(5, 8);
+            Tensor out = s.allocate(5);
+            assertThrows(IllegalArgumentException.class, () -> backend.matmul(out, w, s.allocate(7)), "x of the wrong n");
+            assertThrows(IllegalArgumentException.class, () -> backend.matmul(s.allocate(4), w, s.allocate(8)),
+                    "out of the wrong d");
+            assertThrows(IllegalArgumentException.class, () -> backend.add(s.allocate(3), s.allocate(3), s.allocate(4)),
+                    "add of different sizes");
+            AttentionShape heads = new AttentionShape(2, 1, 4);
+            Tensor cache = s.allocate(4, heads.kvDim());
+            assertThrows(IllegalArgumentException.class,
+                    () -> backend.attention(s.allocate(8), s.allocate(8), cache, cache, 4, heads), "pos past the cache");
+            assertThrows(IllegalArgumentException.class,
+                    () -> backend.rope(s.allocate(10), 0, Rope.of(4, 10000f, RopeLayout.INTERLEAVED)),
+                    "x not a whole number of heads");
+            assertThrows(IllegalArgumentException.class,
+                    () -> backend.embedding(s.allocate(8), w, new int[] {5}), "token outside the vocabulary");
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // determinism
+
+    /** {@return whether results are bit-identical for any thread count; override to return false if not} */
+    protected boolean isDeterministicAcrossThreadCounts() {
+        return true;
+    }
+
+    @Test
+    public void resultsDoNotDependOnTheThreadCount() {
+        assumeTrue(isDeterministicAcrossThreadCounts(), "the backend does not promise it");
+        try (Backend one = createBackend(BackendOptions.withThreads(1));
+             Backend two = createBackend(BackendOptions.withThreads(2))) {
+            int d = 301;
+            int n = 1031;
+            long seed = seed("threads", n, d);
+            float[] x = random(seed, 5 * n, 1);
+            for (DType wType : supportedWeightTypes()) {
+                MemorySegment w = encode(random(seed + 1, d * n, 1), wType);
+                for (int batch : new int[] {0, 5}) {
+                    Function<Backend, float[]> matmul = b -> {
+                        try (Tensors s = new Tensors(b)) {
+                            Tensor out = s.allocate(dims(batch, d));
+                            b.matmul(out, s.track(b.upload(w, Shape.of(d, n), wType)),
+                                    s.upload(java.util.Arrays.copyOf(x, Math.max(batch, 1) * n), dims(batch, n)));
+                            return s.read(out);
+                        }
+                    };
+                    Tolerance.EXACT.assertClose(matmul.apply(one), matmul.apply(two),
+                            "matmul " + wType + " B=" + batch + " with 1 vs 2 threads, seed=" + seed);
+                }
+            }
+            AttentionShape heads = new AttentionShape(8, 2, 64);
+            int pos = 200;
+            int seqLen = pos + 3;
+            float[] q = random(seed + 2, 3 * heads.queryDim(), 1);
+            float[] cache = random(seed + 3, seqLen * heads.kvDim(), 1);
+            Function<Backend, float[]> attention = b -> {
+                try (Tensors s = new Tensors(b)) {
+                    Tensor out = s.allocate(3, heads.queryDim());
+                    Tensor kv = s.upload(cache, seqLen, heads.kvDim());
+                    b.attention(out, s.upload(q, 3, heads.queryDim()), kv, kv, pos, heads);
+                    return s.read(out);
+                }
+            };
+            Tolerance.EXACT.assertClose(attention.apply(one), attention.apply(two),
+                    "attention " + heads + " pos=" + pos + " B=3 with 1 vs 2 threads, seed=" + seed);
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // helpers
+
+    /** Runs {@code op} on the reference and on the backend under test, with the same inputs, and compares. */
+    private void check(String what, Tolerance tolerance, Function<Backend, float[]> op) {
+        float[] expected = op.apply(reference);
+        float[] actual = op.apply(backend);
+        tolerance.assertClose(expected, actual, what);
+    }
+
+    private interface UnaryOp {
+        void apply(Backend backend, Tensor out, Tensor x);
+    }
+
+    private void checkUnary(String what, float[] x, UnaryOp op) {
+        check(what, Tolerance.F32, b -> {
+            try (Tensors s = new Tensors(b)) {
+                Tensor out = s.allocate(x.length);
+                op.apply(b, out, s.upload(x, x.length));
+                return s.read(out);
+            }
+        });
+    }
+
+    private static int argmax(Backend b, float[] x) {
+        try (Tensors s = new Tensors(b)) {
+            return b.argmax(s.upload(x, x.length));
+        }
+    }
+
+    private void assumeSupported(DType type) {
+        assumeTrue(supportedWeightTypes().contains(type), () -> backend.name() + " does not support " + type);
+    }
+
+    /** {@return a seed that differs per test, size and variant but never between runs} */
+    private static long seed(String test, int size, int variant) {
+        return (test.hashCode() * 31L + size) * 31L + variant;
+    }
+
+    /** {@return n floats uniform in [-scale, scale]} */
+    private static float[] random(long seed, int n, float scale) {
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] values = new float[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = (float) ((random.nextDouble() * 2 - 1) * scale);
+        }
+        return values;
+    }
+
+    /** {@return x with its first elements replaced by zeros and values where exp and tanh saturate} */
+    private static float[] withExtremes(float[] x) {
+        float[] extremes = {0f, -0f, 20f, -20f, 88f, -88f, 100f, -100f};
+        System.arraycopy(extremes, 0, x, 0, Math.min(x.length, extremes.length));
+        return x;
+    }
+
+    private static int[] dims(int rows, int n) {
+        return rows == 0 ? new int[] {n} : new int[] {rows, n};
+    }
+
+    private static String shape(int rows, int n) {
+        return Shape.of(dims(rows, n)).toString();
+    }
+
+    /** {@return the values as they are after a round trip through {@code type}} */
+    private static float[] roundTo(DType type, float[] values) {
+        MemorySegment encoded = encode(values, type);
+        float[] rounded = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            rounded[i] = switch (type) {
+                case F32 -> encoded.getAtIndex(FLOAT_LE, i);
+                case F16 -> Float.float16ToFloat(encoded.getAtIndex(SHORT_LE, i));
+                case BF16 -> Float.intBitsToFloat((encoded.getAtIndex(SHORT_LE, i) & 0xFFFF) << 16);
+            };
+        }
+        return rounded;
+    }
+
+    private static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** {@return the values as little-endian elements of {@code type}, rounded to nearest (even on ties)} */
+    protected static MemorySegment encode(float[] values, DType type) {
+        MemorySegment bytes = MemorySegment.ofArray(new byte[values.length * type.byteSize()]);
+        for (int i = 0; i < values.length; i++) {
+            switch (type) {
+                case F32 -> bytes.setAtIndex(FLOAT_LE, i, values[i]);
+                case F16 -> bytes.setAtIndex(SHORT_LE, i, Float.floatToFloat16(values[i]));
+                case BF16 -> {
+                    int bits = Float.floatToRawIntBits(values[i]);
+                    bytes.setAtIndex(SHORT_LE, i, (short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16));
+                }
+            }
+        }
+        return bytes;
+    }
+
+    /** The tensors of one check, closed together. */
+    private static final class Tensors implements AutoCloseable {
+        private final Backend backend;
+        private final List<Tensor> tensors = new ArrayList<>();
+
+        Tensors(Backend backend) {
+            this.backend = backend;
+        }
+
+        Tensor track(Tensor tensor) {
+            tensors.add(tensor);
+            return tensor;
+        }
+
+        Tensor allocate(int... dims) {
+            return track(backend.allocate(Shape.of(dims)));
+        }
+
+        /** Uploads a copy of the values, so that no backend can see another's writes. */
+        Tensor upload(float[] values, int... dims) {
+            float[] copy = values.clone();
+            return track(backend.upload(MemorySegment.ofArray(copy), Shape.of(dims), DType.F32));
+        }
+
+        float[] read(Tensor tensor) {
+            float[] values = new float[Math.toIntExact(tensor.shape().size())];
+            backend.copyTo(tensor, values);
+            return values;
+        }
+
+        @Override
+        public void close() {
+            for (Tensor tensor : tensors) {
+                tensor.close();
+            }
+        }
+    }
+
+    /** A tensor no backend made. */
+    private static final class ForeignTensor implements Tensor {
+        static final String BACKEND = "elsewhere";
+
+        @Override
+        public Shape shape() {
+            return Shape.of(4);
+        }
+
+        @Override
+        public DType dtype() {
+            return DType.F32;
+        }
+
+        @Override
+        public String backendName() {
+            return BACKEND;
+        }
+
+        @Override
+        public void close() {}
+    }
+}

@@ -1,0 +1,334 @@
+#!/usr/bin/env python3
+"""Turns the JMH JSON of the ForwardPass benchmarks into a markdown report and a PNG bar chart.
+
+    python3 benchmarks/report.py results.json [-o results.md] [--png results.png] [--jar benchmarks.jar]
+
+Every benchmark reports the average time of one operation; the work one operation does is fixed by its parameters
+(the counts below mirror the javadoc of each benchmark class), so the time converts to GB/s (1 GB = 1e9 bytes) and
+GFLOP/s. The ratios compare results of the same run only: each against the memory bandwidth measured by
+MemoryBandwidthBenchmark, java against djl, and a decode step against the sum of its matrix x vector parts.
+
+Only the Python standard library is used. The chart is drawn by the benchmarks jar's ReportChart (JFreeChart), run
+with $JAVA_HOME/bin/java or the java on the PATH; without a JDK 25 the markdown is still written.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import OrderedDict
+
+PACKAGE = "dev.forwardpass.benchmarks."
+GB = 1e9
+F32 = 4
+
+# The TinyStories shapes of LlamaPresets (models module); the random checkpoints share the classifier with the
+# token embedding, as the trained ones do.
+MODELS = {
+    "15m": dict(dim=288, hidden=768, layers=6, heads=6, kv_heads=6, vocab=32000),
+    "110m": dict(dim=768, hidden=2048, layers=12, heads=12, kv_heads=12, vocab=32000),
+}
+DECODE_POS = 64        # ForwardBenchmark.DECODE_POS
+PREFILL_TOKENS = 128   # ForwardBenchmark.PREFILL_TOKENS
+MATMUL_ROWS = 128      # MatMulBenchmark.PREFILL_ROWS
+BANDWIDTH_BYTES = 1 << 30  # MemoryBandwidthBenchmark.BYTES
+ATTENTION_DIM = 768    # AttentionBenchmark: 12 heads of 64
+
+TIME_UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0}
+
+
+def matvec_shapes(m):
+    """{(d, n): how many of that matrix x vector one decode step runs} for model m: what a token costs in matmuls."""
+    dim, hidden, layers = m["dim"], m["hidden"], m["layers"]
+    q_dim = m["heads"] * (dim // m["heads"])
+    kv_dim = m["kv_heads"] * (dim // m["heads"])
+    counts = OrderedDict()
+    for shape, count in [((q_dim, dim), layers), ((kv_dim, dim), 2 * layers), ((dim, q_dim), layers),
+                         ((hidden, dim), 2 * layers), ((dim, hidden), layers), ((m["vocab"], dim), 1)]:
+        counts[shape] = counts.get(shape, 0) + count
+    return counts
+
+
+def matmul_weights(m):
+    return sum(d * n * count for (d, n), count in matvec_shapes(m).items())
+
+
+def decode_bytes(m):
+    """Bytes one decode step reads from memory: every weight once (norms and one embedding row included)."""
+    return F32 * (matmul_weights(m) + 2 * m["layers"] * m["dim"] + m["dim"] + m["dim"])
+
+
+def attention_flops(m, positions):
+    """Scores and weighted sums over positions 0..p, for each p in positions, every layer."""
+    q_dim = m["heads"] * (m["dim"] // m["heads"])
+    return sum(4 * (p + 1) * q_dim for p in positions) * m["layers"]
+
+
+def seconds(score, unit):
+    """Seconds per operation of a JMH score in unit (average time 'ms/op', or throughput 'ops/ms')."""
+    if unit.endswith("/op"):
+        return score * TIME_UNITS[unit[:-3]]
+    if unit.startswith("ops/"):
+        return 1.0 / (score / TIME_UNITS[unit[4:]])
+    raise ValueError("unknown JMH unit " + unit)
+
+
+def work(name, params):
+    """(bytes, flops, tokens) of one operation of benchmark `name` with `params`; None where not meaningful."""
+    if name in ("MatVecBenchmark.matvec", "MatMulBenchmark.matmul"):
+        d, n = (int(v) for v in params["shape"].split("x"))
+        rows = 1 if name.startswith("MatVec") else MATMUL_ROWS
+        return F32 * d * n, 2 * rows * d * n, None
+    if name == "ForwardBenchmark.decode":
+        m = MODELS[params["model"]]
+        return decode_bytes(m), 2 * matmul_weights(m) + attention_flops(m, [DECODE_POS]), 1
+    if name == "ForwardBenchmark.prefill":
+        m = MODELS[params["model"]]
+        flops = 2 * PREFILL_TOKENS * matmul_weights(m) + attention_flops(m, range(PREFILL_TOKENS))
+        return None, flops, PREFILL_TOKENS
+    if name == "MemoryBandwidthBenchmark.sum":
+        return BANDWIDTH_BYTES, None, None
+    if name == "AttentionBenchmark.attention":
+        positions = int(params["pos"]) + 1
+        return 2 * F32 * positions * ATTENTION_DIM, 4 * positions * ATTENTION_DIM, None
+    if name == "RowOpsBenchmark.rmsNorm":
+        return 3 * F32 * int(params["n"]), None, None
+    if name == "RowOpsBenchmark.softmax":
+        return 2 * F32 * int(params["n"]), None, None
+    return None, None, None
+
+
+class Row:
+    def __init__(self, entry):
+        self.name = entry["benchmark"].replace(PACKAGE, "")
+        self.params = dict(entry.get("params", {}))
+        self.backend = self.params.pop("backend", "")
+        self.threads = self.params.pop("threads", "1" if self.name.startswith("RowOps") else "")
+        metric = entry["primaryMetric"]
+        self.score, self.unit = float(metric["score"]), metric["scoreUnit"]
+        self.error = number(metric.get("scoreError"))
+        self.seconds = seconds(self.score, self.unit)
+        self.bytes, self.flops, self.tokens = work(self.name, entry.get("params", {}))
+        alloc = entry.get("secondaryMetrics", {}).get("gc.alloc.rate.norm")
+        self.alloc = alloc["score"] if alloc else None
+
+    @property
+    def shape(self):
+        return ", ".join(v if k in ("shape", "model") else "%s=%s" % (k, v) for k, v in sorted(self.params.items()))
+
+    @property
+    def gbs(self):
+        return self.bytes / self.seconds / GB if self.bytes else None
+
+    @property
+    def gflops(self):
+        return self.flops / self.seconds / 1e9 if self.flops else None
+
+    def key(self, **changes):
+        """Identity of this measurement, with some fields replaced: to find its counterpart on another backend."""
+        k = dict(name=self.name, backend=self.backend, threads=self.threads, shape=self.shape)
+        k.update(changes)
+        return tuple(sorted(k.items()))
+
+
+def number(value):
+    """value as a float, or None for JMH's "NaN" (one iteration has no error) and missing values."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if value != value else value
+
+
+def fmt(value, digits=3):
+    if value is None:
+        return ""
+    if value == 0:
+        return "0"
+    magnitude = abs(value)
+    if magnitude >= 100:
+        return "%.0f" % value
+    if magnitude >= 10:
+        return "%.1f" % value
+    return ("%%.%dg" % digits) % value
+
+
+def table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def build_report(rows, source, results_name):
+    by_key = {r.key(): r for r in rows}
+    bandwidth = {r.threads: r for r in rows if r.name == "MemoryBandwidthBenchmark.sum"}
+    best_bandwidth = max(bandwidth.values(), key=lambda r: r.gbs) if bandwidth else None
+    out = ["# ForwardPass benchmarks", ""]
+    first = source[0]
+    out.append("From `%s`: JMH %s, %s %s, fork flags `%s`. GB = 10^9 bytes. Score is the average time of one "
+               "operation (± the 99.9%% confidence half-width JMH gives, when it can)."
+               % (results_name, first.get("jmhVersion", "?"), first.get("vmName", ""),
+                  first.get("vmVersion", ""), " ".join(first.get("jvmArgs", []))))
+    out.append("")
+
+    show_alloc = any(r.alloc is not None for r in rows)
+    header = ["benchmark", "backend", "threads", "shape", "score", "unit", "GB/s", "GFLOP/s", "tokens/s"]
+    if show_alloc:
+        header.append("alloc B/op")
+    body = []
+    for r in rows:
+        score = fmt(r.score, 4) + ("" if r.error is None else " ± " + fmt(r.error, 2))
+        line = [r.name, r.backend, r.threads, r.shape, score, r.unit, fmt(r.gbs), fmt(r.gflops),
+                fmt(r.tokens / r.seconds) if r.tokens else ""]
+        if show_alloc:
+            line.append("" if r.alloc is None else fmt(r.alloc))
+        body.append(line)
+    out += ["## Results", "", table(header, body), ""]
+
+    # --- against the machine's bandwidth
+    streamed = [r for r in rows if r.name in ("ForwardBenchmark.decode", "MatVecBenchmark.matvec") and r.gbs]
+    if bandwidth and streamed:
+        lines = []
+        for r in streamed:
+            ref = bandwidth.get(r.threads, best_bandwidth)
+            lines.append([r.name, r.backend, r.threads, r.shape, fmt(r.gbs),
+                          "%s (%st)" % (fmt(ref.gbs), ref.threads), "%.0f%%" % (100 * r.gbs / ref.gbs)])
+        out += ["## Weight streaming as a fraction of the memory bandwidth", "",
+                "A decode step reads every weight once, so its GB/s over the streaming sum's GB/s (same thread "
+                "count) is how close it comes to the machine's limit. Small matrices can exceed 100%: part of them "
+                "stays in cache between copies.", "",
+                table(["benchmark", "backend", "threads", "shape", "GB/s", "bandwidth GB/s", "fraction"], lines), ""]
+
+    # --- java vs djl
+    pairs = []
+    for r in rows:
+        if r.backend == "java":
+            other = by_key.get(r.key(backend="djl"))
+            if other:
+                pairs.append([r.name, r.threads, r.shape, fmt(r.seconds * 1e6, 4), fmt(other.seconds * 1e6, 4),
+                              "%.2f" % (other.seconds / r.seconds)])
+    if pairs:
+        out += ["## java vs djl", "", "Same benchmark, same parameters; above 1 the java backend is faster.", "",
+                table(["benchmark", "threads", "shape", "java µs", "djl µs", "djl time / java time"], pairs), ""]
+
+    # --- decode vs the sum of its matrix x vector parts
+    parts = []
+    for r in rows:
+        if r.name != "ForwardBenchmark.decode":
+            continue
+        m = MODELS[r.params["model"]]
+        total, missing = 0.0, []
+        for (d, n), count in matvec_shapes(m).items():
+            mv = by_key.get(r.key(name="MatVecBenchmark.matvec", shape="%dx%d" % (d, n)))
+            if mv is None:
+                missing.append("%dx%d" % (d, n))
+            else:
+                total += count * mv.seconds
+        if missing:
+            continue
+        parts.append([r.backend, r.threads, r.params["model"], fmt(r.seconds * 1e3, 4), fmt(total * 1e3, 4),
+                      "%.2f" % (r.seconds / total)])
+    if parts:
+        out += ["## A decode step vs its matrix × vector parts", "",
+                "The sum, over one token's matmuls, of the same backend's MatVecBenchmark time for that shape "
+                "(110M: 12 × (4 × 768x768 + 2 × 2048x768 + 768x2048) + 32000x768). On djl this sum is the bare "
+                "DJL matrix × vector baseline; the issue asks for a decode step within 10% of it (ratio ≤ 1.10).", "",
+                table(["backend", "threads", "model", "decode ms", "Σ matvec ms", "decode / Σ matvec"], parts), ""]
+
+    # --- threads
+    scaling = []
+    for r in rows:
+        if r.threads == "1" and r.backend != "scalar":
+            two = by_key.get(r.key(threads="2"))
+            if two:
+                scaling.append([r.name, r.backend or "-", r.shape, "%.2f" % (r.seconds / two.seconds)])
+    if scaling:
+        out += ["## Two threads vs one", "", "Time with 1 thread ÷ time with 2 (2.00 would be perfect scaling).", "",
+                table(["benchmark", "backend", "shape", "speed-up"], scaling), ""]
+    return "\n".join(out)
+
+
+def chart_bars(rows):
+    """Lines panel, category, series, value for ReportChart."""
+    bars = []
+    gbs_panel = "GB/s: weights streamed by matrix × vector and decode, and the memory sum"
+    flops_panel = "GFLOP/s: matrix × matrix (128 rows) and prefill"
+    for r in rows:
+        series = "%s %st" % (r.backend, r.threads)
+        if r.name == "MatVecBenchmark.matvec":
+            bars.append((gbs_panel, "matvec " + r.shape, series, r.gbs))
+        elif r.name == "ForwardBenchmark.decode":
+            bars.append((gbs_panel, "decode " + r.shape, series, r.gbs))
+        elif r.name == "MemoryBandwidthBenchmark.sum":
+            bars.append((gbs_panel, "memory sum", "memory %st" % r.threads, r.gbs))
+        elif r.name == "MatMulBenchmark.matmul":
+            bars.append((flops_panel, "matmul " + r.shape, series, r.gflops))
+        elif r.name == "ForwardBenchmark.prefill":
+            bars.append((flops_panel, "prefill " + r.shape, series, r.gflops))
+    # series in a fixed order (JFreeChart colours them in the order it first sees them), groups by kind
+    backend_rank = {"java": 0, "djl": 1, "scalar": 2, "memory": 3}
+    kind_rank = {"matvec": 0, "decode": 1, "memory": 2, "matmul": 3, "prefill": 4}
+
+    def rank(bar):
+        backend, threads = bar[2].rsplit(" ", 1)
+        return (kind_rank[bar[1].split(" ")[0]], backend_rank.get(backend, 9), threads)
+    return sorted((b for b in bars if b[3] is not None), key=rank)
+
+
+def draw_chart(bars, png, jar):
+    java_home = os.environ.get("JAVA_HOME")
+    java = os.path.join(java_home, "bin", "java") if java_home else shutil.which("java")
+    if not java or not os.path.exists(java):
+        return "no java found (set JAVA_HOME to a JDK 25)"
+    if not os.path.exists(jar):
+        return "%s not found (build it, or pass --jar)" % jar
+    with tempfile.NamedTemporaryFile("w", suffix=".tsv", delete=False, encoding="utf-8") as f:
+        for b in bars:
+            f.write("%s\t%s\t%s\t%r\n" % b)
+        tsv = f.name
+    try:
+        done = subprocess.run([java, "-Djava.awt.headless=true", "-cp", jar, PACKAGE + "ReportChart", tsv, png],
+                              capture_output=True, text=True)
+        return None if done.returncode == 0 else (done.stderr.strip() or "ReportChart failed")
+    finally:
+        os.unlink(tsv)
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("results", help="JMH results, written with -rf json -rff FILE")
+    parser.add_argument("-o", "--output", help="markdown file (default: RESULTS with .md)")
+    parser.add_argument("--png", help="bar chart (default: RESULTS with .png)")
+    parser.add_argument("--jar", default=os.path.join(here, "target", "benchmarks.jar"),
+                        help="the benchmarks jar, which draws the chart (default: %(default)s)")
+    args = parser.parse_args()
+    base = os.path.splitext(args.results)[0]
+    output = args.output or base + ".md"
+    png = args.png or base + ".png"
+
+    with open(args.results, encoding="utf-8") as f:
+        source = json.load(f)
+    if not source:
+        sys.exit("%s holds no results" % args.results)
+    rows = [Row(e) for e in source]
+    report = build_report(rows, source, os.path.basename(args.results))
+
+    bars = chart_bars(rows)
+    if bars:
+        problem = draw_chart(bars, png, args.jar)
+        if problem:
+            print("no chart: " + problem, file=sys.stderr)
+        else:
+            report += "\n![benchmarks](%s)\n" % os.path.relpath(png, os.path.dirname(os.path.abspath(output)))
+            print("wrote " + png)
+    with open(output, "w", encoding="utf-8") as f:
+        f.write(report + "\n")
+    print("wrote " + output)
+
+
+if __name__ == "__main__":
+    main()

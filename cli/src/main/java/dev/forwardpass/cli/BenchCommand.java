@@ -1,0 +1,119 @@
+package dev.forwardpass.cli;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import dev.forwardpass.api.Backend;
+import dev.forwardpass.models.LanguageModel;
+import dev.forwardpass.models.sampling.Sampler;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code bench}: load, prefill and decode timings of a model on a backend, as medians over repeats. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Load a model, prefill P prompt tokens as one batch, decode G tokens greedily, R times; "
+                + "report the median (and min/max) rates. Make large random-weight models with 'init'.")
+final class BenchCommand implements Callable<Integer> {
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Option(names = "--prompt-tokens", paramLabel = "P", defaultValue = "128",
+            description = "Prompt tokens to prefill (seeded random ids; default: ${DEFAULT-VALUE}).")
+    int promptTokens;
+
+    @Option(names = "--gen-tokens", paramLabel = "G", defaultValue = "128",
+            description = "Tokens to decode after the prompt (default: ${DEFAULT-VALUE}).")
+    int genTokens;
+
+    @Option(names = "--repeat", paramLabel = "R", defaultValue = "5", description = "Repeats (default: ${DEFAULT-VALUE}).")
+    int repeat;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    private final Terminal terminal;
+
+    BenchCommand(Terminal terminal) {
+        this.terminal = terminal;
+    }
+
+    /** The figures of one bench run; rates are medians over the repeats. */
+    record Report(String backend, int threads, String model, long weightsBytes, double loadMs, int prefillTokens,
+            double prefillTokensPerS, int decodeTokens, double decodeTokensPerS, double decodeMinTokensPerS,
+            double decodeMaxTokensPerS, double decodeWeightsGbPerS, int repeats) {}
+
+    @Override
+    public Integer call() throws IOException {
+        checkArgument(promptTokens >= 1, "--prompt-tokens must be >= 1, found %s", promptTokens);
+        checkArgument(genTokens >= 1, "--gen-tokens must be >= 1, found %s", genTokens);
+        checkArgument(repeat >= 1, "--repeat must be >= 1, found %s", repeat);
+        Report report;
+        try (Backend backend = modelOptions.openBackend()) {
+            long loadStart = System.nanoTime();
+            try (LanguageModel model = modelOptions.loadModel(backend)) {
+                double loadMs;
+                try (LanguageModel.Session warm = model.newSession()) {
+                    loadMs = (System.nanoTime() - loadStart) / 1e6;
+                    checkArgument(promptTokens + genTokens <= model.seqLen(),
+                            "--prompt-tokens + --gen-tokens = %s exceed the model's context of %s",
+                            promptTokens + genTokens, model.seqLen());
+                    int[] prompt = new SplittableRandom(42).ints(promptTokens, 0, model.vocabSize()).toArray();
+                    double[] prefillRates = new double[repeat];
+                    double[] decodeRates = new double[repeat];
+                    // one untimed round first: JIT compilation and first-touch of the weights
+                    run(warm, prompt, Math.min(genTokens, 8), model.vocabSize(), new double[1], new double[1], 0);
+                    for (int r = 0; r < repeat; r++) {
+                        run(warm, prompt, genTokens, model.vocabSize(), prefillRates, decodeRates, r);
+                    }
+                    Arrays.sort(prefillRates);
+                    Arrays.sort(decodeRates);
+                    double decodeMedian = median(decodeRates);
+                    report = new Report(backend.name(), backend.threads(), model.source(), model.weightBytes(), loadMs,
+                            promptTokens, median(prefillRates), genTokens, decodeMedian, decodeRates[0],
+                            decodeRates[repeat - 1], decodeMedian * model.weightBytes() / 1e9, repeat);
+                }
+            }
+        }
+        PrintStream out = terminal.text();
+        if (json) {
+            out.println(new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                    .writeValueAsString(report));
+        } else {
+            out.printf("model %s (%,d bytes of weights) on %s, %d threads; load %.1f ms%n", report.model(),
+                    report.weightsBytes(), report.backend(), report.threads(), report.loadMs());
+            out.printf("prefill: %d tokens at %.1f tok/s (median of %d)%n", promptTokens, report.prefillTokensPerS(), repeat);
+            out.printf("decode:  %d tokens at %.2f tok/s (median; min %.2f, max %.2f) = %.2f GB/s of weights%n",
+                    genTokens, report.decodeTokensPerS(), report.decodeMinTokensPerS(), report.decodeMaxTokensPerS(),
+                    report.decodeWeightsGbPerS());
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** One round: prefill the prompt from position 0, then decode greedily; records both rates at index r. */
+    private static void run(LanguageModel.Session session, int[] prompt, int genTokens, int vocabSize,
+            double[] prefillRates, double[] decodeRates, int r) {
+        long start = System.nanoTime();
+        float[] logits = session.prefill(prompt, 0);
+        long prefilled = System.nanoTime();
+        int token = Sampler.argmax(logits);
+        for (int i = 0; i < genTokens; i++) {
+            token = Sampler.argmax(session.forward(token, prompt.length + i)) % vocabSize;
+        }
+        long decoded = System.nanoTime();
+        prefillRates[r] = prompt.length / ((prefilled - start) / 1e9);
+        decodeRates[r] = genTokens / ((decoded - prefilled) / 1e9);
+    }
+
+    private static double median(double[] sorted) {
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+}
