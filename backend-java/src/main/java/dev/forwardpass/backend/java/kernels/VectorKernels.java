@@ -340,7 +340,7 @@ public final class VectorKernels {
             }
             s = sumLanes(a);
         }
-        for (; j < n - 1; j++) {
+        for (; j < n; j++) {
             long o = (long) j * Float.BYTES;
             s = Math.fma(w.get(F32, w0 + o), x.get(F32, x0 + o), s);
         }
