@@ -50,9 +50,6 @@ public final class BenchmarkMain {
     private static final String BACKEND = "backend";
     private static final String THREADS = "threads";
     private static final String SCALAR = "scalar";
-    /** The flags every fork gets from {@code @Fork(jvmArgsAppend = ...)}; the probe must see the same JVM. */
-    private static final List<String> FORK_FLAGS =
-            List.of("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED");
     private static final long PROBE_TIMEOUT_SECONDS = 300; // the first load of PyTorch unpacks ~450 MB of natives
 
     private BenchmarkMain() {}
@@ -175,7 +172,7 @@ public final class BenchmarkMain {
         String java = cmd.getJvm().hasValue() ? cmd.getJvm().get()
                 : Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(java));
-        command.addAll(FORK_FLAGS);
+        command.addAll(ForkFlags.ALL); // the probe must see the JVM a fork sees
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), BackendProbe.class.getName()));
         command.addAll(backends);
         Process probe = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();

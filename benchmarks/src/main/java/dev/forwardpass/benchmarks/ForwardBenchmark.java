@@ -46,7 +46,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+@Fork(value = 1, jvmArgsAppend = {ForkFlags.ADD_MODULES, ForkFlags.VECTOR_MODULE, ForkFlags.NATIVE_ACCESS,
+        ForkFlags.JMH_UNSAFE})
 public class ForwardBenchmark {
     static final long SEED = 2024;
     /** The position a decode step runs at: a short context, as in the first sentences of a story. */
@@ -113,7 +114,7 @@ public class ForwardBenchmark {
         }
     }
 
-    /** A session whose positions 0..{@value #DECODE_POS}-1 are filled, ready to decode at {@value #DECODE_POS}. */
+    /** A session whose positions before {@link ForwardBenchmark#DECODE_POS} are filled, ready to decode there. */
     public static class DecodeState extends ModelState {
         int token;
 
@@ -126,7 +127,7 @@ public class ForwardBenchmark {
         }
     }
 
-    /** A fresh session and a {@value #PREFILL_TOKENS}-token prompt. */
+    /** A fresh session and a prompt of {@link ForwardBenchmark#PREFILL_TOKENS} tokens. */
     public static class PrefillState extends ModelState {
         int[] prompt;
 

@@ -17,7 +17,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+@Fork(value = 1, jvmArgsAppend = {ForkFlags.ADD_MODULES, ForkFlags.VECTOR_MODULE, ForkFlags.NATIVE_ACCESS,
+        ForkFlags.JMH_UNSAFE})
 public class MatMulBenchmark extends MatmulState {
     /** Rows of a prefill chunk, as the Llama model batches a prompt. */
     static final int PREFILL_ROWS = 128;

@@ -21,11 +21,11 @@ final class ComparisonChart {
 
     static void write(ModelComparison.Result result, Path png) throws IOException {
         System.setProperty("java.awt.headless", "true");
-        XYSeries trainedEntropy = new XYSeries("trained");
-        XYSeries emptyEntropy = new XYSeries("empty");
+        XYSeries trainedEntropy = new XYSeries("trained: entropy");
+        XYSeries emptyEntropy = new XYSeries("empty: entropy");
         XYSeries uniform = new XYSeries("ln V (uniform)");
-        XYSeries trainedProb = new XYSeries("trained");
-        XYSeries emptyProb = new XYSeries("empty");
+        XYSeries trainedProb = new XYSeries("trained: p(next)");
+        XYSeries emptyProb = new XYSeries("empty: p(next)");
         for (Position p : result.positions()) {
             trainedEntropy.add(p.position(), p.trained().entropy());
             emptyEntropy.add(p.position(), p.empty().entropy());

@@ -70,6 +70,16 @@ public final class DjlBackend implements Backend {
     private static final long MAX_VIEW_BYTES = 1L << 30;
     /** A model uses one {@link Rope}; a few more covers tests and side-by-side models without unbounded growth. */
     private static final int MAX_ROPE_TABLES = 4;
+    /**
+     * Attention of fewer multiply-adds than this (per product) runs on one thread. PyTorch's batched matmul and
+     * softmax open an OpenMP parallel region even for a few thousand of them, and every region ends at a barrier that
+     * waits for the slowest thread: on a busy machine (two cores shared with the JIT, the GC or other processes) a
+     * descheduled worker made short-context decoding ten times slower with 2 threads than with 1. Below this size one
+     * thread takes well under a millisecond, so nothing is lost.
+     */
+    private static final long SMALL_ATTENTION = 1L << 18;
+    /** Elements widened per pass from F16 or BF16. */
+    private static final int WIDEN_CHUNK = 1 << 16;
     private static final ValueLayout.OfShort SHORT_LE =
             ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -179,16 +189,24 @@ public final class DjlBackend implements Backend {
     private static void widenToF32(MemorySegment dst, MemorySegment src, long from, long count, DType dtype) {
         switch (dtype) {
             case F32 -> MemorySegment.copy(src, from * Float.BYTES, dst, 0, count * Float.BYTES);
-            case F16 -> {
-                for (long i = 0; i < count; i++) {
-                    short half = src.getAtIndex(SHORT_LE, from + i);
-                    dst.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, Float.float16ToFloat(half));
-                }
-            }
-            case BF16 -> {
-                for (long i = 0; i < count; i++) {
-                    short upper = src.getAtIndex(SHORT_LE, from + i); // bfloat16 is the upper half of a float
-                    dst.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, Float.intBitsToFloat(upper << 16));
+            case F16, BF16 -> {
+                // Through small heap arrays: the JIT vectorizes these loops; element-wise segment access measured
+                // about five times slower (a minute or more for the weights of a 7B model).
+                short[] halves = new short[(int) Math.min(count, WIDEN_CHUNK)];
+                float[] floats = new float[halves.length];
+                for (long done = 0; done < count; done += halves.length) {
+                    int n = (int) Math.min(halves.length, count - done);
+                    MemorySegment.copy(src, SHORT_LE, (from + done) * Short.BYTES, halves, 0, n);
+                    if (dtype == DType.F16) {
+                        for (int i = 0; i < n; i++) {
+                            floats[i] = Float.float16ToFloat(halves[i]);
+                        }
+                    } else {
+                        for (int i = 0; i < n; i++) {
+                            floats[i] = Float.intBitsToFloat(halves[i] << 16); // bfloat16: the upper half of a float
+                        }
+                    }
+                    MemorySegment.copy(floats, 0, dst, ValueLayout.JAVA_FLOAT_UNALIGNED, done * Float.BYTES, n);
                 }
             }
             default -> throw new IllegalArgumentException("backend '" + NAME + "' does not support dtype " + dtype);
@@ -220,7 +238,7 @@ public final class DjlBackend implements Backend {
         checkArgument(ss.rank() <= 2 && ss.columns() == ds.columns(),
                 "src must be [%s] or [B, %s], found %s", ds.columns(), ds.columns(), ss);
         int rows = ss.rows();
-        checkArgument(dstRow >= 0 && dstRow + rows <= ds.dim(0),
+        checkArgument(dstRow >= 0 && dstRow <= ds.dim(0) - rows,
                 "rows %s..%s do not fit in dst %s", dstRow, dstRow + rows - 1, ds);
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
@@ -371,6 +389,9 @@ public final class DjlBackend implements Backend {
         checkPositions(pos, rows);
         int len = pos + rows; // keys 0..len-1 are valid; row b sees 0..pos+b
         checkArgument(len <= ks.dim(0), "positions %s..%s exceed the cache %s", pos, len - 1, ks);
+        if ((long) rows * heads.nHeads() * len * headSize < SMALL_ATTENTION) {
+            useThreads(1); // the next op's enter() restores this backend's count
+        }
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDIndex valid = new NDIndex().addSliceDim(0, len);
@@ -525,10 +546,15 @@ public final class DjlBackend implements Backend {
     /** Starts an op: checks that the backend is open and gives PyTorch this backend's thread count on this thread. */
     private void enter() {
         checkState(!closed, "backend '%s' is closed", NAME);
+        useThreads(threads);
+    }
+
+    /** Makes PyTorch run the ops of the calling thread on {@code count} intra-op threads, until the next change. */
+    private static void useThreads(int count) {
         int[] set = THREADS_SET.get();
-        if (set[0] != threads) {
-            JniUtils.setNumThreads(threads);
-            set[0] = threads;
+        if (set[0] != count) {
+            JniUtils.setNumThreads(count);
+            set[0] = count;
         }
     }
 

@@ -12,7 +12,8 @@ import java.util.Optional;
 import java.util.Properties;
 
 /**
- * Finds and loads the PyTorch native libraries without touching the network.
+ * Checks, cheaply, that PyTorch's native libraries can be loaded here without touching the network, and records how
+ * DJL finds them.
  *
  * <h2>How DJL resolves the natives (DJL 0.36, PyTorch 2.7.1)</h2>
  * <ol>

@@ -90,6 +90,46 @@ class DjlBackendTest {
     }
 
     @Test
+    void uploadOfMoreThanOneGibibyteIsCopiedInChunks() {
+        // [16385, 16384] F16 widens to 1 GiB + 64 KiB of floats: more than one ByteBuffer view; the last row is in the
+        // second chunk
+        int rows = (1 << 14) + 1;
+        int columns = 1 << 14;
+        ValueLayout.OfShort f16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        try (Arena arena = Arena.ofConfined()) {
+            // element (r, c) = (r + c) % 7: row r is a window of one long pattern, copied in bulk
+            MemorySegment pattern = arena.allocate((columns + 7) * 2L);
+            for (int i = 0; i < columns + 7; i++) {
+                pattern.setAtIndex(f16, i, Float.floatToFloat16(i % 7));
+            }
+            MemorySegment data = arena.allocate((long) rows * columns * 2);
+            for (int r = 0; r < rows; r++) {
+                MemorySegment.copy(pattern, (r % 7) * 2L, data, (long) r * columns * 2, columns * 2L);
+            }
+            try (Tensor table = backend.upload(data, Shape.of(rows, columns), DType.F16);
+                    Tensor row = backend.allocate(Shape.of(columns))) {
+                for (int r : new int[] {0, rows - 2, rows - 1}) {
+                    backend.embedding(row, table, new int[] {r});
+                    float[] values = read(row);
+                    for (int c = 0; c < columns; c++) {
+                        assertEquals((r + c) % 7, values[c], "row " + r + " column " + c);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void tensorsMayBeClosedAfterTheirBackend() {
+        Backend other = new DjlBackendProvider().create(BackendOptions.withThreads(1));
+        Tensor t = other.allocate(Shape.of(3));
+        other.close();
+        t.close();
+        other.close(); // idempotent
+        assertThrows(IllegalStateException.class, () -> other.allocate(Shape.of(3)));
+    }
+
+    @Test
     void uploadRejectsWrongByteSize() {
         MemorySegment data = MemorySegment.ofArray(new float[5]);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

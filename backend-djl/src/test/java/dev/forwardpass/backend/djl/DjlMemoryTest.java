@@ -33,7 +33,7 @@ class DjlMemoryTest {
     private static final int STEPS = 5_000;
     private static final int WARM_UP = 1_000;
     /**
-     * Measured: 12 to 18 MiB over the 4,000 steps after warm-up, none of it live memory. The native tensors in use stay
+     * Measured: 12 to 19 MiB over the 4,000 steps after warm-up, none of it live memory. The native tensors in use stay
      * constant (checked exactly below) and so do glibc's in-use bytes (mallinfo2); what grows is free space kept
      * inside malloc's arenas, fragmented by PyTorch's per-op buffers and the JIT compiler's scratch memory. It levels
      * off after about 5,000 steps. A leak of 8 KiB a step would exceed this bound.

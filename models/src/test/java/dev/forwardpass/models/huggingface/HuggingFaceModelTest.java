@@ -43,7 +43,7 @@ class HuggingFaceModelTest {
      * class path (the DJL backend, for one).
      */
     static Stream<String> backends() {
-        return Stream.of("scalar", "java");
+        return Stream.of("scalar", "java", "djl");
     }
 
     static Stream<Arguments> cases() {

@@ -1,0 +1,101 @@
+package dev.forwardpass.benchmarks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Runs each benchmark's setup, one operation and teardown directly, without JMH, on the pure-Java backends and the
+ * smallest parameters: so that a change elsewhere that breaks a benchmark fails the build, not the next benchmark run.
+ */
+class BenchmarksSmokeTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"scalar", "java"})
+    void matrixTimesVectorAndMatrix(String backend) {
+        MatVecBenchmark matvec = new MatVecBenchmark();
+        MatMulBenchmark matmul = new MatMulBenchmark();
+        for (MatmulState state : new MatmulState[] {matvec, matmul}) {
+            state.backend = backend;
+            state.threads = 1;
+            state.shape = "768x288";
+            state.setUp();
+            try {
+                if (state == matvec) {
+                    matvec.matvec();
+                } else {
+                    matmul.matmul();
+                }
+            } finally {
+                state.tearDown();
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"scalar", "java"})
+    void rowOpsAndAttention(String backend) {
+        RowOpsBenchmark rows = new RowOpsBenchmark();
+        rows.backend = backend;
+        rows.n = 768;
+        rows.setUp();
+        rows.rmsNorm();
+        rows.softmax();
+        rows.tearDown();
+
+        AttentionBenchmark attention = new AttentionBenchmark();
+        attention.backend = backend;
+        attention.threads = 2;
+        attention.pos = 64;
+        attention.setUp();
+        attention.attention();
+        attention.tearDown();
+    }
+
+    @Test
+    void decodeAndPrefillOfThe15mModel() throws Exception {
+        ForwardBenchmark forward = new ForwardBenchmark();
+        ForwardBenchmark.DecodeState decode = new ForwardBenchmark.DecodeState();
+        decode.backend = "java";
+        decode.threads = 2;
+        decode.model = "15m";
+        decode.setUp();
+        try {
+            assertEquals(32000, forward.decode(decode).length);
+            assertTrue(Files.exists(decode.file));
+        } finally {
+            decode.tearDown();
+        }
+        assertTrue(Files.notExists(decode.file), "the checkpoint is deleted at teardown");
+
+        ForwardBenchmark.PrefillState prefill = new ForwardBenchmark.PrefillState();
+        prefill.backend = "java";
+        prefill.threads = 1;
+        prefill.model = "15m";
+        prefill.setUp();
+        try {
+            assertEquals(32000, forward.prefill(prefill).length);
+        } finally {
+            prefill.tearDown();
+        }
+    }
+
+    @Test
+    void memoryBandwidthSumsEveryFloat() throws Exception {
+        MemoryBandwidthBenchmark bandwidth = new MemoryBandwidthBenchmark();
+        bandwidth.threads = 2;
+        bandwidth.setUp();
+        try {
+            // the floats are (i mod 1024) / 1000: 2^20 repetitions of 0 + 0.001 + ... + 1.023
+            double expected = (1L << 30) / Float.BYTES / 1024.0 * (1023 * 1024 / 2.0) * 0.001;
+            // float lanes round a little; a part left out would be off by half
+            assertEquals(expected, bandwidth.sum(), expected * 1e-2);
+        } finally {
+            bandwidth.tearDown();
+        }
+    }
+}
