@@ -5,6 +5,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.models.LanguageModel;
+import dev.forwardpass.models.analysis.Distribution;
 import dev.forwardpass.models.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -99,41 +100,12 @@ final class LogitsCommand implements Callable<Integer> {
 
     /** The top-K tokens of one position, probabilities in double precision. */
     static Position describe(int pos, int token, float[] logits, int k) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float logit : logits) {
-            max = Math.max(max, logit);
-        }
-        double sum = 0;
-        for (float logit : logits) {
-            sum += Math.exp(logit - max);
-        }
-        double logsumexp = max + Math.log(sum);
-        int[] top = topIndices(logits, k);
+        Distribution distribution = Distribution.ofLogits(logits);
         List<Candidate> candidates = new ArrayList<>(k);
-        for (int id : top) {
-            candidates.add(new Candidate(id, logits[id], Math.exp(logits[id] - logsumexp)));
+        for (int id : distribution.top(k)) {
+            candidates.add(new Candidate(id, logits[id], distribution.prob(id)));
         }
-        return new Position(pos, token, logsumexp, candidates);
-    }
-
-    /** {@return the indices of the k largest values, largest first, lower index first on ties} */
-    static int[] topIndices(float[] values, int k) {
-        int[] top = new int[k];
-        int filled = 0;
-        for (int i = 0; i < values.length; i++) {
-            // insertion into a small sorted array: k is small
-            int at = filled;
-            while (at > 0 && values[i] > values[top[at - 1]]) {
-                at--;
-            }
-            if (at < k) {
-                int end = Math.min(filled, k - 1);
-                System.arraycopy(top, at, top, at + 1, end - at);
-                top[at] = i;
-                filled = Math.min(filled + 1, k);
-            }
-        }
-        return top;
+        return new Position(pos, token, distribution.logSumExp(), candidates);
     }
 
     private static void printTable(PrintStream out, List<Position> positions, Tokenizer tokenizer) {

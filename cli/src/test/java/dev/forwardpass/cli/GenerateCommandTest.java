@@ -3,20 +3,13 @@ package dev.forwardpass.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forwardpass.models.KnownOutputs;
 import org.junit.jupiter.api.Test;
 
 /** The acceptance runs of {@code generate} on the embedded model, through the command line. */
 class GenerateCommandTest {
-    static final String GREEDY_200 = """
-            Once upon a time, there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball. She wanted to play with it, but it was too high.
-            Lily's mom said, "Lily, let's go to the park." Lily was sad and didn't know what to do. She said, "I want to play with your ball, but I can't find it."
-            Lily was sad and didn't know what to do. She said, "I'm sorry, Lily. I didn't know what to do."
-            Lily didn't want to help her mom, so she""";
-
-    static final String SAMPLED_SEED_133742 = """
-            Once upon a time, there was a little boy named Timmy. Timmy loved to play with his toys and eat sandwiches. One day, Timmy's mom told him it was time to rest for a while. Timmy's friend Billy came over and took him a down.
-            Timmy's mom saw that Timmy was sad, but Timmy said, "I didn't understand what is it! We need to find some leafs." Timmy thought about it and took a deep breath on a spoon. He hoped it was important to be kind and continued to find its image next time.
-            After they finished getting, Timmy's dad came up to his house and promised to help Timmy.""";
+    static final String GREEDY_200 = KnownOutputs.GREEDY_200;
+    static final String SAMPLED_SEED_133742 = KnownOutputs.SAMPLED_SEED_133742;
 
     @Test
     void greedyWithNoModelArgumentsPrintsTheKnownStory() {

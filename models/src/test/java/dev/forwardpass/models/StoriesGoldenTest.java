@@ -14,6 +14,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.nio.file.Files;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -22,29 +24,25 @@ import org.junit.jupiter.params.provider.CsvSource;
  * the whole forward pass, tokenizer and sampler, end to end, on every backend of this module and thread count.
  */
 class StoriesGoldenTest {
-    /** ../shared/models/README.md: run.c, temperature 0, 200 steps, no prompt. */
-    static final String GREEDY_200 = """
-            Once upon a time, there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball. She wanted to play with it, but it was too high.
-            Lily's mom said, "Lily, let's go to the park." Lily was sad and didn't know what to do. She said, "I want to play with your ball, but I can't find it."
-            Lily was sad and didn't know what to do. She said, "I'm sorry, Lily. I didn't know what to do."
-            Lily didn't want to help her mom, so she""";
-
-    /** llama2.c's doc/stories260K.md: {@code ./run stories260K.bin -z tok512.bin -t 1.0 -p 0.9 -s 133742}. */
-    static final String SAMPLED_SEED_133742 = """
-            Once upon a time, there was a little boy named Timmy. Timmy loved to play with his toys and eat sandwiches. One day, Timmy's mom told him it was time to rest for a while. Timmy's friend Billy came over and took him a down.
-            Timmy's mom saw that Timmy was sad, but Timmy said, "I didn't understand what is it! We need to find some leafs." Timmy thought about it and took a deep breath on a spoon. He hoped it was important to be kind and continued to find its image next time.
-            After they finished getting, Timmy's dad came up to his house and promised to help Timmy.""";
+    @Test
+    void theGreedyTextIsTheSharedReadmesKnownOutput() throws IOException {
+        String readme = Files.readString(TestFiles.shared("models/README.md"));
+        int known = readme.indexOf("Known output");
+        int start = readme.indexOf("```\n", known) + 4;
+        int end = readme.indexOf("\n```", start);
+        assertEquals(readme.substring(start, end), KnownOutputs.GREEDY_200);
+    }
 
     @ParameterizedTest(name = "{0} backend, {1} threads")
     @CsvSource({"java, 1", "java, 2", "scalar, 1"})
     void greedyStoryMatchesRunC(String backendName, int threads) throws IOException {
-        assertEquals(GREEDY_200, generate(backendName, threads, "", 200, 0f, 0.9f, 1));
+        assertEquals(KnownOutputs.GREEDY_200, generate(backendName, threads, "", 200, 0f, 0.9f, 1));
     }
 
     @ParameterizedTest(name = "{0} backend, {1} threads")
     @CsvSource({"java, 1", "java, 2", "scalar, 1"})
     void seededTopPSampleMatchesRunC(String backendName, int threads) throws IOException {
-        assertEquals(SAMPLED_SEED_133742, generate(backendName, threads, "", 256, 1.0f, 0.9f, 133742));
+        assertEquals(KnownOutputs.SAMPLED_SEED_133742, generate(backendName, threads, "", 256, 1.0f, 0.9f, 133742));
     }
 
     @ParameterizedTest(name = "{0} backend")
@@ -75,7 +73,7 @@ class StoriesGoldenTest {
     void aPromptIsPrintedThenContinued(String backendName) throws IOException {
         String story = generate(backendName, 1, "Once upon a time, there was a little girl named Lily.", 200, 0f, 0.9f, 1);
         // the forced prompt steers the model onto the same greedy path as from BOS
-        assertEquals(GREEDY_200, story);
+        assertEquals(KnownOutputs.GREEDY_200, story);
     }
 
     static String generate(String backendName, int threads, String prompt, int steps, float temperature, float topP,

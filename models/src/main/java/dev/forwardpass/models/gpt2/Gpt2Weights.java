@@ -1,10 +1,9 @@
 package dev.forwardpass.models.gpt2;
 
 import dev.forwardpass.api.Backend;
-import dev.forwardpass.api.Shape;
 import dev.forwardpass.api.Tensor;
 import dev.forwardpass.models.format.ModelFormatException;
-import dev.forwardpass.models.format.TensorData;
+import dev.forwardpass.models.format.WeightUploader;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,7 +29,7 @@ public record Gpt2Weights(Tensor tokenEmbedding, Tensor positionEmbedding, List<
     /** Uploads every tensor of {@code checkpoint} to {@code backend}, checking each shape against the config. */
     static Gpt2Weights upload(Gpt2Checkpoint checkpoint, Backend backend) throws ModelFormatException {
         Gpt2Config c = checkpoint.config();
-        Uploader loader = new Uploader(checkpoint, backend);
+        WeightUploader loader = new WeightUploader(checkpoint.source(), checkpoint::tensor, backend);
         try {
             Tensor tokenEmbedding = loader.load("token_embd.weight", c.vocabSize(), c.dim());
             Tensor positionEmbedding = loader.load("position_embd.weight", c.seqLen(), c.dim());
@@ -61,40 +60,10 @@ public record Gpt2Weights(Tensor tokenEmbedding, Tensor positionEmbedding, List<
                     ? tokenEmbedding
                     : loader.load("output.weight", c.vocabSize(), c.dim());
             return new Gpt2Weights(tokenEmbedding, positionEmbedding, layers, finalNorm, finalNormBias, classifier,
-                    loader.bytes);
+                    loader.bytes());
         } catch (ModelFormatException | RuntimeException e) {
             loader.closeAll();
             throw e;
-        }
-    }
-
-    /** Uploads tensors one by one, remembering them so that a failure half-way releases what was uploaded. */
-    private static final class Uploader {
-        private final Gpt2Checkpoint checkpoint;
-        private final Backend backend;
-        private final List<Tensor> uploaded = new ArrayList<>();
-        private long bytes;
-
-        Uploader(Gpt2Checkpoint checkpoint, Backend backend) {
-            this.checkpoint = checkpoint;
-            this.backend = backend;
-        }
-
-        Tensor load(String name, int... expectedShape) throws ModelFormatException {
-            TensorData data = checkpoint.tensor(name);
-            Shape expected = Shape.of(expectedShape);
-            if (!data.shape().equals(expected)) {
-                throw new ModelFormatException(checkpoint.source(), -1, name,
-                        "shape " + data.shape() + " does not match the config's " + expected);
-            }
-            Tensor tensor = backend.upload(data.data(), data.shape(), data.dtype());
-            uploaded.add(tensor);
-            bytes += data.data().byteSize();
-            return tensor;
-        }
-
-        void closeAll() {
-            uploaded.forEach(Tensor::close);
         }
     }
 

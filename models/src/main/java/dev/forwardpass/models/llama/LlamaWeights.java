@@ -1,10 +1,9 @@
 package dev.forwardpass.models.llama;
 
 import dev.forwardpass.api.Backend;
-import dev.forwardpass.api.Shape;
 import dev.forwardpass.api.Tensor;
 import dev.forwardpass.models.format.ModelFormatException;
-import dev.forwardpass.models.format.TensorData;
+import dev.forwardpass.models.format.WeightUploader;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -28,7 +27,7 @@ public record LlamaWeights(Tensor tokenEmbedding, List<LlamaLayer> layers, Tenso
     /** Uploads every tensor of {@code checkpoint} to {@code backend}, checking each shape against the config. */
     static LlamaWeights upload(LlamaCheckpoint checkpoint, Backend backend) throws ModelFormatException {
         LlamaConfig c = checkpoint.config();
-        Uploader loader = new Uploader(checkpoint, backend);
+        WeightUploader loader = new WeightUploader(checkpoint.source(), checkpoint::tensor, backend);
         try {
             Tensor tokenEmbedding = loader.load("token_embd.weight", c.vocabSize(), c.dim());
             List<LlamaLayer> layers = new ArrayList<>(c.nLayers());
@@ -52,40 +51,10 @@ public record LlamaWeights(Tensor tokenEmbedding, List<LlamaLayer> layers, Tenso
             Tensor classifier = checkpoint.sharedClassifier()
                     ? tokenEmbedding
                     : loader.load("output.weight", c.vocabSize(), c.dim());
-            return new LlamaWeights(tokenEmbedding, layers, finalNorm, classifier, loader.bytes);
+            return new LlamaWeights(tokenEmbedding, layers, finalNorm, classifier, loader.bytes());
         } catch (ModelFormatException | RuntimeException e) {
             loader.closeAll();
             throw e;
-        }
-    }
-
-    /** Uploads tensors one by one, remembering them so that a failure half-way releases what was uploaded. */
-    private static final class Uploader {
-        private final LlamaCheckpoint checkpoint;
-        private final Backend backend;
-        private final List<Tensor> uploaded = new ArrayList<>();
-        private long bytes;
-
-        Uploader(LlamaCheckpoint checkpoint, Backend backend) {
-            this.checkpoint = checkpoint;
-            this.backend = backend;
-        }
-
-        Tensor load(String name, int... expectedShape) throws ModelFormatException {
-            TensorData data = checkpoint.tensor(name);
-            Shape expected = Shape.of(expectedShape);
-            if (!data.shape().equals(expected)) {
-                throw new ModelFormatException(checkpoint.source(), -1, name,
-                        "shape " + data.shape() + " does not match the config's " + expected);
-            }
-            Tensor tensor = backend.upload(data.data(), data.shape(), data.dtype());
-            uploaded.add(tensor);
-            bytes += data.data().byteSize();
-            return tensor;
-        }
-
-        void closeAll() {
-            uploaded.forEach(Tensor::close);
         }
     }
 
