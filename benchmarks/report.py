@@ -80,8 +80,9 @@ def work(name, params):
     """(bytes, flops, tokens) of one operation of benchmark `name` with `params`; None where not meaningful."""
     if name in ("MatVecBenchmark.matvec", "MatMulBenchmark.matmul"):
         d, n = (int(v) for v in params["shape"].split("x"))
-        rows = 1 if name.startswith("MatVec") else MATMUL_ROWS
-        return F32 * d * n, 2 * rows * d * n, None
+        if name.startswith("MatVec"):
+            return F32 * d * n, 2 * d * n, None
+        return None, 2 * MATMUL_ROWS * d * n, None  # compute-bound: weights GB/s would mean nothing
     if name == "ForwardBenchmark.decode":
         m = MODELS[params["model"]]
         return decode_bytes(m), 2 * matmul_weights(m) + attention_flops(m, [DECODE_POS]), 1

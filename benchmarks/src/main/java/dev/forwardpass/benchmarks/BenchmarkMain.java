@@ -89,8 +89,15 @@ public final class BenchmarkMain {
         }
         ResultFormatType format = null;
         if (resultFormat != null || resultFile != null) {
-            format = resultFormat == null ? ResultFormatType.CSV
-                    : ResultFormatType.valueOf(resultFormat.toUpperCase(Locale.ROOT));
+            try {
+                format = resultFormat == null ? ResultFormatType.CSV
+                        : ResultFormatType.valueOf(resultFormat.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                System.err.println("Unknown result format " + resultFormat + " (known: "
+                        + Arrays.toString(ResultFormatType.values()).toLowerCase(Locale.ROOT) + ")");
+                System.exit(1);
+                return;
+            }
             if (resultFile == null) {
                 resultFile = "jmh-result." + format.toString().toLowerCase(Locale.ROOT);
             }

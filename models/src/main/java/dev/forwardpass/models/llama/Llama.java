@@ -202,8 +202,11 @@ public final class Llama implements LanguageModel {
         }
 
         private void checkPositions(int pos, int count) {
-            checkArgument(pos >= 0 && pos + count <= config.seqLen(),
-                    "positions %s..%s are outside the context of %s tokens", pos, pos + count - 1, config.seqLen());
+            // not Guava's three-argument checkArgument: it would box on every decoded token
+            if (pos < 0 || pos + count > config.seqLen()) {
+                throw new IllegalArgumentException(String.format("positions %d..%d are outside the context of %d tokens",
+                        pos, pos + count - 1, config.seqLen()));
+            }
         }
 
         private void checkToken(int token) {
