@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 
 /** {@code tokenize}: the token ids of a text, with BOS as run.c adds it. */
 @Command(name = "tokenize", mixinStandardHelpOptions = true,
-        description = "Print the token ids of a text (with BOS, as generate encodes a prompt).")
+        description = "Print the token ids of a text, as generate encodes a prompt (with BOS where the tokenizer adds one).")
 final class TokenizeCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
