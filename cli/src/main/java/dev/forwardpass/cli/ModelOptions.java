@@ -31,6 +31,11 @@ final class ModelOptions {
             description = "Threads the backend computes with (default: all ${sys:forwardpass.processors} processors).")
     Integer threads;
 
+    @Option(names = "--max-context", paramLabel = "N",
+            description = "Longest context of a Hugging Face model's session (its KV cache is allocated up front); "
+                    + "0 = the model's own (default: the model's, at most 8192).")
+    Integer maxContext;
+
     @Option(names = "--verbose", description = "Print the stack trace of an error.")
     boolean verbose;
 
@@ -42,7 +47,7 @@ final class ModelOptions {
 
     /** {@return the model on {@code on}; the caller closes it} */
     LanguageModel loadModel(Backend on) throws IOException {
-        return ModelLoader.loadModel(model, on);
+        return ModelLoader.loadModel(model, on, maxContext != null ? maxContext : ModelLoader.DEFAULT_CONTEXT_LIMIT);
     }
 
     /** {@return the tokenizer for {@code loaded}} */

@@ -30,6 +30,12 @@ public final class ModelLoader {
     /** run.c's default tokenizer file name, looked for beside a model file. */
     static final String DEFAULT_TOKENIZER_FILE = "tokenizer.bin";
 
+    /**
+     * The longest context a session allocates by default for a Hugging Face model: the KV cache is allocated for the
+     * whole context up front, and Llama 3.1's 131072 positions would need tens of gigabytes.
+     */
+    public static final int DEFAULT_CONTEXT_LIMIT = 8192;
+
     private ModelLoader() {}
 
     /**
@@ -37,8 +43,16 @@ public final class ModelLoader {
      * file; the embedded default when it is null.
      */
     public static LanguageModel loadModel(Path model, Backend backend) throws IOException {
+        return loadModel(model, backend, DEFAULT_CONTEXT_LIMIT);
+    }
+
+    /**
+     * Loads the model as {@link #loadModel(Path, Backend)} does, with a session context of at most
+     * {@code contextLimit} positions for a Hugging Face folder (0: the config's own, however long).
+     */
+    public static LanguageModel loadModel(Path model, Backend backend, int contextLimit) throws IOException {
         if (model != null && HuggingFaceModel.isModelFolder(model)) {
-            return HuggingFaceModel.load(model, backend);
+            return HuggingFaceModel.load(model, backend, contextLimit);
         }
         MappedFile file = model == null
                 ? MappedFile.ofBytes(readResource(EMBEDDED_MODEL_RESOURCE), EMBEDDED_MODEL)
