@@ -13,7 +13,7 @@ import java.lang.foreign.MemorySegment;
  * Backend {@code "java"}: the ops of {@link VectorKernels} (Vector API), with matmul rows and attention heads split
  * over {@link BackendOptions#threads()} threads by {@link Parallel} (the caller plus a pool this backend owns).
  *
- * <p>A decode step allocates nothing: the pool tasks, their scratch memory and the objects describing the current
+ * <p>A decode step allocates nothing: the worker threads, their scratch memory and the objects describing the current
  * matmul or attention are created once, here, and reused. Results are bit-identical for any thread count.
  *
  * <p>Thread-safe. The ops that use the shared tasks and scratch memory (matmul, attention, rope) run one at a time;

@@ -17,14 +17,29 @@ public final class JavaTensor implements Tensor {
     private final DType dtype;
     private final MemorySegment data;
     private final Arena arena; // owns data; null for a view of the caller's memory
+    private final MemorySegment viewed; // the caller's segment data views with no lifetime of its own, or null
     private volatile boolean closed;
 
     JavaTensor(SegmentBackend owner, Shape shape, DType dtype, MemorySegment data, Arena arena) {
+        this(owner, shape, dtype, data, arena, null);
+    }
+
+    private JavaTensor(SegmentBackend owner, Shape shape, DType dtype, MemorySegment data, Arena arena,
+                       MemorySegment viewed) {
         this.owner = owner;
         this.shape = shape;
         this.dtype = dtype;
         this.data = data;
         this.arena = arena;
+        this.viewed = viewed;
+    }
+
+    /**
+     * {@return a tensor of {@code data}, a view of the caller's segment {@code viewed} that has no lifetime of its
+     * own}: the tensor counts as closed once {@code viewed} is no longer alive.
+     */
+    static JavaTensor viewOf(SegmentBackend owner, Shape shape, DType dtype, MemorySegment data, MemorySegment viewed) {
+        return new JavaTensor(owner, shape, dtype, data, null, viewed);
     }
 
     @Override
@@ -47,9 +62,9 @@ public final class JavaTensor implements Tensor {
         return data;
     }
 
-    /** {@return whether {@link #close()} was called} */
+    /** {@return whether {@link #close()} was called, or the memory this tensor views was freed} */
     boolean isClosed() {
-        return closed;
+        return closed || viewed != null && !viewed.scope().isAlive();
     }
 
     /** Frees the memory this tensor owns (a view frees nothing); closing twice does nothing more. */

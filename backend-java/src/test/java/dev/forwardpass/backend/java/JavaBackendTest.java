@@ -17,9 +17,14 @@ import dev.forwardpass.api.Tensor;
 import dev.forwardpass.backend.java.kernels.Elements;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** What is particular to the pure-Java backends: discovery, memory ownership, and allocation-free decoding. */
 class JavaBackendTest {
@@ -50,6 +55,28 @@ class JavaBackendTest {
             array[0] = 99;
             backend.copyTo(copy, seen);
             assertArrayEquals(new float[] {1, 2}, seen, "heap memory is copied into native memory");
+        }
+    }
+
+    @Test
+    void aMappedFileIsViewedAndItsTensorsFailOnceItIsUnmapped(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("weights.bin");
+        Files.write(file, new byte[] {0, 0, (byte) 0x80, 0x3F, 0, 0, 0, 0x40}); // 1f, 2f little-endian
+        try (Backend backend = new JavaBackend(BackendOptions.withThreads(2))) {
+            Tensor view;
+            Tensor out = backend.allocate(Shape.of(1));
+            Tensor x = backend.allocate(Shape.of(2));
+            try (Arena arena = Arena.ofShared(); FileChannel channel = FileChannel.open(file)) {
+                MemorySegment mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, 8, arena);
+                view = backend.upload(mapped, Shape.of(1, 2), DType.F32);
+                float[] seen = new float[2];
+                backend.copyTo(view, seen);
+                assertArrayEquals(new float[] {1, 2}, seen);
+                backend.matmul(out, view, x);
+            }
+            // the file is unmapped: an op must refuse the tensor rather than read freed memory
+            IllegalStateException thrown = assertThrows(IllegalStateException.class, () -> backend.matmul(out, view, x));
+            assertTrue(thrown.getMessage().contains("freed"), thrown.getMessage());
         }
     }
 

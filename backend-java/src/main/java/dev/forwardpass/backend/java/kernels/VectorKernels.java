@@ -68,8 +68,15 @@ public final class VectorKernels {
 
     /** Weight rows per matmul tile: each x vector loaded is used for four rows. */
     static final int TILE_ROWS = 4;
-    /** Bytes of x rows a batched matmul keeps hot (in L2) while a thread's weight rows stream past them. */
-    private static final int X_BLOCK_BYTES = 256 * 1024;
+    /** Rows of x per matmul tile: each weight vector loaded is used for four rows of x. */
+    private static final int X_TILE_ROWS = 4;
+    /** Accumulators of a matmul tile, one per output. */
+    private static final int TILE_SUMS = TILE_ROWS * X_TILE_ROWS;
+    /**
+     * Bytes of x rows a batched matmul keeps hot (in L2) while a thread's weight rows stream past them: half of a
+     * typical 1 MB L2, so that a whole prefill chunk (128 rows of 768 floats) is one block and W is read once.
+     */
+    private static final int X_BLOCK_BYTES = 512 * 1024;
 
     private VectorKernels() {}
 
@@ -173,10 +180,17 @@ public final class VectorKernels {
      * Linear layer for the output rows {@code rowFrom..rowTo-1} only (one thread's share): W (d,n) @ x (n,) + bias
      * (d,) -> out (d,), for each of the B rows of x.
      *
-     * <p>Register blocking: four rows of W at a time (a tile), each against two rows of x, so every vector loaded
-     * feeds several multiply-adds; a decode step (B = 1) uses four rows of W against its one x row. F16 and BF16 tiles
-     * are first widened into the workspace (exactly), so the multiply-adds always read floats. For a large batch, x
-     * is processed in blocks of rows that stay in cache while this thread's rows of W stream past them.
+     * <p>Every output is the same dot product whatever the path: one vector accumulator over the vector body, its
+     * lanes summed by {@link #sumLanes}, then the tail in order, then the bias. So the bits do not depend on the batch
+     * size nor on how the rows are split between threads.
+     *
+     * <p>A few rows of x (a decode step): one row of W at a time, read once from start to end. A single sequential
+     * stream is what the hardware prefetcher follows best; interleaving the rows of a tile (four streams 3 KB apart)
+     * measured at half the memory bandwidth. A batch (a prefill): register tiles of four rows of W against four rows
+     * of x, sixteen accumulators, so that each vector loaded feeds four multiply-adds; x is processed in blocks of
+     * rows that stay in cache while this thread's rows of W stream past them, so W is read once per block, not once
+     * per row of x. F16 and BF16 rows are first widened into the workspace (exactly), so the multiply-adds always
+     * read floats.
      *
      * @param out (B, d), not x
      * @param w (d, n) in {@code wType}
@@ -185,112 +199,156 @@ public final class VectorKernels {
      */
     public static void matmul(MemorySegment out, MemorySegment w, DType wType, MemorySegment x, MemorySegment bias,
                               int batch, int n, int d, int rowFrom, int rowTo, Workspace workspace) {
+        if (batch < X_TILE_ROWS) {
+            matmulRowByRow(out, w, wType, x, bias, 0, batch, n, d, rowFrom, rowTo, workspace);
+            return;
+        }
         long rowBytes = (long) n * Float.BYTES;
-        int xBlock = Math.max(2, (int) Math.min(batch, X_BLOCK_BYTES / rowBytes) & ~1);
+        int xBlock = Math.max(X_TILE_ROWS, (int) Math.min(batch, X_BLOCK_BYTES / rowBytes) / X_TILE_ROWS * X_TILE_ROWS);
         for (int b0 = 0; b0 < batch; b0 += xBlock) {
             int b1 = Math.min(batch, b0 + xBlock);
             int r = rowFrom;
             for (; r + TILE_ROWS <= rowTo; r += TILE_ROWS) {
+                // scratch: the tile's sums (TILE_SUMS vectors), then the tile widened to F32 if it is not
+                MemorySegment scratch = workspace.floats(TILE_SUMS * F.length() + (wType == DType.F32 ? 0L : TILE_ROWS * n));
+                long sumsBytes = (long) TILE_SUMS * F.vectorByteSize();
                 MemorySegment tile = w;
                 long tileOffset = r * rowBytes;
                 if (wType != DType.F32) {
-                    tile = workspace.floats((long) TILE_ROWS * n);
-                    tileOffset = 0;
-                    widen(w, wType, (long) r * n, tile, 0, TILE_ROWS * n);
+                    tile = scratch;
+                    tileOffset = sumsBytes;
+                    widen(w, wType, (long) r * n, tile, sumsBytes / Float.BYTES, TILE_ROWS * n);
                 }
                 int b = b0;
-                for (; b + 2 <= b1; b += 2) {
-                    tile4x2(out, (long) b * d + r, d, tile, tileOffset, rowBytes, x, b * rowBytes, n, bias, r);
+                for (; b + X_TILE_ROWS <= b1; b += X_TILE_ROWS) {
+                    tile4x4(out, (long) b * d + r, d, tile, tileOffset, rowBytes, x, b * rowBytes, n, bias, r, scratch, 0);
                 }
-                if (b < b1) {
+                for (; b < b1; b++) {
                     tile4x1(out, (long) b * d + r, tile, tileOffset, rowBytes, x, b * rowBytes, n, bias, r);
                 }
             }
-            for (; r < rowTo; r++) {
-                MemorySegment row = w;
-                long rowOffset = r * rowBytes;
-                if (wType != DType.F32) {
-                    row = workspace.floats(n);
-                    rowOffset = 0;
-                    widen(w, wType, (long) r * n, row, 0, n);
-                }
-                for (int b = b0; b < b1; b++) {
-                    tile1x1(out, (long) b * d + r, row, rowOffset, x, b * rowBytes, n, bias, r);
-                }
+            matmulRowByRow(out, w, wType, x, bias, b0, b1, n, d, r, rowTo, workspace);
+        }
+    }
+
+    /** Rows {@code rowFrom..rowTo-1} of W one at a time, each against the rows {@code b0..b1-1} of x. */
+    private static void matmulRowByRow(MemorySegment out, MemorySegment w, DType wType, MemorySegment x,
+                                       MemorySegment bias, int b0, int b1, int n, int d, int rowFrom, int rowTo,
+                                       Workspace workspace) {
+        long rowBytes = (long) n * Float.BYTES;
+        for (int r = rowFrom; r < rowTo; r++) {
+            MemorySegment row = w;
+            long rowOffset = r * rowBytes;
+            if (wType != DType.F32) {
+                row = workspace.floats(n);
+                rowOffset = 0;
+                widen(w, wType, (long) r * n, row, 0, n);
+            }
+            for (int b = b0; b < b1; b++) {
+                tile1x1(out, (long) b * d + r, row, rowOffset, x, b * rowBytes, n, bias, r);
             }
         }
     }
 
     /**
-     * Four rows of W (byte offsets w0, w0 + rowBytes, ...) against rows b and b + 1 of x (byte offsets x0 and x0 +
-     * n floats); writes out[b, r..r+3] at element {@code outAt} and out[b + 1, r..r+3] at {@code outAt + d}.
+     * Four rows of W (byte offsets w0, w0 + rowBytes, ...) against four rows of x (byte offsets x0, x0 + n floats,
+     * ...): sixteen outputs, each with its own accumulator, so every vector loaded feeds four multiply-adds. Writes
+     * out[b + k, r + i] at element {@code outAt + k * d + i}.
+     *
+     * <p>The accumulators go to {@code sums} at byte offset {@code sumsAt} ({@value #TILE_SUMS} vectors, row-major
+     * by w row) and {@link #finishTile} sums their lanes in one loop: sixteen inlined lane sums would exceed the JIT's
+     * inlining budget, and a vector passed to a method that is not inlined is boxed.
      */
-    private static void tile4x2(MemorySegment out, long outAt, int d, MemorySegment w, long w0, long rowBytes,
-                                MemorySegment x, long x0, int n, MemorySegment bias, int r) {
-        long w1 = w0 + rowBytes;
-        long w2 = w1 + rowBytes;
-        long w3 = w2 + rowBytes;
-        long x1 = x0 + (long) n * Float.BYTES;
-        float s00 = 0, s10 = 0, s20 = 0, s30 = 0; // s<w row><x row>
-        float s01 = 0, s11 = 0, s21 = 0, s31 = 0;
-        int j = 0;
+    private static void tile4x4(MemorySegment out, long outAt, int d, MemorySegment w, long w0, long rowBytes,
+                                MemorySegment x, long x0, int n, MemorySegment bias, int r,
+                                MemorySegment sums, long sumsAt) {
         if (VECTORIZED) {
-            FloatVector a00 = FloatVector.zero(F), a10 = FloatVector.zero(F), a20 = FloatVector.zero(F), a30 = FloatVector.zero(F);
-            FloatVector a01 = FloatVector.zero(F), a11 = FloatVector.zero(F), a21 = FloatVector.zero(F), a31 = FloatVector.zero(F);
-            for (int bound = F.loopBound(n); j < bound; j += F.length()) {
+            long w1 = w0 + rowBytes;
+            long w2 = w1 + rowBytes;
+            long w3 = w2 + rowBytes;
+            long xRowBytes = (long) n * Float.BYTES;
+            long x1 = x0 + xRowBytes;
+            long x2 = x1 + xRowBytes;
+            long x3 = x2 + xRowBytes;
+            FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F); // a<w row><x row>
+            FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
+            FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F), a22 = FloatVector.zero(F), a23 = FloatVector.zero(F);
+            FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F), a32 = FloatVector.zero(F), a33 = FloatVector.zero(F);
+            for (int j = 0, bound = F.loopBound(n); j < bound; j += F.length()) {
                 long o = (long) j * Float.BYTES;
-                FloatVector xa = load(x, x0 + o);
-                FloatVector xb = load(x, x1 + o);
+                FloatVector x0v = load(x, x0 + o);
+                FloatVector x1v = load(x, x1 + o);
+                FloatVector x2v = load(x, x2 + o);
+                FloatVector x3v = load(x, x3 + o);
                 FloatVector v0 = load(w, w0 + o);
-                a00 = v0.fma(xa, a00);
-                a01 = v0.fma(xb, a01);
+                a00 = v0.fma(x0v, a00);
+                a01 = v0.fma(x1v, a01);
+                a02 = v0.fma(x2v, a02);
+                a03 = v0.fma(x3v, a03);
                 FloatVector v1 = load(w, w1 + o);
-                a10 = v1.fma(xa, a10);
-                a11 = v1.fma(xb, a11);
+                a10 = v1.fma(x0v, a10);
+                a11 = v1.fma(x1v, a11);
+                a12 = v1.fma(x2v, a12);
+                a13 = v1.fma(x3v, a13);
                 FloatVector v2 = load(w, w2 + o);
-                a20 = v2.fma(xa, a20);
-                a21 = v2.fma(xb, a21);
+                a20 = v2.fma(x0v, a20);
+                a21 = v2.fma(x1v, a21);
+                a22 = v2.fma(x2v, a22);
+                a23 = v2.fma(x3v, a23);
                 FloatVector v3 = load(w, w3 + o);
-                a30 = v3.fma(xa, a30);
-                a31 = v3.fma(xb, a31);
+                a30 = v3.fma(x0v, a30);
+                a31 = v3.fma(x1v, a31);
+                a32 = v3.fma(x2v, a32);
+                a33 = v3.fma(x3v, a33);
             }
-            s00 = sumLanes(a00);
-            s10 = sumLanes(a10);
-            s20 = sumLanes(a20);
-            s30 = sumLanes(a30);
-            s01 = sumLanes(a01);
-            s11 = sumLanes(a11);
-            s21 = sumLanes(a21);
-            s31 = sumLanes(a31);
+            long vectorBytes = F.vectorByteSize();
+            a00.intoMemorySegment(sums, sumsAt + 0L * vectorBytes, LE);
+            a01.intoMemorySegment(sums, sumsAt + 1L * vectorBytes, LE);
+            a02.intoMemorySegment(sums, sumsAt + 2L * vectorBytes, LE);
+            a03.intoMemorySegment(sums, sumsAt + 3L * vectorBytes, LE);
+            a10.intoMemorySegment(sums, sumsAt + 4L * vectorBytes, LE);
+            a11.intoMemorySegment(sums, sumsAt + 5L * vectorBytes, LE);
+            a12.intoMemorySegment(sums, sumsAt + 6L * vectorBytes, LE);
+            a13.intoMemorySegment(sums, sumsAt + 7L * vectorBytes, LE);
+            a20.intoMemorySegment(sums, sumsAt + 8L * vectorBytes, LE);
+            a21.intoMemorySegment(sums, sumsAt + 9L * vectorBytes, LE);
+            a22.intoMemorySegment(sums, sumsAt + 10L * vectorBytes, LE);
+            a23.intoMemorySegment(sums, sumsAt + 11L * vectorBytes, LE);
+            a30.intoMemorySegment(sums, sumsAt + 12L * vectorBytes, LE);
+            a31.intoMemorySegment(sums, sumsAt + 13L * vectorBytes, LE);
+            a32.intoMemorySegment(sums, sumsAt + 14L * vectorBytes, LE);
+            a33.intoMemorySegment(sums, sumsAt + 15L * vectorBytes, LE);
         }
-        for (; j < n; j++) {
-            long o = (long) j * Float.BYTES;
-            float xa = x.get(F32, x0 + o);
-            float xb = x.get(F32, x1 + o);
-            float v0 = w.get(F32, w0 + o);
-            float v1 = w.get(F32, w1 + o);
-            float v2 = w.get(F32, w2 + o);
-            float v3 = w.get(F32, w3 + o);
-            s00 = Math.fma(v0, xa, s00);
-            s10 = Math.fma(v1, xa, s10);
-            s20 = Math.fma(v2, xa, s20);
-            s30 = Math.fma(v3, xa, s30);
-            s01 = Math.fma(v0, xb, s01);
-            s11 = Math.fma(v1, xb, s11);
-            s21 = Math.fma(v2, xb, s21);
-            s31 = Math.fma(v3, xb, s31);
-        }
-        storeOutput(out, outAt, s00, bias, r);
-        storeOutput(out, outAt + 1, s10, bias, r + 1);
-        storeOutput(out, outAt + 2, s20, bias, r + 2);
-        storeOutput(out, outAt + 3, s30, bias, r + 3);
-        storeOutput(out, outAt + d, s01, bias, r);
-        storeOutput(out, outAt + d + 1, s11, bias, r + 1);
-        storeOutput(out, outAt + d + 2, s21, bias, r + 2);
-        storeOutput(out, outAt + d + 3, s31, bias, r + 3);
+        finishTile(out, outAt, d, w, w0, rowBytes, x, x0, n, bias, r, TILE_ROWS, X_TILE_ROWS, sums, sumsAt);
     }
 
-    /** Four rows of W against one row of x: the decode step. Writes out[b, r..r+3] at element {@code outAt}. */
+    /**
+     * Completes the outputs of a tile of {@code rows} rows of W by {@code cols} rows of x whose vector accumulators
+     * are in {@code sums} (row-major by w row): lane sum, then the scalar tail in order, then the bias.
+     */
+    private static void finishTile(MemorySegment out, long outAt, int d, MemorySegment w, long w0, long rowBytes,
+                                   MemorySegment x, long x0, int n, MemorySegment bias, int r, int rows, int cols,
+                                   MemorySegment sums, long sumsAt) {
+        int tail = VECTORIZED ? F.loopBound(n) : 0;
+        long xRowBytes = (long) n * Float.BYTES;
+        for (int i = 0; i < rows; i++) {
+            for (int k = 0; k < cols; k++) {
+                float s = VECTORIZED ? sumLanes(load(sums, sumsAt + (long) (i * cols + k) * F.vectorByteSize())) : 0;
+                long wi = w0 + i * rowBytes;
+                long xk = x0 + k * xRowBytes;
+                for (int j = tail; j < n; j++) {
+                    long o = (long) j * Float.BYTES;
+                    s = Math.fma(w.get(F32, wi + o), x.get(F32, xk + o), s);
+                }
+                storeOutput(out, outAt + (long) k * d + i, s, bias, r + i);
+            }
+        }
+    }
+
+    /**
+     * Four rows of W against one row of x, for the rows of a batch left over after the 4x4 tiles. Writes out[b,
+     * r..r+3] at element {@code outAt}.
+     */
     private static void tile4x1(MemorySegment out, long outAt, MemorySegment w, long w0, long rowBytes,
                                 MemorySegment x, long x0, int n, MemorySegment bias, int r) {
         long w1 = w0 + rowBytes;
@@ -585,6 +643,9 @@ public final class VectorKernels {
      * item {@code b * nHeads + h} being head h of query row b (position pos + b): scores[t] = q·k[t] / sqrt(headSize)
      * for t in 0..pos+b, softmax, then the weighted sum of the values. Query head h reads key/value head h / kvMul.
      *
+     * <p>Three passes in three methods, for the JIT: each method that takes or returns a vector must be inlined for
+     * its vectors to stay in registers, and one compilation can inline only so much Vector API code.
+     *
      * @param out (B, nHeads * headSize), not q
      * @param q (B, nHeads * headSize)
      * @param keys (seqLen, nKvHeads * headSize), rows 0..pos+B-1 filled
@@ -604,20 +665,85 @@ public final class VectorKernels {
             long kvHead = (long) (h / heads.kvMul()) * headSize * Float.BYTES;
             MemorySegment att = workspace.floats(p + 1); // (p + 1,) scores, then weights
             // iterate over all timesteps, including the current one
-            for (int t = 0; t <= p; t++) {
-                float score = dot(q, qHead, keys, t * kvRowBytes + kvHead, headSize) / sqrtHeadSize;
-                att.setAtIndex(F32, t, score);
-            }
+            scores(att, q, qHead, keys, kvHead, kvRowBytes, p + 1, headSize, sqrtHeadSize);
             softmaxRow(att, 0, att, 0, p + 1);
             weightedSumOfValues(out, qHead, att, values, kvHead, kvRowBytes, p + 1, headSize);
         }
     }
 
-    /** out[i] = sum over t of att[t] * values[t, i], a vector of lanes i at a time summed over all t. */
+    /**
+     * att[t] = q·keys[t] / sqrt(headSize) for t in 0..steps-1, each score the {@link #dot} of q and the key. Four keys
+     * at a time, so that four independent dot products are in flight rather than one chain of multiply-adds.
+     */
+    private static void scores(MemorySegment att, MemorySegment q, long qHead, MemorySegment keys, long kvHead,
+                               long kvRowBytes, int steps, int headSize, float sqrtHeadSize) {
+        int t = 0;
+        if (VECTORIZED) {
+            int bound = F.loopBound(headSize);
+            for (; t + 4 <= steps; t += 4) {
+                long k0 = t * kvRowBytes + kvHead;
+                long k1 = k0 + kvRowBytes;
+                long k2 = k1 + kvRowBytes;
+                long k3 = k2 + kvRowBytes;
+                FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+                int j = 0;
+                for (; j < bound; j += F.length()) {
+                    long o = (long) j * Float.BYTES;
+                    FloatVector qv = load(q, qHead + o);
+                    a0 = qv.fma(load(keys, k0 + o), a0);
+                    a1 = qv.fma(load(keys, k1 + o), a1);
+                    a2 = qv.fma(load(keys, k2 + o), a2);
+                    a3 = qv.fma(load(keys, k3 + o), a3);
+                }
+                float s0 = sumLanes(a0);
+                float s1 = sumLanes(a1);
+                float s2 = sumLanes(a2);
+                float s3 = sumLanes(a3);
+                for (; j < headSize; j++) {
+                    long o = (long) j * Float.BYTES;
+                    float qj = q.get(F32, qHead + o);
+                    s0 = Math.fma(qj, keys.get(F32, k0 + o), s0);
+                    s1 = Math.fma(qj, keys.get(F32, k1 + o), s1);
+                    s2 = Math.fma(qj, keys.get(F32, k2 + o), s2);
+                    s3 = Math.fma(qj, keys.get(F32, k3 + o), s3);
+                }
+                att.setAtIndex(F32, t, s0 / sqrtHeadSize);
+                att.setAtIndex(F32, t + 1, s1 / sqrtHeadSize);
+                att.setAtIndex(F32, t + 2, s2 / sqrtHeadSize);
+                att.setAtIndex(F32, t + 3, s3 / sqrtHeadSize);
+            }
+        }
+        for (; t < steps; t++) {
+            att.setAtIndex(F32, t, dot(q, qHead, keys, t * kvRowBytes + kvHead, headSize) / sqrtHeadSize);
+        }
+    }
+
+    /**
+     * out[i] = sum over t of att[t] * values[t, i]: each lane i accumulates over all t in order. Four vectors of lanes
+     * at a time, so that four independent chains of multiply-adds are in flight.
+     */
     private static void weightedSumOfValues(MemorySegment out, long outAt, MemorySegment att, MemorySegment values,
                                             long kvHead, long kvRowBytes, int steps, int headSize) {
         int i = 0;
         if (VECTORIZED) {
+            long vectorBytes = F.vectorByteSize();
+            for (; i + 4 * F.length() <= headSize; i += 4 * F.length()) {
+                long o = kvHead + (long) i * Float.BYTES;
+                FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+                for (int t = 0; t < steps; t++) {
+                    long row = t * kvRowBytes + o;
+                    FloatVector weight = FloatVector.broadcast(F, att.getAtIndex(F32, t));
+                    a0 = load(values, row).fma(weight, a0);
+                    a1 = load(values, row + vectorBytes).fma(weight, a1);
+                    a2 = load(values, row + 2 * vectorBytes).fma(weight, a2);
+                    a3 = load(values, row + 3 * vectorBytes).fma(weight, a3);
+                }
+                long at = outAt + (long) i * Float.BYTES;
+                a0.intoMemorySegment(out, at, LE);
+                a1.intoMemorySegment(out, at + vectorBytes, LE);
+                a2.intoMemorySegment(out, at + 2 * vectorBytes, LE);
+                a3.intoMemorySegment(out, at + 3 * vectorBytes, LE);
+            }
             for (int bound = F.loopBound(headSize); i < bound; i += F.length()) {
                 long o = kvHead + (long) i * Float.BYTES;
                 FloatVector acc = FloatVector.zero(F);

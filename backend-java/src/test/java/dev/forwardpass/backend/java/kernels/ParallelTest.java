@@ -32,6 +32,25 @@ class ParallelTest {
     }
 
     @Test
+    void backToBackCallsNeverMixTheirChunks() {
+        // a worker that wakes late must neither claim a chunk of a later call nor run a chunk with another call's body
+        try (Parallel parallel = new Parallel(3, "test")) {
+            for (int call = 0; call < 5000; call++) {
+                int count = 1 + call % 97;
+                AtomicIntegerArray visits = new AtomicIntegerArray(count);
+                parallel.forRange(0, count, 1 + call % 3, (from, to, workspace) -> {
+                    for (int i = from; i < to; i++) {
+                        visits.incrementAndGet(i);
+                    }
+                });
+                for (int i = 0; i < count; i++) {
+                    assertEquals(1, visits.get(i), "call " + call + " item " + i);
+                }
+            }
+        }
+    }
+
+    @Test
     void smallRangesStayOnTheCallingThread() {
         try (Parallel parallel = new Parallel(2, "test")) {
             Set<Thread> threads = ConcurrentHashMap.newKeySet();
