@@ -1,9 +1,15 @@
 package dev.forwardpass.benchmarks;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -30,9 +36,11 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The machine's memory bandwidth as a Java program can use it: the sum of {@value #BYTES} bytes of floats in an
- * off-heap {@link MemorySegment} (32 times a 32 MiB last-level cache, so nearly all of it comes from memory), with
- * the Vector API, split over 1 or 2 threads. One operation reads {@value #BYTES} bytes; report.py turns its time into
+ * The machine's memory bandwidth as a Java program can use it: the sum of {@value #BYTES} bytes of floats in a
+ * memory-mapped file (32 times a 32 MiB last-level cache, so nearly all of it comes from memory), with the Vector
+ * API, split over 1 or 2 threads. The file is mapped because that is how weights are read: the page cache backs
+ * files with huge pages here, while anonymous memory gets them only on request (transparent huge pages set to
+ * "madvise", which a JVM arena does not ask for), and 4 KiB pages cost a third of the bandwidth in TLB misses. One operation reads {@value #BYTES} bytes; report.py turns its time into
  * GB/s, the ceiling against which a decode step's weight streaming (a matrix × vector is the same loop with a
  * multiply) is read.
  */
@@ -50,13 +58,16 @@ public class MemoryBandwidthBenchmark {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
     /** Independent accumulators, so that the loop waits on loads, not on the latency of one chain of adds. */
     private static final int UNROLL = 4;
+    /** Floats summed by one call of the inner loop: 4 MiB. */
+    private static final int CHUNK_FLOATS = 1 << 20;
 
     /** How many threads read, each its own contiguous part. */
     @Param({"1", "2"})
     public int threads;
 
     private Arena arena;
-    private MemorySegment data; // (BYTES / 4,) floats
+    private Path file;
+    private MemorySegment data; // (BYTES / 4,) floats, mapped from file
     private ExecutorService helpers; // threads - 1 threads; the benchmark thread reads the first part
     private List<Part> parts;
 
@@ -69,13 +80,29 @@ public class MemoryBandwidthBenchmark {
     }
 
     @Setup(Level.Trial)
-    public void setUp() {
-        arena = Arena.ofShared();
-        data = arena.allocate(BYTES, 64);
-        // write every page, so the benchmark reads memory, not the kernel's shared zero page
-        for (long i = 0; i < BYTES / Float.BYTES; i++) {
-            data.setAtIndex(F32, i, (i & 1023) * 0.001f);
+    public void setUp() throws IOException {
+        file = Files.createTempFile("forwardpass-bandwidth", ".bin");
+        ByteBuffer chunk = ByteBuffer.allocateDirect(1 << 26).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; chunk.hasRemaining(); i++) {
+            chunk.putFloat((i & 1023) * 0.001f);
         }
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            for (long written = 0; written < BYTES; written += chunk.capacity()) {
+                chunk.rewind();
+                while (chunk.hasRemaining()) {
+                    channel.write(chunk);
+                }
+            }
+        }
+        arena = Arena.ofShared();
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            // a plain native view of the mapping, as the java backend gives its kernels (see SegmentBackend): the
+            // JIT compiles vector loads from one class of segment best
+            MemorySegment mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, BYTES, arena);
+            data = MemorySegment.ofAddress(mapped.address()).reinterpret(BYTES);
+        }
+        // one pass brings the file into memory: the measured passes read RAM, not the disk
+        sum(data);
         long share = BYTES / threads; // a multiple of 64: threads is 1 or 2 (or another power of two)
         parts = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
@@ -106,37 +133,52 @@ public class MemoryBandwidthBenchmark {
         return total;
     }
 
-    /** {@return the sum of the floats of {@code s}}: Vector API body, scalar tail. */
+    /**
+     * {@return the sum of the floats of {@code s}}: in chunks of {@value #CHUNK_FLOATS} floats with an int-indexed
+     * Vector API loop (the shape of a matrix × vector's row loop, which C2 compiles best), scalar tail.
+     */
     static float sum(MemorySegment s) {
         long n = s.byteSize() / Float.BYTES;
-        long step = (long) F.length() * UNROLL;
-        long bound = n - n % step;
+        float total = 0;
+        for (long chunk = 0; chunk < n; chunk += CHUNK_FLOATS) {
+            int length = (int) Math.min(CHUNK_FLOATS, n - chunk);
+            total += sumChunk(s, chunk * Float.BYTES, length);
+        }
+        return total;
+    }
+
+    private static float sumChunk(MemorySegment s, long base, int n) {
+        int step = F.length() * UNROLL;
+        int bound = n - n % step;
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = FloatVector.zero(F);
         FloatVector a2 = FloatVector.zero(F);
         FloatVector a3 = FloatVector.zero(F);
-        long width = (long) F.length() * Float.BYTES;
-        for (long i = 0; i < bound; i += step) {
-            long offset = i * Float.BYTES;
-            a0 = a0.add(FloatVector.fromMemorySegment(F, s, offset, ByteOrder.nativeOrder()));
-            a1 = a1.add(FloatVector.fromMemorySegment(F, s, offset + width, ByteOrder.nativeOrder()));
-            a2 = a2.add(FloatVector.fromMemorySegment(F, s, offset + 2 * width, ByteOrder.nativeOrder()));
-            a3 = a3.add(FloatVector.fromMemorySegment(F, s, offset + 3 * width, ByteOrder.nativeOrder()));
+        int width = F.length() * Float.BYTES;
+        for (int i = 0; i < bound; i += step) {
+            long offset = base + (long) i * Float.BYTES;
+            a0 = a0.add(FloatVector.fromMemorySegment(F, s, offset, ByteOrder.LITTLE_ENDIAN));
+            a1 = a1.add(FloatVector.fromMemorySegment(F, s, offset + width, ByteOrder.LITTLE_ENDIAN));
+            a2 = a2.add(FloatVector.fromMemorySegment(F, s, offset + 2L * width, ByteOrder.LITTLE_ENDIAN));
+            a3 = a3.add(FloatVector.fromMemorySegment(F, s, offset + 3L * width, ByteOrder.LITTLE_ENDIAN));
         }
         float total = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
-        for (long i = bound; i < n; i++) {
-            total += s.getAtIndex(F32, i);
+        for (int i = bound; i < n; i++) {
+            total += s.get(F32, base + (long) i * Float.BYTES);
         }
         return total;
     }
 
     @TearDown(Level.Trial)
-    public void tearDown() {
+    public void tearDown() throws IOException {
         if (helpers != null) {
             helpers.shutdownNow();
         }
         if (arena != null) {
             arena.close();
+        }
+        if (file != null) {
+            Files.deleteIfExists(file);
         }
     }
 }
