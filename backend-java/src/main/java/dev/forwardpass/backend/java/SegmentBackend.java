@@ -99,9 +99,10 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
      * {@return the memory of a mapped segment as a plain native segment}. The kernels then see a single class of
      * segment: when the vector loads of one kernel meet both a mapped segment (the weights) and a plain one (the
      * activations), the JIT no longer compiles them to single instructions: a register-tiled matmul measured 1.5 times
-     * slower in this backend, and 20 times slower in a microbenchmark. The view has no lifetime of its own (it is a restricted operation, hence the
-     * {@code --enable-native-access} the backend needs anyway for the Vector API's native memory): its tensor checks
-     * that {@code mapped} is still alive before every op, see {@link JavaTensor#isClosed()}.
+     * slower in this backend, and 20 times slower in a microbenchmark. The view has no lifetime of its own (it is a
+     * restricted operation, hence the {@code --enable-native-access} the backend needs anyway for the Vector API's
+     * native memory): its tensor checks that {@code mapped} is still alive before every op, see
+     * {@link JavaTensor#isClosed()}.
      */
     private static MemorySegment plainView(MemorySegment mapped) {
         return MemorySegment.ofAddress(mapped.address()).reinterpret(mapped.byteSize());

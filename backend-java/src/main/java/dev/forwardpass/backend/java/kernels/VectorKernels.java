@@ -59,6 +59,14 @@ public final class VectorKernels {
     private static final VectorShuffle<Float> XOR_8 = xorShuffle(8);
     private static final VectorShuffle<Float> XOR_16 = xorShuffle(16);
     private static final VectorShuffle<Float> XOR_32 = xorShuffle(32);
+    /**
+     * The first two steps of the butterfly lane sum (h = L/2, then L/4) as shuffles (lane i xor h) and masks (the
+     * lanes with bit h set), for {@link #finishTile}'s merged lane sums; null where h is 0.
+     */
+    private static final VectorShuffle<Float> XOR_HALF = xorShuffle(F.length() / 2);
+    private static final VectorShuffle<Float> XOR_QUARTER = xorShuffle(F.length() / 4);
+    private static final VectorMask<Float> HIGH_HALF = highMask(F.length() / 2);
+    private static final VectorMask<Float> HIGH_QUARTER = highMask(F.length() / 4);
     /** Swaps the elements of each adjacent pair (2i, 2i+1): the partner of each element in interleaved RoPE. */
     private static final VectorShuffle<Float> SWAP_PAIRS = XOR_1;
 
@@ -72,6 +80,10 @@ public final class VectorKernels {
     private static final int X_TILE_ROWS = 4;
     /** Accumulators of a matmul tile, one per output. */
     private static final int TILE_SUMS = TILE_ROWS * X_TILE_ROWS;
+    /** Weight rows per wide matmul tile ({@link #tile6x4}), used first; the rows left over go to 4x4 tiles. */
+    private static final int WIDE_TILE_ROWS = 6;
+    /** Accumulators of a wide matmul tile. */
+    private static final int WIDE_TILE_SUMS = WIDE_TILE_ROWS * X_TILE_ROWS;
     /**
      * Bytes of x rows a batched matmul keeps hot (in L2) while a thread's weight rows stream past them: half of a
      * typical 1 MB L2, so that a whole prefill chunk (128 rows of 768 floats) is one block and W is read once.
@@ -186,8 +198,9 @@ public final class VectorKernels {
      *
      * <p>A few rows of x (a decode step): one row of W at a time, read once from start to end. A single sequential
      * stream is what the hardware prefetcher follows best; interleaving the rows of a tile (four streams 3 KB apart)
-     * measured at half the memory bandwidth. A batch (a prefill): register tiles of four rows of W against four rows
-     * of x, sixteen accumulators, so that each vector loaded feeds four multiply-adds; x is processed in blocks of
+     * measured at half the memory bandwidth. A batch (a prefill): register tiles of six rows of W against four rows
+     * of x, 24 accumulators, so that each x vector loaded feeds six multiply-adds and each weight vector four (the
+     * rows left over: tiles of four rows of W, then one row at a time); x is processed in blocks of
      * rows that stay in cache while this thread's rows of W stream past them, so W is read once per block, not once
      * per row of x. F16 and BF16 rows are first widened into the workspace (exactly), so the multiply-adds always
      * read floats.
@@ -208,10 +221,33 @@ public final class VectorKernels {
         for (int b0 = 0; b0 < batch; b0 += xBlock) {
             int b1 = Math.min(batch, b0 + xBlock);
             int r = rowFrom;
+            // scratch: the tile's sums (up to WIDE_TILE_SUMS vectors), then the tile widened to F32 if it is not
+            MemorySegment scratch = workspace.floats(
+                    WIDE_TILE_SUMS * F.length() + (wType == DType.F32 ? 0L : WIDE_TILE_ROWS * n));
+            long sumsBytes = (long) WIDE_TILE_SUMS * F.vectorByteSize();
+            for (; r + WIDE_TILE_ROWS <= rowTo; r += WIDE_TILE_ROWS) {
+                MemorySegment tile = w;
+                long tileOffset = r * rowBytes;
+                if (wType != DType.F32) {
+                    tile = scratch;
+                    tileOffset = sumsBytes;
+                    widen(w, wType, (long) r * n, tile, sumsBytes / Float.BYTES, WIDE_TILE_ROWS * n);
+                }
+                int b = b0;
+                for (; b + X_TILE_ROWS <= b1; b += X_TILE_ROWS) {
+                    tile6x4(out, (long) b * d + r, d, tile, tileOffset, rowBytes, x, b * rowBytes, n, bias, r,
+                            scratch, 0);
+                }
+                for (; b < b1; b++) {
+                    tile4x1(out, (long) b * d + r, tile, tileOffset, rowBytes, x, b * rowBytes, n, bias, r);
+                    // the tile's last two rows, one at a time (the same bits as in any tile)
+                    tile1x1(out, (long) b * d + r + 4, tile, tileOffset + 4 * rowBytes, x, b * rowBytes, n, bias,
+                            r + 4);
+                    tile1x1(out, (long) b * d + r + 5, tile, tileOffset + 5 * rowBytes, x, b * rowBytes, n, bias,
+                            r + 5);
+                }
+            }
             for (; r + TILE_ROWS <= rowTo; r += TILE_ROWS) {
-                // scratch: the tile's sums (TILE_SUMS vectors), then the tile widened to F32 if it is not
-                MemorySegment scratch = workspace.floats(TILE_SUMS * F.length() + (wType == DType.F32 ? 0L : TILE_ROWS * n));
-                long sumsBytes = (long) TILE_SUMS * F.vectorByteSize();
                 MemorySegment tile = w;
                 long tileOffset = r * rowBytes;
                 if (wType != DType.F32) {
@@ -323,30 +359,178 @@ public final class VectorKernels {
     }
 
     /**
+     * Six rows of W against four rows of x, as {@link #tile4x4} but with 24 accumulators (of AVX-512's 32 vector
+     * registers: 24 sums, four x vectors and one weight vector), so that each x vector loaded feeds six multiply-adds.
+     * The x rows are the ones read from L2 (the tile's weight rows stay in L1 while the block of x streams past), so
+     * more weight rows per tile means fewer L2 bytes per multiply-add. Writes out[b + k, r + i] at element
+     * {@code outAt + k * d + i}; the accumulators go to {@code sums} ({@value #WIDE_TILE_SUMS} vectors).
+     */
+    private static void tile6x4(MemorySegment out, long outAt, int d, MemorySegment w, long w0, long rowBytes,
+                                MemorySegment x, long x0, int n, MemorySegment bias, int r,
+                                MemorySegment sums, long sumsAt) {
+        if (VECTORIZED) {
+            long w1 = w0 + rowBytes;
+            long w2 = w1 + rowBytes;
+            long w3 = w2 + rowBytes;
+            long w4 = w3 + rowBytes;
+            long w5 = w4 + rowBytes;
+            long xRowBytes = (long) n * Float.BYTES;
+            long x1 = x0 + xRowBytes;
+            long x2 = x1 + xRowBytes;
+            long x3 = x2 + xRowBytes;
+            FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F); // a<w row><x row>
+            FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
+            FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F), a22 = FloatVector.zero(F), a23 = FloatVector.zero(F);
+            FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F), a32 = FloatVector.zero(F), a33 = FloatVector.zero(F);
+            FloatVector a40 = FloatVector.zero(F), a41 = FloatVector.zero(F), a42 = FloatVector.zero(F), a43 = FloatVector.zero(F);
+            FloatVector a50 = FloatVector.zero(F), a51 = FloatVector.zero(F), a52 = FloatVector.zero(F), a53 = FloatVector.zero(F);
+            for (int j = 0, bound = F.loopBound(n); j < bound; j += F.length()) {
+                long o = (long) j * Float.BYTES;
+                FloatVector x0v = load(x, x0 + o);
+                FloatVector x1v = load(x, x1 + o);
+                FloatVector x2v = load(x, x2 + o);
+                FloatVector x3v = load(x, x3 + o);
+                FloatVector v0 = load(w, w0 + o);
+                a00 = v0.fma(x0v, a00);
+                a01 = v0.fma(x1v, a01);
+                a02 = v0.fma(x2v, a02);
+                a03 = v0.fma(x3v, a03);
+                FloatVector v1 = load(w, w1 + o);
+                a10 = v1.fma(x0v, a10);
+                a11 = v1.fma(x1v, a11);
+                a12 = v1.fma(x2v, a12);
+                a13 = v1.fma(x3v, a13);
+                FloatVector v2 = load(w, w2 + o);
+                a20 = v2.fma(x0v, a20);
+                a21 = v2.fma(x1v, a21);
+                a22 = v2.fma(x2v, a22);
+                a23 = v2.fma(x3v, a23);
+                FloatVector v3 = load(w, w3 + o);
+                a30 = v3.fma(x0v, a30);
+                a31 = v3.fma(x1v, a31);
+                a32 = v3.fma(x2v, a32);
+                a33 = v3.fma(x3v, a33);
+                FloatVector v4 = load(w, w4 + o);
+                a40 = v4.fma(x0v, a40);
+                a41 = v4.fma(x1v, a41);
+                a42 = v4.fma(x2v, a42);
+                a43 = v4.fma(x3v, a43);
+                FloatVector v5 = load(w, w5 + o);
+                a50 = v5.fma(x0v, a50);
+                a51 = v5.fma(x1v, a51);
+                a52 = v5.fma(x2v, a52);
+                a53 = v5.fma(x3v, a53);
+            }
+            long vectorBytes = F.vectorByteSize();
+            a00.intoMemorySegment(sums, sumsAt + 0L * vectorBytes, LE);
+            a01.intoMemorySegment(sums, sumsAt + 1L * vectorBytes, LE);
+            a02.intoMemorySegment(sums, sumsAt + 2L * vectorBytes, LE);
+            a03.intoMemorySegment(sums, sumsAt + 3L * vectorBytes, LE);
+            a10.intoMemorySegment(sums, sumsAt + 4L * vectorBytes, LE);
+            a11.intoMemorySegment(sums, sumsAt + 5L * vectorBytes, LE);
+            a12.intoMemorySegment(sums, sumsAt + 6L * vectorBytes, LE);
+            a13.intoMemorySegment(sums, sumsAt + 7L * vectorBytes, LE);
+            a20.intoMemorySegment(sums, sumsAt + 8L * vectorBytes, LE);
+            a21.intoMemorySegment(sums, sumsAt + 9L * vectorBytes, LE);
+            a22.intoMemorySegment(sums, sumsAt + 10L * vectorBytes, LE);
+            a23.intoMemorySegment(sums, sumsAt + 11L * vectorBytes, LE);
+            a30.intoMemorySegment(sums, sumsAt + 12L * vectorBytes, LE);
+            a31.intoMemorySegment(sums, sumsAt + 13L * vectorBytes, LE);
+            a32.intoMemorySegment(sums, sumsAt + 14L * vectorBytes, LE);
+            a33.intoMemorySegment(sums, sumsAt + 15L * vectorBytes, LE);
+            a40.intoMemorySegment(sums, sumsAt + 16L * vectorBytes, LE);
+            a41.intoMemorySegment(sums, sumsAt + 17L * vectorBytes, LE);
+            a42.intoMemorySegment(sums, sumsAt + 18L * vectorBytes, LE);
+            a43.intoMemorySegment(sums, sumsAt + 19L * vectorBytes, LE);
+            a50.intoMemorySegment(sums, sumsAt + 20L * vectorBytes, LE);
+            a51.intoMemorySegment(sums, sumsAt + 21L * vectorBytes, LE);
+            a52.intoMemorySegment(sums, sumsAt + 22L * vectorBytes, LE);
+            a53.intoMemorySegment(sums, sumsAt + 23L * vectorBytes, LE);
+        }
+        finishTile(out, outAt, d, w, w0, rowBytes, x, x0, n, bias, r, WIDE_TILE_ROWS, X_TILE_ROWS, sums, sumsAt);
+    }
+
+    /**
      * Completes the outputs of a tile of {@code rows} rows of W by {@code cols} rows of x whose vector accumulators
      * are in {@code sums} (row-major by w row): lane sum, then the scalar tail in order, then the bias.
+     *
+     * <p>With four rows of x (and at least four lanes) the lane sums of a w row's four accumulators are done together:
+     * the first two steps of {@link #sumLanes}'s butterfly (h = L/2, then L/4) merge two accumulators into one
+     * vector, the first in the lanes with bit h clear, the second in those with it set, that is lane i gets a[i] +
+     * a[i^h] or b[i] + b[i^h]. After step h an accumulator's lanes i and i xor h hold the same bits (float addition
+     * is commutative), so half the lanes carry all it still needs; the later steps run on all four at once, and each
+     * ends in its own lane (0, L/2, L/4, 3L/4) with the very sum sumLanes returns. For L = 16 that is five shuffles,
+     * five adds and six blends for four outputs instead of sixteen shuffles and sixteen adds, which matters: with
+     * n = 768 the lane sums took a fifth of a batched matmul.
      */
     private static void finishTile(MemorySegment out, long outAt, int d, MemorySegment w, long w0, long rowBytes,
                                    MemorySegment x, long x0, int n, MemorySegment bias, int r, int rows, int cols,
                                    MemorySegment sums, long sumsAt) {
+        int lanes = F.length(); // a constant once compiled
+        boolean byFour = VECTORIZED && cols == 4 && lanes >= 4;
+        long vectorBytes = F.vectorByteSize();
         int tail = VECTORIZED ? F.loopBound(n) : 0;
         long xRowBytes = (long) n * Float.BYTES;
         for (int i = 0; i < rows; i++) {
-            for (int k = 0; k < cols; k++) {
-                float s = VECTORIZED ? sumLanes(load(sums, sumsAt + (long) (i * cols + k) * F.vectorByteSize())) : 0;
-                long wi = w0 + i * rowBytes;
-                long xk = x0 + k * xRowBytes;
-                for (int j = tail; j < n; j++) {
-                    long o = (long) j * Float.BYTES;
-                    s = Math.fma(w.get(F32, wi + o), x.get(F32, xk + o), s);
+            if (byFour) {
+                long at = sumsAt + (long) i * cols * vectorBytes;
+                FloatVector a0 = load(sums, at);
+                FloatVector a1 = load(sums, at + vectorBytes);
+                FloatVector a2 = load(sums, at + 2 * vectorBytes);
+                FloatVector a3 = load(sums, at + 3 * vectorBytes);
+                // h = L/2: a0 | a1 and a2 | a3 share a vector
+                FloatVector a01 = a0.blend(a1, HIGH_HALF).add(a1.blend(a0, HIGH_HALF).rearrange(XOR_HALF));
+                FloatVector a23 = a2.blend(a3, HIGH_HALF).add(a3.blend(a2, HIGH_HALF).rearrange(XOR_HALF));
+                // h = L/4: a01 | a23; a0 ends in lane 0, a1 in L/2, a2 in L/4, a3 in 3L/4
+                FloatVector v = a01.blend(a23, HIGH_QUARTER)
+                        .add(a23.blend(a01, HIGH_QUARTER).rearrange(XOR_QUARTER));
+                // the remaining steps, h = L/8 down to 1 (L is at most 64)
+                if (lanes > 32) {
+                    v = v.add(v.rearrange(XOR_8));
                 }
-                storeOutput(out, outAt + (long) k * d + i, s, bias, r + i);
+                if (lanes > 16) {
+                    v = v.add(v.rearrange(XOR_4));
+                }
+                if (lanes > 8) {
+                    v = v.add(v.rearrange(XOR_2));
+                }
+                if (lanes > 4) {
+                    v = v.add(v.rearrange(XOR_1));
+                }
+                // written out rather than a loop over k, so that every lane index is a constant
+                long wi = w0 + i * rowBytes;
+                long o = outAt + i;
+                finishOutput(out, o, v.lane(0), w, wi, x, x0, tail, n, bias, r + i);
+                finishOutput(out, o + d, v.lane(lanes / 2), w, wi, x, x0 + xRowBytes, tail, n, bias, r + i);
+                finishOutput(out, o + 2L * d, v.lane(lanes / 4), w, wi, x, x0 + 2 * xRowBytes, tail, n, bias, r + i);
+                finishOutput(out, o + 3L * d, v.lane(3 * lanes / 4), w, wi, x, x0 + 3 * xRowBytes, tail, n, bias,
+                        r + i);
+                continue;
+            }
+            for (int k = 0; k < cols; k++) {
+                float s = VECTORIZED ? sumLanes(load(sums, sumsAt + (long) (i * cols + k) * vectorBytes)) : 0;
+                finishOutput(out, outAt + (long) k * d + i, s, w, w0 + i * rowBytes, x, x0 + k * xRowBytes, tail, n,
+                        bias, r + i);
             }
         }
     }
 
     /**
-     * Four rows of W against one row of x, for the rows of a batch left over after the 4x4 tiles. Writes out[b,
+     * Completes one output of a tile from the lane sum {@code s} of its accumulator: the scalar tail of the dot
+     * product of the rows of W and x at byte offsets {@code wi} and {@code xk}, from element {@code tail} on, in
+     * order, then the bias.
+     */
+    private static void finishOutput(MemorySegment out, long index, float s, MemorySegment w, long wi,
+                                     MemorySegment x, long xk, int tail, int n, MemorySegment bias, int row) {
+        for (int j = tail; j < n; j++) {
+            long o = (long) j * Float.BYTES;
+            s = Math.fma(w.get(F32, wi + o), x.get(F32, xk + o), s);
+        }
+        storeOutput(out, index, s, bias, row);
+    }
+
+    /**
+     * Four rows of W against one row of x, for the rows of a batch left over after the 6x4 or 4x4 tiles. Writes out[b,
      * r..r+3] at element {@code outAt}.
      */
     private static void tile4x1(MemorySegment out, long outAt, MemorySegment w, long w0, long rowBytes,
@@ -1095,7 +1279,21 @@ public final class VectorKernels {
     }
 
     private static VectorShuffle<Float> xorShuffle(int h) {
-        return h < F.length() ? VectorShuffle.fromOp(F, i -> i ^ h) : null;
+        return h > 0 && h < F.length() ? VectorShuffle.fromOp(F, i -> i ^ h) : null;
+    }
+
+    /** {@return the mask of the lanes i with {@code i & h} nonzero}, or null where h is 0 or not below L. */
+    private static VectorMask<Float> highMask(int h) {
+        if (h <= 0 || h >= F.length()) {
+            return null;
+        }
+        long bits = 0;
+        for (int i = 0; i < F.length(); i++) {
+            if ((i & h) != 0) {
+                bits |= 1L << i;
+            }
+        }
+        return VectorMask.fromLong(F, bits);
     }
 
     private static int vectorBitsFromProperty() {

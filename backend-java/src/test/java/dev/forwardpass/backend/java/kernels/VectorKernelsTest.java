@@ -84,7 +84,7 @@ class VectorKernelsTest {
     @ParameterizedTest
     @EnumSource(DType.class)
     void matmul(DType wType) {
-        int d = 13; // three tiles of four rows, one row left over
+        int d = 13; // two tiles of six rows (or three of four), one row left over
         for (int n : SIZES) {
             for (int batch : new int[] {1, 2, 3, 6}) {
                 long seed = seed(n, batch * 10 + wType.ordinal());
@@ -124,6 +124,26 @@ class VectorKernelsTest {
                         1, n, d, workspace);
             }
             assertClose(Tolerance.EXACT, whole, oneByOne, "matmul row by row vs batched n=" + n, seed);
+        }
+    }
+
+    @Test
+    void matmulTilesOfEveryShapeGiveTheDecodeBits() {
+        int d = 17; // two tiles of six rows, one of four, one row left over
+        int batch = 9; // two tiles of four rows of x, one row left over
+        for (int n : SIZES) {
+            long seed = seed(n, 98);
+            MemorySegment w = random(seed, d * n, 1);
+            MemorySegment x = random(seed + 1, batch * n, 1);
+            MemorySegment bias = random(seed + 2, d, 1);
+            MemorySegment whole = floats(batch * d);
+            VectorKernels.matmul(whole, w, DType.F32, x, bias, batch, n, d, workspace);
+            MemorySegment oneByOne = floats(batch * d);
+            for (int b = 0; b < batch; b++) {
+                VectorKernels.matmul(oneByOne.asSlice(b * d * 4L), w, DType.F32, x.asSlice(b * n * 4L), bias,
+                        1, n, d, workspace);
+            }
+            assertClose(Tolerance.EXACT, oneByOne, whole, "matmul 6x4, 4x4 and 1x1 tiles vs row by row n=" + n, seed);
         }
     }
 
