@@ -36,8 +36,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The machine's memory bandwidth as a Java program can use it: the sum of {@value #BYTES} bytes of floats in a
- * memory-mapped file (32 times a 32 MiB last-level cache, so nearly all of it comes from memory), with the Vector
+ * The machine's memory bandwidth as a Java program can use it: a streaming dot product over {@value #BYTES} bytes of floats
+ * in a memory-mapped file (32 times a 32 MiB last-level cache, so nearly all of it comes from memory), with the Vector
  * API, split over 1 or 2 threads. The file is mapped because that is how weights are read: the page cache backs
  * files with huge pages here, while anonymous memory gets them only on request (transparent huge pages set to
  * "madvise", which a JVM arena does not ask for), and 4 KiB pages cost a third of the bandwidth in TLB misses. One operation reads {@value #BYTES} bytes; report.py turns its time into
@@ -58,8 +58,10 @@ public class MemoryBandwidthBenchmark {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
     /** Independent accumulators, so that the loop waits on loads, not on the latency of one chain of adds. */
     private static final int UNROLL = 4;
-    /** Floats summed by one call of the inner loop: 4 MiB. */
-    private static final int CHUNK_FLOATS = 1 << 20;
+    /** Floats of one row: a multiple of 4 vectors of any width, dividing {@link #BYTES}. */
+    private static final int ROW_FLOATS = 1024;
+    /** The cached vector of the dot product (ones, so the result is the plain sum). */
+    private static final FloatVector ONES = FloatVector.broadcast(F, 1f);
 
     /** How many threads read, each its own contiguous part. */
     @Param({"1", "2"})
@@ -134,39 +136,34 @@ public class MemoryBandwidthBenchmark {
     }
 
     /**
-     * {@return the sum of the floats of {@code s}}: in chunks of {@value #CHUNK_FLOATS} floats with an int-indexed
-     * Vector API loop (the shape of a matrix × vector's row loop, which C2 compiles best), scalar tail.
+     * {@return the dot product of {@code s}, read as rows of {@value #ROW_FLOATS} floats, with one cached row of
+     * ones}: the access pattern of a matrix × vector (a decode step), where the weights stream once and the vector
+     * stays in L1, without its arithmetic. Int-indexed Vector API loop per row, as C2 compiles best.
      */
     static float sum(MemorySegment s) {
-        long n = s.byteSize() / Float.BYTES;
+        long rows = s.byteSize() / ((long) ROW_FLOATS * Float.BYTES);
         float total = 0;
-        for (long chunk = 0; chunk < n; chunk += CHUNK_FLOATS) {
-            int length = (int) Math.min(CHUNK_FLOATS, n - chunk);
-            total += sumChunk(s, chunk * Float.BYTES, length);
+        for (long row = 0; row < rows; row++) {
+            total += dotRow(s, row * ROW_FLOATS * Float.BYTES);
         }
         return total;
     }
 
-    private static float sumChunk(MemorySegment s, long base, int n) {
-        int step = F.length() * UNROLL;
-        int bound = n - n % step;
+    private static float dotRow(MemorySegment s, long base) {
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = FloatVector.zero(F);
         FloatVector a2 = FloatVector.zero(F);
         FloatVector a3 = FloatVector.zero(F);
         int width = F.length() * Float.BYTES;
-        for (int i = 0; i < bound; i += step) {
+        int step = F.length() * UNROLL;
+        for (int i = 0; i < ROW_FLOATS; i += step) {
             long offset = base + (long) i * Float.BYTES;
-            a0 = a0.add(FloatVector.fromMemorySegment(F, s, offset, ByteOrder.LITTLE_ENDIAN));
-            a1 = a1.add(FloatVector.fromMemorySegment(F, s, offset + width, ByteOrder.LITTLE_ENDIAN));
-            a2 = a2.add(FloatVector.fromMemorySegment(F, s, offset + 2L * width, ByteOrder.LITTLE_ENDIAN));
-            a3 = a3.add(FloatVector.fromMemorySegment(F, s, offset + 3L * width, ByteOrder.LITTLE_ENDIAN));
+            a0 = FloatVector.fromMemorySegment(F, s, offset, ByteOrder.LITTLE_ENDIAN).fma(ONES, a0);
+            a1 = FloatVector.fromMemorySegment(F, s, offset + width, ByteOrder.LITTLE_ENDIAN).fma(ONES, a1);
+            a2 = FloatVector.fromMemorySegment(F, s, offset + 2L * width, ByteOrder.LITTLE_ENDIAN).fma(ONES, a2);
+            a3 = FloatVector.fromMemorySegment(F, s, offset + 3L * width, ByteOrder.LITTLE_ENDIAN).fma(ONES, a3);
         }
-        float total = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
-        for (int i = bound; i < n; i++) {
-            total += s.get(F32, base + (long) i * Float.BYTES);
-        }
-        return total;
+        return a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
     }
 
     @TearDown(Level.Trial)
