@@ -4,6 +4,8 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import dev.forwardpass.api.AttentionShape;
 import dev.forwardpass.api.Backend;
+import dev.forwardpass.models.ChunkedPrefill;
+import dev.forwardpass.models.KvCache;
 import dev.forwardpass.models.LanguageModel;
 import dev.forwardpass.models.format.ModelFormatException;
 
@@ -14,6 +16,9 @@ import dev.forwardpass.models.format.ModelFormatException;
  * rotary embedding.
  */
 public final class Gpt2 implements LanguageModel {
+    /** Prompt tokens run as one batch: enough to make matrix × matrix pay, small enough to bound the activations. */
+    static final int PREFILL_CHUNK = 128;
+
     private final Gpt2Config config;
     private final Gpt2Weights weights;
     private final Backend backend;
@@ -55,16 +60,17 @@ public final class Gpt2 implements LanguageModel {
         return perLayer * c.nLayers() + embedding + (long) c.seqLen() * d + 2 * d + (sharedClassifier ? 0 : embedding);
     }
 
-    /** One forward step: writes the logits of the token after {@code token} at {@code pos} into {@code s.logits}. */
-    void forward(Gpt2State s, int token, int pos) {
+    /**
+     * Runs the tokens of {@code s} at the positions in {@code s.positions} ({@code pos, pos + 1, ...}) as one batch
+     * (one row per token; a single row when decoding) and writes the logits after each into {@code s.logits}.
+     */
+    void forward(Gpt2State s, KvCache cache, int pos) {
         Gpt2Config c = config;
         Gpt2Weights w = weights;
 
-        // token embedding plus the learned embedding of this position
-        s.token[0] = token;
-        s.position[0] = pos;
-        backend.embedding(s.x, w.tokenEmbedding(), s.token);
-        backend.embedding(s.xb, w.positionEmbedding(), s.position);
+        // token embeddings plus the learned embeddings of these positions
+        backend.embedding(s.x, w.tokenEmbedding(), s.tokens);
+        backend.embedding(s.xb, w.positionEmbedding(), s.positions);
         backend.add(s.x, s.x, s.xb);
 
         // forward all the layers
@@ -74,17 +80,17 @@ public final class Gpt2 implements LanguageModel {
             // attention layernorm (ln_1)
             backend.layerNorm(s.xb, s.x, layer.attnNorm(), layer.attnNormBias(), c.normEps());
 
-            // qkv matmuls for this position (c_attn, split at load)
+            // qkv matmuls for these positions (c_attn, split at load)
             backend.matmul(s.q, layer.wq(), s.xb, layer.bq());
             backend.matmul(s.k, layer.wk(), s.xb, layer.bk());
             backend.matmul(s.v, layer.wv(), s.xb, layer.bv());
 
-            // store this position's key and value in the cache
-            backend.copyRows(s.keyCache[l], pos, s.k);
-            backend.copyRows(s.valueCache[l], pos, s.v);
+            // store these positions' keys and values in the cache
+            backend.copyRows(cache.keys(l), pos, s.k);
+            backend.copyRows(cache.values(l), pos, s.v);
 
-            // multihead attention over positions 0..pos
-            backend.attention(s.attnOut, s.q, s.keyCache[l], s.valueCache[l], pos, heads);
+            // multihead attention, each position over positions 0..itself
+            backend.attention(s.attnOut, s.q, cache.keys(l), cache.values(l), pos, heads);
 
             // final matmul to get the output of the attention (c_proj)
             backend.matmul(s.xb2, layer.wo(), s.attnOut, layer.bo());
@@ -148,7 +154,7 @@ public final class Gpt2 implements LanguageModel {
 
     @Override
     public Session newSession() {
-        return new Gpt2Session(new Gpt2State(config, backend));
+        return new Gpt2Session();
     }
 
     @Override
@@ -157,27 +163,55 @@ public final class Gpt2 implements LanguageModel {
         checkpoint.close();
     }
 
+    /** A sequence: its KV cache, the one-row state of decoding, and prompt chunks of up to {@link #PREFILL_CHUNK}. */
     private final class Gpt2Session implements Session {
-        private final Gpt2State state;
-
-        Gpt2Session(Gpt2State state) {
-            this.state = state;
-        }
+        private final KvCache cache = new KvCache(backend, config.nLayers(), config.seqLen(), config.dim());
+        private final Gpt2State decode = new Gpt2State(config, backend, 1);
 
         @Override
         public float[] forward(int token, int pos) {
             checkArgument(pos >= 0 && pos < config.seqLen(), "position %s is outside the context of %s tokens",
                     pos, config.seqLen());
+            checkToken(token);
+            decode.tokens[0] = token;
+            decode.positions[0] = pos;
+            Gpt2.this.forward(decode, cache, pos);
+            backend.copyTo(decode.logits, decode.logitsOut);
+            return decode.logitsOut;
+        }
+
+        @Override
+        public void prefill(int[] tokens, int pos, LogitsSink sink) {
+            checkArgument(tokens.length >= 1, "nothing to prefill");
+            checkArgument(pos >= 0 && pos + tokens.length <= config.seqLen(),
+                    "positions %s..%s are outside the context of %s tokens", pos, pos + tokens.length - 1,
+                    config.seqLen());
+            for (int token : tokens) {
+                checkToken(token);
+            }
+            ChunkedPrefill.run(tokens.length, PREFILL_CHUNK, config.vocabSize(), decode.logitsOut, (from, rows) -> {
+                // a chunk's activations live as long as the chunk: prefill runs once per prompt, not per token
+                try (Gpt2State chunk = new Gpt2State(config, backend, rows)) {
+                    System.arraycopy(tokens, from, chunk.tokens, 0, rows);
+                    for (int row = 0; row < rows; row++) {
+                        chunk.positions[row] = pos + from + row;
+                    }
+                    Gpt2.this.forward(chunk, cache, pos + from);
+                    backend.copyTo(chunk.logits, chunk.logitsOut);
+                    return chunk.logitsOut;
+                }
+            }, sink);
+        }
+
+        private void checkToken(int token) {
             checkArgument(token >= 0 && token < config.vocabSize(), "token %s is outside the vocabulary of %s",
                     token, config.vocabSize());
-            Gpt2.this.forward(state, token, pos);
-            backend.copyTo(state.logits, state.logitsOut);
-            return state.logitsOut;
         }
 
         @Override
         public void close() {
-            state.close();
+            decode.close();
+            cache.close();
         }
     }
 }

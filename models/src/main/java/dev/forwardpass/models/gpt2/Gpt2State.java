@@ -4,50 +4,45 @@ import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.Shape;
 import dev.forwardpass.api.Tensor;
 
-/** The activations of one sequence and its KV cache, allocated once per session (llama2.c's RunState). */
+/**
+ * The activations for a batch of {@code rows} consecutive tokens (llama2.c's RunState, one row per token): one row
+ * when decoding, a whole prompt chunk when prefilling. Allocated once and reused.
+ */
 final class Gpt2State implements AutoCloseable {
-    final Tensor x;          // (dim,) activation at the current position, the residual stream
-    final Tensor xb;         // (dim,) same, inside a residual branch
-    final Tensor xb2;        // (dim,) an additional buffer for convenience
-    final Tensor q;          // (dim,) query
-    final Tensor k;          // (dim,) key of the current position
-    final Tensor v;          // (dim,) value of the current position
-    final Tensor attnOut;    // (dim,) attention output, all heads
-    final Tensor hb;         // (hiddenDim,) buffer for the hidden dimension of the feed-forward
-    final Tensor logits;     // (vocabSize,) output logits, on the backend
-    final Tensor[] keyCache;   // nLayers × (seqLen, dim)
-    final Tensor[] valueCache; // nLayers × (seqLen, dim)
-    final int[] token = new int[1];            // the embedding op's input, reused
-    final int[] position = new int[1];         // the position embedding's input, reused
-    final float[] logitsOut;                   // (vocabSize,) logits copied back to Java, reused
+    final int rows;
+    final Tensor x;          // (rows, dim) activation at the current positions, the residual stream
+    final Tensor xb;         // (rows, dim) same, inside a residual branch
+    final Tensor xb2;        // (rows, dim) an additional buffer for convenience
+    final Tensor q;          // (rows, dim) queries
+    final Tensor k;          // (rows, dim) keys of the current positions
+    final Tensor v;          // (rows, dim) values of the current positions
+    final Tensor attnOut;    // (rows, dim) attention output, all heads
+    final Tensor hb;         // (rows, hiddenDim) buffer for the hidden dimension of the feed-forward
+    final Tensor logits;     // (rows, vocabSize) output logits, on the backend
+    final int[] tokens;      // (rows,) the tokens being run
+    final int[] positions;   // (rows,) their positions: the position embedding's input
+    final float[] logitsOut; // (rows * vocabSize,) logits copied back to Java
 
-    Gpt2State(Gpt2Config c, Backend backend) {
-        x = backend.allocate(Shape.of(c.dim()));
-        xb = backend.allocate(Shape.of(c.dim()));
-        xb2 = backend.allocate(Shape.of(c.dim()));
-        q = backend.allocate(Shape.of(c.dim()));
-        k = backend.allocate(Shape.of(c.dim()));
-        v = backend.allocate(Shape.of(c.dim()));
-        attnOut = backend.allocate(Shape.of(c.dim()));
-        hb = backend.allocate(Shape.of(c.hiddenDim()));
-        logits = backend.allocate(Shape.of(c.vocabSize()));
-        keyCache = new Tensor[c.nLayers()];
-        valueCache = new Tensor[c.nLayers()];
-        for (int l = 0; l < c.nLayers(); l++) {
-            keyCache[l] = backend.allocate(Shape.of(c.seqLen(), c.dim()));
-            valueCache[l] = backend.allocate(Shape.of(c.seqLen(), c.dim()));
-        }
-        logitsOut = new float[c.vocabSize()];
+    Gpt2State(Gpt2Config c, Backend backend, int rows) {
+        this.rows = rows;
+        x = backend.allocate(Shape.of(rows, c.dim()));
+        xb = backend.allocate(Shape.of(rows, c.dim()));
+        xb2 = backend.allocate(Shape.of(rows, c.dim()));
+        q = backend.allocate(Shape.of(rows, c.dim()));
+        k = backend.allocate(Shape.of(rows, c.dim()));
+        v = backend.allocate(Shape.of(rows, c.dim()));
+        attnOut = backend.allocate(Shape.of(rows, c.dim()));
+        hb = backend.allocate(Shape.of(rows, c.hiddenDim()));
+        logits = backend.allocate(Shape.of(rows, c.vocabSize()));
+        tokens = new int[rows];
+        positions = new int[rows];
+        logitsOut = new float[Math.multiplyExact(rows, c.vocabSize())];
     }
 
     @Override
     public void close() {
         for (Tensor t : new Tensor[] {x, xb, xb2, q, k, v, attnOut, hb, logits}) {
             t.close();
-        }
-        for (int l = 0; l < keyCache.length; l++) {
-            keyCache[l].close();
-            valueCache[l].close();
         }
     }
 }

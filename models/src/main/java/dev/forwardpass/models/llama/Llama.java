@@ -5,6 +5,8 @@ import static com.google.common.base.Preconditions.checkArgument;
 import dev.forwardpass.api.AttentionShape;
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.Rope;
+import dev.forwardpass.models.ChunkedPrefill;
+import dev.forwardpass.models.KvCache;
 import dev.forwardpass.models.LanguageModel;
 import dev.forwardpass.models.format.ModelFormatException;
 
@@ -85,11 +87,11 @@ public final class Llama implements LanguageModel {
             backend.rope(s.k, pos, rope);
 
             // store these positions' keys and values in the cache
-            backend.copyRows(cache.keys[l], pos, s.k);
-            backend.copyRows(cache.values[l], pos, s.v);
+            backend.copyRows(cache.keys(l), pos, s.k);
+            backend.copyRows(cache.values(l), pos, s.v);
 
             // multihead attention, each position over positions 0..itself
-            backend.attention(s.attnOut, s.q, cache.keys[l], cache.values[l], pos, heads);
+            backend.attention(s.attnOut, s.q, cache.keys(l), cache.values(l), pos, heads);
 
             // final matmul to get the output of the attention
             backend.matmul(s.xb2, layer.wo(), s.attnOut);
@@ -165,7 +167,7 @@ public final class Llama implements LanguageModel {
 
     /** A sequence: its KV cache, the one-row state of decoding, and prompt chunks of up to {@link #PREFILL_CHUNK}. */
     private final class LlamaSession implements Session {
-        private final KvCache cache = new KvCache(config, backend);
+        private final KvCache cache = new KvCache(backend, config.nLayers(), config.seqLen(), config.kvDim());
         private final LlamaState decode = new LlamaState(config, backend, 1);
 
         @Override
@@ -185,20 +187,15 @@ public final class Llama implements LanguageModel {
             for (int token : tokens) {
                 checkToken(token);
             }
-            for (int start = 0; start < tokens.length; start += PREFILL_CHUNK) {
-                int rows = Math.min(PREFILL_CHUNK, tokens.length - start);
+            ChunkedPrefill.run(tokens.length, PREFILL_CHUNK, config.vocabSize(), decode.logitsOut, (from, rows) -> {
                 // a chunk's activations live as long as the chunk: prefill runs once per prompt, not per token
                 try (LlamaState chunk = new LlamaState(config, backend, rows)) {
-                    System.arraycopy(tokens, start, chunk.tokens, 0, rows);
-                    Llama.this.forward(chunk, cache, pos + start);
+                    System.arraycopy(tokens, from, chunk.tokens, 0, rows);
+                    Llama.this.forward(chunk, cache, pos + from);
                     backend.copyTo(chunk.logits, chunk.logitsOut);
-                    for (int row = 0; row < rows; row++) {
-                        System.arraycopy(chunk.logitsOut, row * config.vocabSize(), decode.logitsOut, 0,
-                                config.vocabSize());
-                        sink.accept(start + row, decode.logitsOut);
-                    }
+                    return chunk.logitsOut;
                 }
-            }
+            }, sink);
         }
 
         private void checkPositions(int pos, int count) {
