@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
-import java.util.stream.IntStream;
 
 /**
  * Byte-level BPE, as GPT-2, Llama 3 and Qwen2 tokenize (OpenAI's {@code encoder.py}, Hugging Face's ByteLevel
@@ -55,23 +54,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     /** {@return the ids of {@code text}, with the BOS and EOS that the tokenizer's files say to add} */
     @Override
     public int[] encode(String text) {
-        IntStream.Builder out = IntStream.builder();
-        for (int id : specials.prefix()) {
-            out.add(id);
-        }
-        for (TextPipeline.Piece piece : pipeline.split(text)) {
-            if (piece.id() >= 0) {
-                out.add(piece.id());
-            } else {
-                for (int id : encodePiece(piece.text())) {
-                    out.add(id);
-                }
-            }
-        }
-        for (int id : specials.suffix()) {
-            out.add(id);
-        }
-        return out.build().toArray();
+        return pipeline.encode(text, specials, this::encodePiece);
     }
 
     /** {@return the BPE ids of one pre-tokenized piece} */

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalInt;
-import java.util.stream.IntStream;
 
 /**
  * SentencePiece-style BPE as Hugging Face's tokenizer.json writes it for Llama 2 and TinyLlama: spaces become
@@ -66,23 +65,7 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
     /** {@return the ids of {@code text}, with the BOS (and EOS) that the tokenizer's files say to add} */
     @Override
     public int[] encode(String text) {
-        IntStream.Builder out = IntStream.builder();
-        for (int id : specials.prefix()) {
-            out.add(id);
-        }
-        for (TextPipeline.Piece piece : pipeline.split(text)) {
-            if (piece.id() >= 0) {
-                out.add(piece.id());
-            } else {
-                for (int id : encodePiece(piece.text())) {
-                    out.add(id);
-                }
-            }
-        }
-        for (int id : specials.suffix()) {
-            out.add(id);
-        }
-        return out.build().toArray();
+        return pipeline.encode(text, specials, this::encodePiece);
     }
 
     /** {@return the BPE ids of one piece: one symbol per character, or its bytes when the vocabulary lacks it} */

@@ -4,9 +4,11 @@ import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 
 /**
  * What happens to a text before BPE, in Hugging Face's order: added tokens are cut out of the raw text, each
@@ -29,6 +31,30 @@ record TextPipeline(AddedTokens added, UnaryOperator<String> normalizer, PreToke
      * @param id the added token's id, or -1 for a piece
      */
     record Piece(String text, int id) {}
+
+    /**
+     * {@return the ids of {@code text}}: the {@code specials} prefix, then each piece of {@link #split} (an added
+     * token's id as it is, the rest through {@code bpe}), then the suffix.
+     */
+    int[] encode(String text, SpecialTokens specials, Function<String, int[]> bpe) {
+        IntStream.Builder out = IntStream.builder();
+        for (int id : specials.prefix()) {
+            out.add(id);
+        }
+        for (Piece piece : split(text)) {
+            if (piece.id() >= 0) {
+                out.add(piece.id());
+            } else {
+                for (int id : bpe.apply(piece.text())) {
+                    out.add(id);
+                }
+            }
+        }
+        for (int id : specials.suffix()) {
+            out.add(id);
+        }
+        return out.build().toArray();
+    }
 
     /** {@return the pieces and added tokens of {@code text}, in order} */
     List<Piece> split(String text) {
