@@ -54,10 +54,7 @@ public final class ModelLoader {
         if (model != null && HuggingFaceModel.isModelFolder(model)) {
             return HuggingFaceModel.load(model, backend, contextLimit);
         }
-        MappedFile file = model == null
-                ? MappedFile.ofBytes(readResource(EMBEDDED_MODEL_RESOURCE), EMBEDDED_MODEL)
-                : MappedFile.open(model);
-        return Llama.load(Llama2cCheckpoint.read(file), backend);
+        return Llama.load(openLlama2c(model), backend);
     }
 
     /**
@@ -70,9 +67,7 @@ public final class ModelLoader {
         }
         LlamaConfig config;
         boolean shared;
-        try (Llama2cCheckpoint trained = Llama2cCheckpoint.read(model == null
-                ? MappedFile.ofBytes(readResource(EMBEDDED_MODEL_RESOURCE), EMBEDDED_MODEL)
-                : MappedFile.open(model))) {
+        try (Llama2cCheckpoint trained = openLlama2c(model)) {
             config = trained.config();
             shared = trained.sharedClassifier();
         }
@@ -102,6 +97,14 @@ public final class ModelLoader {
                     "no tokenizer given and none beside the model: pass --tokenizer PATH");
         }
         return Llama2cTokenizer.open(beside, loaded.vocabSize());
+    }
+
+    /** {@return the llama2.c checkpoint at {@code model}, or the embedded one when it is null} */
+    private static Llama2cCheckpoint openLlama2c(Path model) throws IOException {
+        MappedFile file = model == null
+                ? MappedFile.ofBytes(readResource(EMBEDDED_MODEL_RESOURCE), EMBEDDED_MODEL)
+                : MappedFile.open(model);
+        return Llama2cCheckpoint.read(file);
     }
 
     private static byte[] readResource(String name) {
