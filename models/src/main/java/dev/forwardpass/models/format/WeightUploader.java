@@ -22,6 +22,7 @@ public final class WeightUploader {
     private final Backend backend;
     private final List<Tensor> uploaded = new ArrayList<>();
     private long bytes;
+    private long parameters;
 
     /**
      * @param checkpointName the file or folder, for error messages
@@ -45,12 +46,18 @@ public final class WeightUploader {
         Tensor tensor = backend.upload(data.data(), data.shape(), data.dtype());
         uploaded.add(tensor);
         bytes += data.data().byteSize();
+        parameters += data.shape().size();
         return tensor;
     }
 
     /** {@return the bytes of every tensor uploaded so far, as the checkpoint stores them} */
     public long bytes() {
         return bytes;
+    }
+
+    /** {@return the number of weights uploaded so far} */
+    public long parameters() {
+        return parameters;
     }
 
     /** Releases every tensor uploaded so far (after a failure). */

@@ -24,16 +24,13 @@ public final class Gpt2 implements LanguageModel {
     private final Backend backend;
     private final AttentionShape heads;
     private final Gpt2Checkpoint checkpoint;
-    private final long parameterCount;
 
-    private Gpt2(Gpt2Config config, Gpt2Weights weights, Backend backend, Gpt2Checkpoint checkpoint,
-            long parameterCount) {
+    private Gpt2(Gpt2Config config, Gpt2Weights weights, Backend backend, Gpt2Checkpoint checkpoint) {
         this.config = config;
         this.weights = weights;
         this.backend = backend;
         this.heads = config.attentionShape();
         this.checkpoint = checkpoint;
-        this.parameterCount = parameterCount;
     }
 
     /**
@@ -43,21 +40,11 @@ public final class Gpt2 implements LanguageModel {
     public static Gpt2 load(Gpt2Checkpoint checkpoint, Backend backend) throws ModelFormatException {
         try {
             Gpt2Weights weights = Gpt2Weights.upload(checkpoint, backend);
-            return new Gpt2(checkpoint.config(), weights, backend, checkpoint,
-                    countParameters(checkpoint.config(), checkpoint.sharedClassifier()));
+            return new Gpt2(checkpoint.config(), weights, backend, checkpoint);
         } catch (ModelFormatException | RuntimeException e) {
             checkpoint.close();
             throw e;
         }
-    }
-
-    private static long countParameters(Gpt2Config c, boolean sharedClassifier) {
-        long d = c.dim();
-        long perLayer = 4 * d                                      // two LayerNorms, weight and bias
-                + 4 * (d * d + d)                                  // q, k, v, output projections with biases
-                + 2 * d * c.hiddenDim() + c.hiddenDim() + d;       // feed-forward with biases
-        long embedding = c.vocabSize() * d;
-        return perLayer * c.nLayers() + embedding + (long) c.seqLen() * d + 2 * d + (sharedClassifier ? 0 : embedding);
     }
 
     /**
@@ -139,7 +126,7 @@ public final class Gpt2 implements LanguageModel {
 
     @Override
     public long parameterCount() {
-        return parameterCount;
+        return weights.parameters();
     }
 
     @Override

@@ -18,9 +18,11 @@ import java.util.List;
  * @param classifier (vocabSize, dim); the same tensor as tokenEmbedding when the checkpoint ties them (GPT-2 does)
  * @param bytes the size of all these weights as the checkpoint stores them (a shared tensor counted once): what a
  *     decode step reads
+ * @param parameters the number of weights (a shared tensor counted once)
  */
 public record Gpt2Weights(Tensor tokenEmbedding, Tensor positionEmbedding, List<Gpt2Layer> layers, Tensor finalNorm,
-        Tensor finalNormBias, Tensor classifier, long bytes) {
+        Tensor finalNormBias, Tensor classifier, long bytes,
+        long parameters) {
 
     public Gpt2Weights {
         layers = List.copyOf(layers);
@@ -60,7 +62,7 @@ public record Gpt2Weights(Tensor tokenEmbedding, Tensor positionEmbedding, List<
                     ? tokenEmbedding
                     : loader.load("output.weight", c.vocabSize(), c.dim());
             return new Gpt2Weights(tokenEmbedding, positionEmbedding, layers, finalNorm, finalNormBias, classifier,
-                    loader.bytes());
+                    loader.bytes(), loader.parameters());
         } catch (ModelFormatException | RuntimeException e) {
             loader.closeAll();
             throw e;

@@ -24,17 +24,14 @@ public final class Llama implements LanguageModel {
     private final Rope rope;
     private final AttentionShape heads;
     private final LlamaCheckpoint checkpoint;
-    private final long parameterCount;
 
-    private Llama(LlamaConfig config, LlamaWeights weights, Backend backend, LlamaCheckpoint checkpoint,
-            long parameterCount) {
+    private Llama(LlamaConfig config, LlamaWeights weights, Backend backend, LlamaCheckpoint checkpoint) {
         this.config = config;
         this.weights = weights;
         this.backend = backend;
         this.rope = config.rope();
         this.heads = config.attentionShape();
         this.checkpoint = checkpoint;
-        this.parameterCount = parameterCount;
     }
 
     /**
@@ -44,19 +41,11 @@ public final class Llama implements LanguageModel {
     public static Llama load(LlamaCheckpoint checkpoint, Backend backend) throws ModelFormatException {
         try {
             LlamaWeights weights = LlamaWeights.upload(checkpoint, backend);
-            return new Llama(checkpoint.config(), weights, backend, checkpoint, countParameters(checkpoint.config(),
-                    checkpoint.sharedClassifier()));
+            return new Llama(checkpoint.config(), weights, backend, checkpoint);
         } catch (ModelFormatException | RuntimeException e) {
             checkpoint.close();
             throw e;
         }
-    }
-
-    private static long countParameters(LlamaConfig c, boolean sharedClassifier) {
-        long perLayer = 2L * c.dim() + 2L * c.dim() * c.qDim() + 2L * c.dim() * c.kvDim() + 3L * c.dim() * c.hiddenDim()
-                + (c.qkvBias() ? c.qDim() + 2L * c.kvDim() : 0);
-        long embedding = (long) c.vocabSize() * c.dim();
-        return perLayer * c.nLayers() + embedding + c.dim() + (sharedClassifier ? 0 : embedding);
     }
 
     /**
@@ -141,7 +130,7 @@ public final class Llama implements LanguageModel {
 
     @Override
     public long parameterCount() {
-        return parameterCount;
+        return weights.parameters();
     }
 
     @Override

@@ -16,9 +16,11 @@ import java.util.List;
  * @param classifier (vocabSize, dim); the same tensor as tokenEmbedding when the checkpoint shares them
  * @param bytes the size of all these weights as the file stores them (a shared tensor counted once): what a
  *     decode step streams from memory
+ * @param parameters the number of weights (a shared tensor counted once)
  */
 public record LlamaWeights(Tensor tokenEmbedding, List<LlamaLayer> layers, Tensor finalNorm, Tensor classifier,
-        long bytes) {
+        long bytes,
+        long parameters) {
 
     public LlamaWeights {
         layers = List.copyOf(layers);
@@ -51,7 +53,7 @@ public record LlamaWeights(Tensor tokenEmbedding, List<LlamaLayer> layers, Tenso
             Tensor classifier = checkpoint.sharedClassifier()
                     ? tokenEmbedding
                     : loader.load("output.weight", c.vocabSize(), c.dim());
-            return new LlamaWeights(tokenEmbedding, layers, finalNorm, classifier, loader.bytes());
+            return new LlamaWeights(tokenEmbedding, layers, finalNorm, classifier, loader.bytes(), loader.parameters());
         } catch (ModelFormatException | RuntimeException e) {
             loader.closeAll();
             throw e;
