@@ -1,0 +1,89 @@
+package dev.forwardpass.models.llama;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.forwardpass.api.Backend;
+import dev.forwardpass.api.BackendOptions;
+import dev.forwardpass.api.Backends;
+import dev.forwardpass.api.RopeLayout;
+import dev.forwardpass.models.LanguageModel;
+import dev.forwardpass.models.ModelLoader;
+import dev.forwardpass.models.format.Llama2cWriter;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A whole decode step of the java backend ({@code Session.forward}, logits copied back included) allocates nothing on
+ * any thread that computes it: the caller and the backend's worker threads. JMH's {@code -prof gc} cannot show that
+ * alone, as it also counts JMH's own threads (about 3.5 KB/s here, which is 9-20 B/op for a step of a few
+ * milliseconds, the same for a bare matrix-vector product).
+ */
+class DecodeAllocationTest {
+    /** Big enough that the matmuls are split between two threads (at least two chunks of rows). */
+    private static final LlamaConfig CONFIG =
+            new LlamaConfig(256, 768, 2, 4, 4, 64, 1024, 64, 1e-5f, 10000f, RopeLayout.INTERLEAVED);
+
+    @ParameterizedTest(name = "{0} threads")
+    @ValueSource(ints = {1, 2})
+    void aDecodeStepAllocatesNothingOnAnyThread(int threads, @TempDir Path dir) throws IOException {
+        Path file = dir.resolve("model.bin");
+        try (RandomLlamaCheckpoint random = new RandomLlamaCheckpoint(CONFIG, true, 11)) {
+            Llama2cWriter.write(random, file);
+        }
+        var threadBean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        Set<Thread> earlierWorkers = workerThreads(); // of other tests' backends, perhaps not yet stopped
+        try (Backend backend = Backends.get("java", BackendOptions.withThreads(threads));
+                LanguageModel model = ModelLoader.loadModel(file, backend);
+                LanguageModel.Session session = model.newSession()) {
+            Set<Thread> workers = workerThreads();
+            workers.removeAll(earlierWorkers);
+            assertEquals(threads - 1, workers.size(), "worker threads of the backend");
+            long[] workerIds = workers.stream().mapToLong(Thread::threadId).toArray();
+            // The JIT compiles in the background, and until it has, vectors live on the heap. So: run until one
+            // round allocates nothing, within a bound that the compiled code reaches in a fraction of it.
+            long allocated = -1;
+            int token = 1;
+            for (int round = 0; round < 300 && allocated != 0; round++) {
+                long before = allocatedBytes(threadBean, workerIds);
+                for (int pos = 0; pos < CONFIG.seqLen(); pos++) {
+                    session.forward(token, pos);
+                    token = (token * 31 + 7) % CONFIG.vocabSize();
+                }
+                allocated = allocatedBytes(threadBean, workerIds) - before;
+            }
+            assertEquals(0, allocated, "bytes allocated by " + CONFIG.seqLen() + " decode steps after warm-up");
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    /** {@return the live worker threads of java backends} */
+    private static Set<Thread> workerThreads() {
+        Set<Thread> workers = new HashSet<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("forwardpass-java-")) {
+                workers.add(t);
+            }
+        }
+        return workers;
+    }
+
+    /**
+     * {@return the bytes allocated so far by this thread and the given ones}, read without allocating (the array
+     * variant of ThreadMXBean's query allocates its result)
+     */
+    private static long allocatedBytes(com.sun.management.ThreadMXBean threadBean, long[] workerIds) {
+        long total = threadBean.getCurrentThreadAllocatedBytes();
+        for (long id : workerIds) {
+            total += threadBean.getThreadAllocatedBytes(id);
+        }
+        return total;
+    }
+}
