@@ -18,7 +18,6 @@ import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.BackendOptions;
 import dev.forwardpass.api.DType;
 import dev.forwardpass.api.Rope;
-import dev.forwardpass.api.RopeLayout;
 import dev.forwardpass.api.Shape;
 import dev.forwardpass.api.Tensor;
 import java.lang.foreign.MemorySegment;
@@ -70,14 +69,17 @@ public final class DjlBackend implements Backend {
     private static final long MAX_VIEW_BYTES = 1L << 30;
     /** A model uses one {@link Rope}; a few more covers tests and side-by-side models without unbounded growth. */
     private static final int MAX_ROPE_TABLES = 4;
+    /** A model uses a few constants (its eps, its sizes); the cache is bounded all the same. */
+    private static final int MAX_CONSTANTS = 16;
     /**
-     * Attention of fewer multiply-adds than this (per product) runs on one thread. PyTorch's batched matmul and
-     * softmax open an OpenMP parallel region even for a few thousand of them, and every region ends at a barrier that
-     * waits for the slowest thread: on a busy machine (two cores shared with the JIT, the GC or other processes) a
-     * descheduled worker made short-context decoding ten times slower with 2 threads than with 1. Below this size one
-     * thread takes well under a millisecond, so nothing is lost.
+     * Attention and RoPE of fewer multiply-adds than this (per product) run on one thread. PyTorch's batched matmul
+     * and softmax open an OpenMP parallel region even for a few thousand of them, and every region ends at a barrier
+     * that waits for the slowest thread: on a busy machine (two cores shared with the JIT, the GC or other processes)
+     * a descheduled worker made short-context decoding ten times slower with 2 threads than with 1, and a decode
+     * step's RoPE (a [heads, headSize] · [headSize, headSize] product) took twice as long on 2 threads as on 1. Below
+     * this size one thread takes well under a millisecond, so nothing is lost.
      */
-    private static final long SMALL_ATTENTION = 1L << 18;
+    private static final long SMALL_WORK = 1L << 18;
     /** Elements widened per pass from F16 or BF16. */
     private static final int WIDEN_CHUNK = 1 << 16;
     private static final ValueLayout.OfShort SHORT_LE =
@@ -89,6 +91,7 @@ public final class DjlBackend implements Backend {
     private final NDManager manager; // owns every native tensor of this backend
     private final int threads;
     private final Map<Rope, RopeTable> ropeTables;
+    private final Map<Float, NDArray> constants;
     private boolean closed;
 
     private DjlBackend(NDManager manager, int threads) {
@@ -98,6 +101,16 @@ public final class DjlBackend implements Backend {
             @Override
             protected boolean removeEldestEntry(Map.Entry<Rope, RopeTable> eldest) {
                 if (size() > MAX_ROPE_TABLES) {
+                    eldest.getValue().close();
+                    return true;
+                }
+                return false;
+            }
+        };
+        this.constants = new LinkedHashMap<>(8, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Float, NDArray> eldest) {
+                if (size() > MAX_CONSTANTS) {
                     eldest.getValue().close();
                     return true;
                 }
@@ -315,8 +328,15 @@ public final class DjlBackend implements Backend {
         checkEps(eps);
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            NDArray rms = xa.square().mean(new int[] {-1}, true).addi(eps).sqrt(); // (rows, 1) or (1)
-            store(o, xa.div(rms).muli(wa));
+            int n = x.shape().columns();
+            NDArray meanSquare;
+            if (x.shape().rows() == 1) {
+                NDArray row = x.shape().rank() == 1 ? xa : xa.reshape(n);
+                meanSquare = row.dot(row).divi(constant(n)); // a scalar; one call where square and mean take two
+            } else {
+                meanSquare = xa.square().mean(new int[] {-1}, true); // (rows, 1)
+            }
+            store(o, xa.div(meanSquare.addi(constant(eps)).sqrt()).muli(wa));
         }
     }
 
@@ -346,24 +366,24 @@ public final class DjlBackend implements Backend {
         DjlTensor t = tensor(x, "x");
         Shape shape = x.shape();
         int headSize = rope.headSize();
-        int half = headSize / 2;
         checkArgument(shape.rank() <= 2 && shape.columns() % headSize == 0,
                 "x must be [nHeads * %s] or [B, nHeads * %s], found %s", headSize, headSize, shape);
         int rows = shape.rows();
         checkPositions(pos, rows);
         int nHeads = shape.columns() / headSize;
         RopeTable table = ropeTables.computeIfAbsent(rope, r -> new RopeTable(r, manager));
+        if ((long) rows * nHeads * headSize * headSize < SMALL_WORK) {
+            useThreads(1); // the next op's enter() restores this backend's count
+        }
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            NDArray[] cosSin = table.rows(pos, rows); // row b: position pos + b
-            NDArray cos = cosSin[0].reshape(rows, 1, headSize);
-            NDArray sin = cosSin[1].reshape(rows, 1, headSize);
+            NDArray[] cosSin = table.rows(pos, rows); // (rows, 1, headSize): row b is position pos + b
+            NDArray cos = cosSin[0];
+            NDArray sin = cosSin[1];
             NDArray heads = t.array().reshape(rows, nHeads, headSize);
-            // partner(x): the two elements of every pair swapped; pairs are (2i, 2i+1) or (i, i + half)
-            NDArray partner = rope.layout() == RopeLayout.INTERLEAVED
-                    ? heads.reshape(rows, nHeads, half, 2).flip(3)
-                    : heads.reshape(rows, nHeads, 2, half).flip(2);
-            NDArray rotated = heads.mul(cos).addi(partner.reshape(rows, nHeads, headSize).muli(sin));
+            // partner(x): the two elements of every pair swapped (see RopeTable)
+            NDArray partner = heads.matMul(table.swap());
+            NDArray rotated = heads.mul(cos).addi(partner.muli(sin));
             store(t, rotated.reshape(djlShape(shape)));
         }
     }
@@ -373,8 +393,8 @@ public final class DjlBackend implements Backend {
         enter();
         DjlTensor o = tensor(out, "out");
         NDArray qa = array(q, "q");
-        NDArray ka = array(keys, "keys");
-        NDArray va = array(values, "values");
+        DjlTensor kt = tensor(keys, "keys");
+        DjlTensor vt = tensor(values, "values");
         checkArgument(out != q, "out must not be q");
         int headSize = heads.headSize();
         int nKv = heads.nKvHeads();
@@ -389,25 +409,32 @@ public final class DjlBackend implements Backend {
         checkPositions(pos, rows);
         int len = pos + rows; // keys 0..len-1 are valid; row b sees 0..pos+b
         checkArgument(len <= ks.dim(0), "positions %s..%s exceed the cache %s", pos, len - 1, ks);
-        if ((long) rows * heads.nHeads() * len * headSize < SMALL_ATTENTION) {
+        if ((long) rows * heads.nHeads() * len * headSize < SMALL_WORK) {
             useThreads(1); // the next op's enter() restores this backend's count
         }
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            NDIndex valid = new NDIndex().addSliceDim(0, len);
-            NDArray k = ka.get(valid).reshape(len, nKv, headSize).transpose(1, 2, 0); // (nKv, headSize, len)
-            NDArray v = va.get(valid).reshape(len, nKv, headSize).transpose(1, 0, 2); // (nKv, len, headSize)
-            // Query heads grouped by the key/value head they read (GQA): (nKv, rows * kvMul, headSize)
-            NDArray qg = qa.reshape(rows, nKv, kvMul, headSize).transpose(1, 0, 2, 3)
-                    .reshape(nKv, (long) rows * kvMul, headSize);
-            NDArray scores = qg.matMul(k).divi((float) Math.sqrt(headSize)); // (nKv, rows * kvMul, len)
+            // the valid positions of the caches' head views
+            NDArray k = kt.headView(nKv, headSize, true)
+                    .get(new NDIndex().addAllDim(2).addSliceDim(0, len)); // (nKv, headSize, len)
+            NDArray v = vt.headView(nKv, headSize, false)
+                    .get(new NDIndex().addAllDim().addSliceDim(0, len)); // (nKv, len, headSize)
+            // Query heads grouped by the key/value head they read (GQA): (nKv, rows * kvMul, headSize); one row
+            // is that already
+            NDArray qg = rows == 1
+                    ? qa.reshape(nKv, kvMul, headSize)
+                    : qa.reshape(rows, nKv, kvMul, headSize).transpose(1, 0, 2, 3)
+                            .reshape(nKv, (long) rows * kvMul, headSize);
+            NDArray scores = qg.matMul(k).divi(constant((float) Math.sqrt(headSize))); // (nKv, rows * kvMul, len)
             if (rows > 1) {
                 // causal mask: row b must not see t > pos + b
                 scores = scores.reshape(nKv, rows, kvMul, len).add(causalMask(pos, rows, len))
                         .reshape(nKv, (long) rows * kvMul, len);
             }
             NDArray att = scores.softmax(-1).matMul(v); // (nKv, rows * kvMul, headSize)
-            store(o, att.reshape(nKv, rows, kvMul, headSize).transpose(1, 0, 2, 3).reshape(djlShape(out.shape())));
+            store(o, rows == 1
+                    ? att.reshape(djlShape(out.shape())) // (nKv, kvMul, headSize) is the order of q's heads
+                    : att.reshape(nKv, rows, kvMul, headSize).transpose(1, 0, 2, 3).reshape(djlShape(out.shape())));
         }
     }
 
@@ -530,13 +557,28 @@ public final class DjlBackend implements Backend {
     public void close() {
         if (!closed) {
             closed = true;
-            ropeTables.clear(); // their tensors belong to the manager
+            ropeTables.clear(); // their tensors belong to the manager, like the constants
+            constants.clear();
             manager.close();
         }
     }
 
     // ----------------------------------------------------------------------------------------------------------
     // helpers
+
+    /**
+     * {@return {@code value} as a native scalar tensor, made once}: an op with a Java float operand ({@code addi(eps)})
+     * makes a native scalar for it on every call, which measured as slow as the arithmetic itself.
+     */
+    private NDArray constant(float value) {
+        NDArray scalar = constants.get(value);
+        if (scalar == null) {
+            scalar = manager.create(value);
+            NDScope.unregister(scalar); // kept beyond the op that made it
+            constants.put(value, scalar);
+        }
+        return scalar;
+    }
 
     /** {@return how many native arrays this backend holds right now}; tests use it to prove that ops free theirs. */
     int liveArrays() {

@@ -16,6 +16,11 @@ import dev.forwardpass.api.Rope;
  * {@code out = x ⊙ cos + partner(x) ⊙ sin}, where {@code partner} swaps the two elements of every pair. For pair
  * {@code i} at offsets {@code (a, b)} the row holds {@code cos[a] = cos[b] = cos θ}, {@code sin[a] = -sin θ} and
  * {@code sin[b] = sin θ}, giving {@code out[a] = x[a] cos θ - x[b] sin θ} and {@code out[b] = x[b] cos θ + x[a] sin θ}.
+ * {@code partner(x)} is {@code x · swap}, with {@link #swap()} the permutation matrix of the pairs: one PyTorch call
+ * (exact for finite x: each output is one product by 1 plus products by 0), where reshaping and flipping takes three.
+ *
+ * <p>A decode step rotates q and k of every layer at the same position, so the rows last asked for are kept (views of
+ * the tables, owned here) and handed out again while the position stays the same.
  *
  * <p>The angles are computed in Java, in single precision, exactly as llama2.c does ({@code float val = pos * freq}),
  * and only their cosine and sine are rounded from double; the native tables then hold the values the scalar backend
@@ -29,23 +34,61 @@ final class RopeTable implements AutoCloseable {
     private NDArray cos; // (capacity, headSize)
     private NDArray sin; // (capacity, headSize), signed as above
     private int capacity;
+    private final NDArray swap; // (headSize, headSize): x · swap exchanges the elements of every pair
+    // the views handed out last, for positions lastPos..lastPos+lastCount-1 (lastCount 0: none)
+    private NDArray[] lastRows;
+    private int lastPos;
+    private int lastCount;
 
     RopeTable(Rope rope, NDManager manager) {
         this.rope = rope;
         this.manager = manager;
+        int headSize = rope.headSize();
+        float[] permutation = new float[headSize * headSize];
+        for (int i = 0; i < headSize / 2; i++) {
+            int first = rope.firstOffset(i);
+            int partner = rope.partnerOffset(i);
+            permutation[first * headSize + partner] = 1; // out[partner] = x[first]
+            permutation[partner * headSize + first] = 1; // out[first] = x[partner]
+        }
+        swap = manager.create(permutation, new Shape(headSize, headSize));
+        NDScope.unregister(swap);
+    }
+
+    /** {@return the permutation matrix (headSize, headSize) with x · swap = partner(x)} */
+    NDArray swap() {
+        return swap;
     }
 
     /**
-     * {@return the cos and signed sin rows of positions {@code pos..pos+count-1}, each a view of shape
-     * {@code (count, headSize)}}; the caller closes the views (an {@link NDScope} does).
+     * {@return the cos and signed sin rows of positions {@code pos..pos+count-1}, each of shape
+     * {@code (count, 1, headSize)}}; they belong to this table and are valid until the next call.
      */
     NDArray[] rows(int pos, int count) {
+        if (count == lastCount && pos == lastPos) {
+            return lastRows;
+        }
         int end = Math.addExact(pos, count);
         if (end > capacity) {
             grow(Math.max(end, Math.max(MIN_CAPACITY, 2 * capacity)));
         }
+        forgetRows();
         NDIndex positions = new NDIndex().addSliceDim(pos, end);
-        return new NDArray[] {cos.get(positions), sin.get(positions)};
+        Shape rowShape = new Shape(count, 1, rope.headSize()); // broadcast over the heads
+        lastRows = new NDArray[] {cos.get(positions).reshape(rowShape), sin.get(positions).reshape(rowShape)};
+        NDScope.unregister(lastRows);
+        lastPos = pos;
+        lastCount = count;
+        return lastRows;
+    }
+
+    private void forgetRows() {
+        if (lastCount != 0) {
+            lastRows[0].close();
+            lastRows[1].close();
+            lastRows = null;
+            lastCount = 0;
+        }
     }
 
     private void grow(int newCapacity) {
@@ -65,7 +108,7 @@ final class RopeTable implements AutoCloseable {
                 s[partner] = sine;
             }
         }
-        close();
+        closeTables();
         Shape shape = new Shape(newCapacity, headSize);
         cos = manager.create(c, shape);
         sin = manager.create(s, shape);
@@ -77,6 +120,12 @@ final class RopeTable implements AutoCloseable {
     /** Frees the native tables. */
     @Override
     public void close() {
+        closeTables();
+        swap.close();
+    }
+
+    private void closeTables() {
+        forgetRows();
         if (cos != null) {
             cos.close();
             sin.close();
