@@ -9,13 +9,13 @@ GFLOP/s. The ratios compare results of the same run only: each against the memor
 MemoryBandwidthBenchmark, java against djl, and a decode step against the sum of its matrix x vector parts.
 
 Only the Python standard library is used. The chart is drawn by the benchmarks jar's ReportChart (JFreeChart), run
-with $JAVA_HOME/bin/java or the java on the PATH; without a JDK 25 the markdown is still written.
+with a JDK 25 or newer ($JAVA_HOME, else one under /usr/lib/jvm); without one the markdown is still written.
 """
 
 import argparse
+import glob
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -279,11 +279,32 @@ def chart_bars(rows):
     return sorted((b for b in bars if b[3] is not None), key=rank)
 
 
+def jdk_major(home):
+    """The major version of the JDK at home, from its release file, or None."""
+    try:
+        with open(os.path.join(home, "release"), encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("JAVA_VERSION="):
+                    return int(line.split("=", 1)[1].strip().strip('"').split(".")[0])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def find_java():
+    """A java of JDK 25 or newer: $JAVA_HOME's, then one under /usr/lib/jvm (as the project's scripts look)."""
+    homes = [os.environ.get("JAVA_HOME", "")] + sorted(glob.glob("/usr/lib/jvm/*"))
+    for home in homes:
+        java = os.path.join(home, "bin", "java")
+        if home and os.path.exists(java) and (jdk_major(home) or 0) >= 25:
+            return java
+    return None
+
+
 def draw_chart(bars, png, jar):
-    java_home = os.environ.get("JAVA_HOME")
-    java = os.path.join(java_home, "bin", "java") if java_home else shutil.which("java")
-    if not java or not os.path.exists(java):
-        return "no java found (set JAVA_HOME to a JDK 25)"
+    java = find_java()
+    if not java:
+        return "needs a JDK 25 or newer: looked at JAVA_HOME=%s and /usr/lib/jvm/*" % os.environ.get("JAVA_HOME", "<unset>")
     if not os.path.exists(jar):
         return "%s not found (build it, or pass --jar)" % jar
     with tempfile.NamedTemporaryFile("w", suffix=".tsv", delete=False, encoding="utf-8") as f:

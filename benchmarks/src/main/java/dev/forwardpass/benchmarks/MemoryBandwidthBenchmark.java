@@ -36,13 +36,13 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The machine's memory bandwidth as a Java program can use it: a streaming dot product over {@value #BYTES} bytes of floats
- * in a memory-mapped file (32 times a 32 MiB last-level cache, so nearly all of it comes from memory), with the Vector
- * API, split over 1 or 2 threads. The file is mapped because that is how weights are read: the page cache backs
- * files with huge pages here, while anonymous memory gets them only on request (transparent huge pages set to
- * "madvise", which a JVM arena does not ask for), and 4 KiB pages cost a third of the bandwidth in TLB misses. One operation reads {@value #BYTES} bytes; report.py turns its time into
- * GB/s, the ceiling against which a decode step's weight streaming (a matrix × vector is the same loop with a
- * multiply) is read.
+ * The machine's memory bandwidth as a Java program can use it: a streaming dot product over {@value #BYTES} bytes of
+ * floats in a memory-mapped file (32 times a 32 MiB last-level cache, so nearly all of it comes from memory), with the
+ * Vector API, split over 1 or 2 threads. The file is mapped because that is how weights are read: the page cache
+ * backs files with huge pages here, while anonymous memory gets them only on request (transparent huge pages set to
+ * "madvise", which a JVM arena does not ask for), and 4 KiB pages cost a third of the bandwidth in TLB misses. One
+ * operation reads {@value #BYTES} bytes; report.py turns its time into GB/s, the ceiling against which a decode step's
+ * weight streaming (a matrix × vector is the same loop with a multiply) is read.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
