@@ -50,6 +50,12 @@ public interface Backend extends AutoCloseable {
      */
     void copyRows(Tensor dst, int dstRow, Tensor src);
 
+    /**
+     * Copies row {@code srcRow} of {@code src} ({@code [B, n]}) into {@code dst} ({@code [n]} or {@code [1, n]}): how
+     * the last position of a prompt is taken alone to the classifier.
+     */
+    void copyRow(Tensor dst, Tensor src, int srcRow);
+
     // ----------------------------------------------------------------------------------------------------------
     // ops
 

@@ -136,6 +136,40 @@ public abstract class BackendConformanceTest {
         }
     }
 
+    @Test
+    public void copyRowTakesOneRowOfABatch() {
+        for (int n : SIZES) {
+            long seed = seed("copyRow", n, 0);
+            float[] batch = random(seed, 4 * n, 1);
+            check("copyRow 2 and 3 of [4, " + n + "] into [" + n + "] and [1, " + n + "], seed=" + seed,
+                    Tolerance.EXACT, b -> {
+                        try (Tensors s = new Tensors(b)) {
+                            Tensor rows = s.upload(batch, 4, n);
+                            Tensor vector = s.allocate(n);
+                            Tensor single = s.allocate(1, n);
+                            b.copyRow(vector, rows, 2);
+                            b.copyRow(single, rows, 3);
+                            float[] both = new float[2 * n];
+                            System.arraycopy(s.read(vector), 0, both, 0, n);
+                            System.arraycopy(s.read(single), 0, both, n, n);
+                            return both;
+                        }
+                    });
+        }
+    }
+
+    @Test
+    public void copyRowRejectsARowOutsideTheBatch() {
+        try (Tensors s = new Tensors(backend)) {
+            Tensor rows = s.allocate(3, 5);
+            Tensor out = s.allocate(5);
+            Tensor tooShort = s.allocate(4);
+            assertThrows(IllegalArgumentException.class, () -> backend.copyRow(out, rows, 3));
+            assertThrows(IllegalArgumentException.class, () -> backend.copyRow(out, rows, -1));
+            assertThrows(IllegalArgumentException.class, () -> backend.copyRow(tooShort, rows, 0));
+        }
+    }
+
     // ----------------------------------------------------------------------------------------------------------
     // ops
 

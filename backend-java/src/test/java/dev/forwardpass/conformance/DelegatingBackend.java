@@ -47,6 +47,11 @@ class DelegatingBackend implements Backend {
     }
 
     @Override
+    public void copyRow(Tensor dst, Tensor src, int srcRow) {
+        delegate.copyRow(dst, src, srcRow);
+    }
+
+    @Override
     public void embedding(Tensor out, Tensor table, int[] tokens) {
         delegate.embedding(out, table, tokens);
     }

@@ -259,6 +259,24 @@ public final class DjlBackend implements Backend {
         }
     }
 
+    @Override
+    public void copyRow(Tensor dst, Tensor src, int srcRow) {
+        enter();
+        NDArray d = array(dst, "dst");
+        NDArray s = array(src, "src");
+        Shape ds = dst.shape();
+        Shape ss = src.shape();
+        checkArgument(ss.rank() == 2, "src must be [B, n], found %s", ss);
+        checkArgument(ds.rank() <= 2 && ds.rows() == 1 && ds.columns() == ss.columns(),
+                "dst must be [%s] or [1, %s], found %s", ss.columns(), ss.columns(), ds);
+        checkArgument(srcRow >= 0 && srcRow < ss.dim(0), "row %s is not a row of src %s", srcRow, ss);
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            // in place: a copy of the row (a view of src) into all of dst
+            d.set(new NDIndex().addAllDim(ds.rank()), s.get(new NDIndex().addSliceDim(srcRow, srcRow + 1)).reshape(djlShape(ds)));
+        }
+    }
+
     // ----------------------------------------------------------------------------------------------------------
     // ops
 

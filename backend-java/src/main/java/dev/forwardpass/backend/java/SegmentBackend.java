@@ -146,6 +146,20 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
         MemorySegment.copy(s.data(), 0, d.data(), dstRow * rowBytes, s.data().byteSize());
     }
 
+    @Override
+    public final void copyRow(Tensor dst, Tensor src, int srcRow) {
+        JavaTensor d = activation(dst, "copyRow: dst");
+        JavaTensor s = activation(src, "copyRow: src");
+        checkArgument(s.shape().rank() == 2, "copyRow: src must be [B, n], found %s", s.shape());
+        checkArgument(d.shape().rank() <= 2 && d.shape().rows() == 1 && d.shape().columns() == s.shape().columns(),
+                "copyRow: dst must be [n] or [1, n] with the n of src %s, found %s", s.shape(), d.shape());
+        if (srcRow < 0 || srcRow >= s.shape().rows()) {
+            throw new IllegalArgumentException("copyRow: row " + srcRow + " is not a row of src " + s.shape());
+        }
+        long rowBytes = (long) s.shape().columns() * Float.BYTES;
+        MemorySegment.copy(s.data(), srcRow * rowBytes, d.data(), 0, rowBytes);
+    }
+
     // ----------------------------------------------------------------------------------------------------------
     // ops: validate, then compute
 
