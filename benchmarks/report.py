@@ -88,7 +88,10 @@ def work(name, params):
         return decode_bytes(m), 2 * matmul_weights(m) + attention_flops(m, [DECODE_POS]), 1
     if name == "ForwardBenchmark.prefill":
         m = MODELS[params["model"]]
-        flops = 2 * PREFILL_TOKENS * matmul_weights(m) + attention_flops(m, range(PREFILL_TOKENS))
+        # the classifier runs for the last token only (Session.prefill without a sink)
+        classifier = m["vocab"] * m["dim"]
+        flops = (2 * PREFILL_TOKENS * (matmul_weights(m) - classifier) + 2 * classifier
+                 + attention_flops(m, range(PREFILL_TOKENS)))
         return None, flops, PREFILL_TOKENS
     if name == "MemoryBandwidthBenchmark.sum":
         return BANDWIDTH_BYTES, None, None

@@ -36,8 +36,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *       {@code Session.forward}, logits copied back included. Reads every weight once (15M: 4·15.2M bytes; 110M:
  *       4·109.5M bytes, the classifier being the embedding table), so read it in GB/s against
  *       {@link MemoryBandwidthBenchmark}; {@code -prof gc} shows what a step allocates.
- *   <li>{@link #prefill}: {@value #PREFILL_TOKENS} prompt tokens from position 0 as one batch:
- *       {@code Session.prefill}, all logits copied back. About {@code 2·128·(matmul weights)} FLOP, plus attention.
+ *   <li>{@link #prefill}: {@value #PREFILL_TOKENS} prompt tokens from position 0 as one batch, for the logits
+ *       after the last ({@code Session.prefill} without a sink, as {@code generate} runs a prompt: the classifier
+ *       for the last token only). About {@code 2·128·(layer matmul weights) + 2·(classifier)} FLOP, plus
+ *       attention.
  * </ul>
  * The checkpoint is written to a temporary file by each trial (seeded, so every fork sees the same weights) and
  * deleted at its end.

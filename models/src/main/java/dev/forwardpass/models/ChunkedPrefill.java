@@ -2,10 +2,21 @@ package dev.forwardpass.models;
 
 /**
  * Runs a prompt through a model in chunks of at most a given number of rows (one matrix × matrix batch each, so the
- * activations stay bounded) and hands the logits after every token to a {@link LanguageModel.LogitsSink}, in order.
+ * activations stay bounded) and hands the logits after every token to a {@link LanguageModel.LogitsSink}, in order;
+ * or, when only the next token matters, computes the logits after the last token alone.
  */
 public final class ChunkedPrefill {
     private ChunkedPrefill() {}
+
+    /** Which rows of a batch go on through the final norm and the classifier. */
+    public enum Logits {
+        /** every row: a decode step, or a prompt whose logits are all wanted */
+        EVERY_ROW,
+        /** the last row alone: the last chunk of a prompt run for its next token */
+        LAST_ROW,
+        /** none: a chunk of a prompt before its last, run for the keys and values it leaves in the cache */
+        NONE
+    }
 
     /** Runs one chunk. */
     @FunctionalInterface
@@ -29,6 +40,25 @@ public final class ChunkedPrefill {
                 System.arraycopy(logits, r * vocabSize, row, 0, vocabSize);
                 sink.accept(from + r, row);
             }
+        }
+    }
+
+    /** Runs one chunk of a prompt run for the logits after its last token. */
+    @FunctionalInterface
+    public interface LastLogitsChunk {
+        /** Runs the tokens {@code from .. from + rows - 1}, computing the logits of {@code logits}' rows. */
+        void run(int from, int rows, Logits logits);
+    }
+
+    /**
+     * Runs a prompt of {@code length} tokens in chunks of at most {@code chunkRows} for the logits after its last token
+     * only: the chunks before the last skip the classifier, and the last computes it for its last row, which spares
+     * {@code 2 · vocabSize · dim} multiply-adds for every other token (a fifth of a 110M prompt's work).
+     */
+    public static void runForLastLogits(int length, int chunkRows, LastLogitsChunk chunk) {
+        for (int from = 0; from < length; from += chunkRows) {
+            int rows = Math.min(chunkRows, length - from);
+            chunk.run(from, rows, from + rows == length ? Logits.LAST_ROW : Logits.NONE);
         }
     }
 }

@@ -60,7 +60,8 @@ public interface LanguageModel extends AutoCloseable {
 
         /**
          * {@return the logits after the last of {@code tokens}}, run as {@link #prefill(int[], int, LogitsSink)}
-         * does; the array belongs to the session.
+         * does, except that a model may skip the classifier for every token but the last (the logits are the same);
+         * the array belongs to the session.
          */
         default float[] prefill(int[] tokens, int pos) {
             float[][] last = new float[1][];

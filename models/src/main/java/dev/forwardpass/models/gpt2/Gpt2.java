@@ -4,7 +4,9 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import dev.forwardpass.api.AttentionShape;
 import dev.forwardpass.api.Backend;
+import dev.forwardpass.api.Tensor;
 import dev.forwardpass.models.ChunkedPrefill;
+import dev.forwardpass.models.ChunkedPrefill.Logits;
 import dev.forwardpass.models.KvCache;
 import dev.forwardpass.models.LanguageModel;
 import dev.forwardpass.models.format.ModelFormatException;
@@ -49,7 +51,8 @@ public final class Gpt2 implements LanguageModel {
 
     /**
      * Runs the tokens of {@code s} at the positions in {@code s.positions} ({@code pos, pos + 1, ...}) as one batch
-     * (one row per token; a single row when decoding) and writes the logits after each into {@code s.logits}.
+     * (one row per token; a single row when decoding) and writes the logits after each, or after the last only, into
+     * {@code s.logits} (as {@code s.logitRows} says).
      */
     void forward(Gpt2State s, KvCache cache, int pos) {
         Gpt2Config c = config;
@@ -97,11 +100,21 @@ public final class Gpt2 implements LanguageModel {
             backend.add(s.x, s.x, s.xb);
         }
 
+        if (s.logitRows == Logits.NONE) {
+            return; // a prompt chunk before the last: run for the keys and values it left in the cache
+        }
+        // the rows that go on: all of them, or the last alone (a prompt run for its next token)
+        Tensor out = s.x;
+        if (s.logitRows == Logits.LAST_ROW) {
+            backend.copyRow(s.xLast, s.x, s.rows - 1);
+            out = s.xLast;
+        }
+
         // final layernorm (ln_f)
-        backend.layerNorm(s.x, s.x, w.finalNorm(), w.finalNormBias(), c.normEps());
+        backend.layerNorm(out, out, w.finalNorm(), w.finalNormBias(), c.normEps());
 
         // classifier into logits
-        backend.matmul(s.logits, w.classifier(), s.x);
+        backend.matmul(s.logits, w.classifier(), out);
     }
 
     @Override
@@ -169,6 +182,41 @@ public final class Gpt2 implements LanguageModel {
 
         @Override
         public void prefill(int[] tokens, int pos, LogitsSink sink) {
+            checkPrompt(tokens, pos);
+            ChunkedPrefill.run(tokens.length, PREFILL_CHUNK, config.vocabSize(), decode.logitsOut, (from, rows) -> {
+                // a chunk's activations live as long as the chunk: prefill runs once per prompt, not per token
+                try (Gpt2State chunk = new Gpt2State(config, backend, rows)) {
+                    run(chunk, tokens, from, pos);
+                    backend.copyTo(chunk.logits, chunk.logitsOut);
+                    return chunk.logitsOut;
+                }
+            }, sink);
+        }
+
+        @Override
+        public float[] prefill(int[] tokens, int pos) {
+            checkPrompt(tokens, pos);
+            ChunkedPrefill.runForLastLogits(tokens.length, PREFILL_CHUNK, (from, rows, logits) -> {
+                try (Gpt2State chunk = new Gpt2State(config, backend, rows, logits)) {
+                    run(chunk, tokens, from, pos);
+                    if (logits == Logits.LAST_ROW) {
+                        backend.copyTo(chunk.logits, decode.logitsOut);
+                    }
+                }
+            });
+            return decode.logitsOut;
+        }
+
+        /** Runs {@code chunk.rows} tokens from {@code tokens[from]} on, at positions from {@code pos + from} on. */
+        private void run(Gpt2State chunk, int[] tokens, int from, int pos) {
+            System.arraycopy(tokens, from, chunk.tokens, 0, chunk.rows);
+            for (int row = 0; row < chunk.rows; row++) {
+                chunk.positions[row] = pos + from + row;
+            }
+            Gpt2.this.forward(chunk, cache, pos + from);
+        }
+
+        private void checkPrompt(int[] tokens, int pos) {
             checkArgument(tokens.length >= 1, "nothing to prefill");
             checkArgument(pos >= 0 && pos + tokens.length <= config.seqLen(),
                     "positions %s..%s are outside the context of %s tokens", pos, pos + tokens.length - 1,
@@ -176,18 +224,6 @@ public final class Gpt2 implements LanguageModel {
             for (int token : tokens) {
                 checkToken(token);
             }
-            ChunkedPrefill.run(tokens.length, PREFILL_CHUNK, config.vocabSize(), decode.logitsOut, (from, rows) -> {
-                // a chunk's activations live as long as the chunk: prefill runs once per prompt, not per token
-                try (Gpt2State chunk = new Gpt2State(config, backend, rows)) {
-                    System.arraycopy(tokens, from, chunk.tokens, 0, rows);
-                    for (int row = 0; row < rows; row++) {
-                        chunk.positions[row] = pos + from + row;
-                    }
-                    Gpt2.this.forward(chunk, cache, pos + from);
-                    backend.copyTo(chunk.logits, chunk.logitsOut);
-                    return chunk.logitsOut;
-                }
-            }, sink);
         }
 
         private void checkToken(int token) {

@@ -3,10 +3,11 @@ package dev.forwardpass.models.gpt2;
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.Shape;
 import dev.forwardpass.api.Tensor;
+import dev.forwardpass.models.ChunkedPrefill.Logits;
 
 /**
  * The activations for a batch of {@code rows} consecutive tokens (llama2.c's RunState, one row per token): one row
- * when decoding, a whole prompt chunk when prefilling. Allocated once and reused.
+ * when decoding, a whole prompt chunk when prefilling. Allocated once and reused (a prompt chunk's, once per chunk).
  */
 final class Gpt2State implements AutoCloseable {
     final int rows;
@@ -18,13 +19,21 @@ final class Gpt2State implements AutoCloseable {
     final Tensor v;          // (rows, dim) values of the current positions
     final Tensor attnOut;    // (rows, dim) attention output, all heads
     final Tensor hb;         // (rows, hiddenDim) buffer for the hidden dimension of the feed-forward
-    final Tensor logits;     // (rows, vocabSize) output logits, on the backend
+    final Logits logitRows;  // which rows go on to the classifier
+    final Tensor xLast;      // (1, dim) the last row of x alone, when only its logits are wanted; else null
+    final Tensor logits;     // (rows, vocabSize), (1, vocabSize) for the last row alone, or null: output logits
     final int[] tokens;      // (rows,) the tokens being run
     final int[] positions;   // (rows,) their positions: the position embedding's input
-    final float[] logitsOut; // (rows * vocabSize,) logits copied back to Java
+    final float[] logitsOut; // logits copied back to Java, as many as logits holds
 
+    /** A state whose every row goes on to the classifier: a decode step, or a prompt whose logits are all wanted. */
     Gpt2State(Gpt2Config c, Backend backend, int rows) {
+        this(c, backend, rows, Logits.EVERY_ROW);
+    }
+
+    Gpt2State(Gpt2Config c, Backend backend, int rows, Logits logitRows) {
         this.rows = rows;
+        this.logitRows = logitRows;
         x = backend.allocate(Shape.of(rows, c.dim()));
         xb = backend.allocate(Shape.of(rows, c.dim()));
         xb2 = backend.allocate(Shape.of(rows, c.dim()));
@@ -33,16 +42,24 @@ final class Gpt2State implements AutoCloseable {
         v = backend.allocate(Shape.of(rows, c.dim()));
         attnOut = backend.allocate(Shape.of(rows, c.dim()));
         hb = backend.allocate(Shape.of(rows, c.hiddenDim()));
-        logits = backend.allocate(Shape.of(rows, c.vocabSize()));
+        int logitCount = switch (logitRows) {
+            case EVERY_ROW -> rows;
+            case LAST_ROW -> 1;
+            case NONE -> 0;
+        };
+        xLast = logitRows == Logits.LAST_ROW ? backend.allocate(Shape.of(1, c.dim())) : null;
+        logits = logitCount == 0 ? null : backend.allocate(Shape.of(logitCount, c.vocabSize()));
         tokens = new int[rows];
         positions = new int[rows];
-        logitsOut = new float[Math.multiplyExact(rows, c.vocabSize())];
+        logitsOut = new float[Math.multiplyExact(logitCount, c.vocabSize())];
     }
 
     @Override
     public void close() {
-        for (Tensor t : new Tensor[] {x, xb, xb2, q, k, v, attnOut, hb, logits}) {
-            t.close();
+        for (Tensor t : new Tensor[] {x, xb, xb2, q, k, v, attnOut, hb, logits, xLast}) {
+            if (t != null) {
+                t.close();
+            }
         }
     }
 }

@@ -5,7 +5,9 @@ import static com.google.common.base.Preconditions.checkArgument;
 import dev.forwardpass.api.AttentionShape;
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.Rope;
+import dev.forwardpass.api.Tensor;
 import dev.forwardpass.models.ChunkedPrefill;
+import dev.forwardpass.models.ChunkedPrefill.Logits;
 import dev.forwardpass.models.KvCache;
 import dev.forwardpass.models.LanguageModel;
 import dev.forwardpass.models.format.ModelFormatException;
@@ -50,7 +52,8 @@ public final class Llama implements LanguageModel {
 
     /**
      * Runs the tokens of {@code s} at positions {@code pos, pos + 1, ...} as one batch (one row per token; a single
-     * row when decoding) and writes the logits after each of them into {@code s.logits}.
+     * row when decoding) and writes the logits after each of them, or after the last only, into {@code s.logits}
+     * (as {@code s.logitRows} says).
      */
     void forward(LlamaState s, KvCache cache, int pos) {
         LlamaConfig c = config;
@@ -101,11 +104,21 @@ public final class Llama implements LanguageModel {
             backend.add(s.x, s.x, s.xb);
         }
 
+        if (s.logitRows == Logits.NONE) {
+            return; // a prompt chunk before the last: run for the keys and values it left in the cache
+        }
+        // the rows that go on: all of them, or the last alone (a prompt run for its next token)
+        Tensor out = s.x;
+        if (s.logitRows == Logits.LAST_ROW) {
+            backend.copyRow(s.xLast, s.x, s.rows - 1);
+            out = s.xLast;
+        }
+
         // final rmsnorm
-        backend.rmsNorm(s.x, s.x, w.finalNorm(), c.normEps());
+        backend.rmsNorm(out, out, w.finalNorm(), c.normEps());
 
         // classifier into logits
-        backend.matmul(s.logits, w.classifier(), s.x);
+        backend.matmul(s.logits, w.classifier(), out);
     }
 
     @Override
@@ -171,11 +184,7 @@ public final class Llama implements LanguageModel {
 
         @Override
         public void prefill(int[] tokens, int pos, LogitsSink sink) {
-            checkArgument(tokens.length >= 1, "nothing to prefill");
-            checkPositions(pos, tokens.length);
-            for (int token : tokens) {
-                checkToken(token);
-            }
+            checkPrompt(tokens, pos);
             ChunkedPrefill.run(tokens.length, PREFILL_CHUNK, config.vocabSize(), decode.logitsOut, (from, rows) -> {
                 // a chunk's activations live as long as the chunk: prefill runs once per prompt, not per token
                 try (LlamaState chunk = new LlamaState(config, backend, rows)) {
@@ -185,6 +194,29 @@ public final class Llama implements LanguageModel {
                     return chunk.logitsOut;
                 }
             }, sink);
+        }
+
+        @Override
+        public float[] prefill(int[] tokens, int pos) {
+            checkPrompt(tokens, pos);
+            ChunkedPrefill.runForLastLogits(tokens.length, PREFILL_CHUNK, (from, rows, logits) -> {
+                try (LlamaState chunk = new LlamaState(config, backend, rows, logits)) {
+                    System.arraycopy(tokens, from, chunk.tokens, 0, rows);
+                    Llama.this.forward(chunk, cache, pos + from);
+                    if (logits == Logits.LAST_ROW) {
+                        backend.copyTo(chunk.logits, decode.logitsOut);
+                    }
+                }
+            });
+            return decode.logitsOut;
+        }
+
+        private void checkPrompt(int[] tokens, int pos) {
+            checkArgument(tokens.length >= 1, "nothing to prefill");
+            checkPositions(pos, tokens.length);
+            for (int token : tokens) {
+                checkToken(token);
+            }
         }
 
         private void checkPositions(int pos, int count) {

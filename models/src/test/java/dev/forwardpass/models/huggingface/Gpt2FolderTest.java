@@ -111,6 +111,23 @@ class Gpt2FolderTest {
     }
 
     @Test
+    void aPromptRunForItsNextTokenGivesTheLastOfAllLogits() throws Exception {
+        Path folder = writeFolder("gpt2-prompt", false);
+        int[] tokens = new SplittableRandom(3).ints(20, 0, VOCAB).toArray();
+        try (Backend backend = Backends.get("java", BackendOptions.withThreads(1));
+                LanguageModel model = HuggingFaceModel.load(folder, backend);
+                LanguageModel.Session every = model.newSession();
+                LanguageModel.Session last = model.newSession()) {
+            float[][] all = new float[tokens.length][];
+            every.prefill(tokens, 0, (index, logits) -> all[index] = logits.clone());
+            // the classifier for the last token alone: the same bits (a batch's rows are computed on their own)
+            assertArrayEquals(all[tokens.length - 1], last.prefill(tokens, 0));
+            // and the caches are the same
+            assertArrayEquals(every.forward(5, tokens.length), last.forward(5, tokens.length));
+        }
+    }
+
+    @Test
     void generationStopsAtEndOfText() throws Exception {
         Path folder = writeFolder("gpt2-eos", true);
         try (Backend backend = Backends.get("java", BackendOptions.withThreads(1));

@@ -77,6 +77,11 @@ class HuggingFaceModelTest {
                 batch.prefill(tokens, 0, (index, logits) -> assertClose(expected[index], logits,
                         variant + " " + dtype + " prefill position " + index));
             }
+            // and run for its next token only (the classifier for the last row alone)
+            try (LanguageModel.Session last = loaded.newSession()) {
+                assertClose(expected[tokens.length - 1], last.prefill(tokens, 0),
+                        variant + " " + dtype + " prefill for the last logits");
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.forwardpass.models.llama;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,6 +49,26 @@ class LlamaPrefillTest {
             for (int v = 0; v < 512; v++) {
                 assertEquals(afterSequential[v], afterPrefill[v], 1e-4f);
             }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} backend, {1} threads")
+    @CsvSource({"java, 1", "java, 2", "scalar, 1"})
+    void aPromptRunForItsNextTokenGivesTheLastOfAllLogits(String backendName, int threads) throws IOException {
+        // 300 tokens: two chunks that skip the classifier, then one that runs it for its last row
+        int[] tokens = new SplittableRandom(6).ints(300, 0, 512).toArray();
+        try (Backend backend = Backends.get(backendName, BackendOptions.withThreads(threads));
+                LanguageModel model = ModelLoader.loadModel(null, backend);
+                LanguageModel.Session every = model.newSession();
+                LanguageModel.Session last = model.newSession()) {
+            float[][] all = new float[tokens.length][];
+            every.prefill(tokens, 0, (i, logits) -> all[i] = logits.clone());
+            // the same bits: a batch's rows are computed each on its own, whatever the batch
+            assertArrayEquals(all[tokens.length - 1], last.prefill(tokens, 0));
+            // the caches are the same too: a further prompt and decoding continue alike
+            int[] more = {5, 17, 301};
+            assertArrayEquals(every.prefill(more, 300).clone(), last.prefill(more, 300));
+            assertArrayEquals(every.forward(7, 303), last.forward(7, 303));
         }
     }
 }
