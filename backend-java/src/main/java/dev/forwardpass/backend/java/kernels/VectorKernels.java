@@ -2,6 +2,7 @@ package dev.forwardpass.backend.java.kernels;
 
 import static dev.forwardpass.backend.java.kernels.Elements.BITS16;
 import static dev.forwardpass.backend.java.kernels.Elements.F32;
+import static jdk.incubator.vector.FloatVector.fromMemorySegment;
 
 import dev.forwardpass.api.AttentionShape;
 import dev.forwardpass.api.DType;
@@ -33,6 +34,11 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code EXP}, whose compiled and interpreted forms may differ in the last bit. A matmul output is the same dot
  * product in every tile shape (one accumulator per output, then the lane sum, then the tail in order), so it does not
  * depend on how rows are split between threads, nor on the batch size.
+ *
+ * <p>Allocation: vectors are loaded with {@code FloatVector.fromMemorySegment} itself, never through a helper method of
+ * ours. A helper the JIT does not inline returns its vector boxed, on the heap, and the JIT does give up on small
+ * methods in big callers once its budget is spent, as it was in a JVM that had run several models and backends: a
+ * decode step then allocated 9-18 KB (attention scores, RoPE) where it allocates nothing otherwise.
  */
 public final class VectorKernels {
     /** The system property that picks the vector width in bits: 128, 256, 512, or 0 for no Vector API. */
@@ -312,26 +318,26 @@ public final class VectorKernels {
             FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F), a32 = FloatVector.zero(F), a33 = FloatVector.zero(F);
             for (int j = 0, bound = F.loopBound(n); j < bound; j += F.length()) {
                 long o = (long) j * Float.BYTES;
-                FloatVector x0v = load(x, x0 + o);
-                FloatVector x1v = load(x, x1 + o);
-                FloatVector x2v = load(x, x2 + o);
-                FloatVector x3v = load(x, x3 + o);
-                FloatVector v0 = load(w, w0 + o);
+                FloatVector x0v = fromMemorySegment(F, x, x0 + o, LE);
+                FloatVector x1v = fromMemorySegment(F, x, x1 + o, LE);
+                FloatVector x2v = fromMemorySegment(F, x, x2 + o, LE);
+                FloatVector x3v = fromMemorySegment(F, x, x3 + o, LE);
+                FloatVector v0 = fromMemorySegment(F, w, w0 + o, LE);
                 a00 = v0.fma(x0v, a00);
                 a01 = v0.fma(x1v, a01);
                 a02 = v0.fma(x2v, a02);
                 a03 = v0.fma(x3v, a03);
-                FloatVector v1 = load(w, w1 + o);
+                FloatVector v1 = fromMemorySegment(F, w, w1 + o, LE);
                 a10 = v1.fma(x0v, a10);
                 a11 = v1.fma(x1v, a11);
                 a12 = v1.fma(x2v, a12);
                 a13 = v1.fma(x3v, a13);
-                FloatVector v2 = load(w, w2 + o);
+                FloatVector v2 = fromMemorySegment(F, w, w2 + o, LE);
                 a20 = v2.fma(x0v, a20);
                 a21 = v2.fma(x1v, a21);
                 a22 = v2.fma(x2v, a22);
                 a23 = v2.fma(x3v, a23);
-                FloatVector v3 = load(w, w3 + o);
+                FloatVector v3 = fromMemorySegment(F, w, w3 + o, LE);
                 a30 = v3.fma(x0v, a30);
                 a31 = v3.fma(x1v, a31);
                 a32 = v3.fma(x2v, a32);
@@ -386,36 +392,36 @@ public final class VectorKernels {
             FloatVector a50 = FloatVector.zero(F), a51 = FloatVector.zero(F), a52 = FloatVector.zero(F), a53 = FloatVector.zero(F);
             for (int j = 0, bound = F.loopBound(n); j < bound; j += F.length()) {
                 long o = (long) j * Float.BYTES;
-                FloatVector x0v = load(x, x0 + o);
-                FloatVector x1v = load(x, x1 + o);
-                FloatVector x2v = load(x, x2 + o);
-                FloatVector x3v = load(x, x3 + o);
-                FloatVector v0 = load(w, w0 + o);
+                FloatVector x0v = fromMemorySegment(F, x, x0 + o, LE);
+                FloatVector x1v = fromMemorySegment(F, x, x1 + o, LE);
+                FloatVector x2v = fromMemorySegment(F, x, x2 + o, LE);
+                FloatVector x3v = fromMemorySegment(F, x, x3 + o, LE);
+                FloatVector v0 = fromMemorySegment(F, w, w0 + o, LE);
                 a00 = v0.fma(x0v, a00);
                 a01 = v0.fma(x1v, a01);
                 a02 = v0.fma(x2v, a02);
                 a03 = v0.fma(x3v, a03);
-                FloatVector v1 = load(w, w1 + o);
+                FloatVector v1 = fromMemorySegment(F, w, w1 + o, LE);
                 a10 = v1.fma(x0v, a10);
                 a11 = v1.fma(x1v, a11);
                 a12 = v1.fma(x2v, a12);
                 a13 = v1.fma(x3v, a13);
-                FloatVector v2 = load(w, w2 + o);
+                FloatVector v2 = fromMemorySegment(F, w, w2 + o, LE);
                 a20 = v2.fma(x0v, a20);
                 a21 = v2.fma(x1v, a21);
                 a22 = v2.fma(x2v, a22);
                 a23 = v2.fma(x3v, a23);
-                FloatVector v3 = load(w, w3 + o);
+                FloatVector v3 = fromMemorySegment(F, w, w3 + o, LE);
                 a30 = v3.fma(x0v, a30);
                 a31 = v3.fma(x1v, a31);
                 a32 = v3.fma(x2v, a32);
                 a33 = v3.fma(x3v, a33);
-                FloatVector v4 = load(w, w4 + o);
+                FloatVector v4 = fromMemorySegment(F, w, w4 + o, LE);
                 a40 = v4.fma(x0v, a40);
                 a41 = v4.fma(x1v, a41);
                 a42 = v4.fma(x2v, a42);
                 a43 = v4.fma(x3v, a43);
-                FloatVector v5 = load(w, w5 + o);
+                FloatVector v5 = fromMemorySegment(F, w, w5 + o, LE);
                 a50 = v5.fma(x0v, a50);
                 a51 = v5.fma(x1v, a51);
                 a52 = v5.fma(x2v, a52);
@@ -474,10 +480,10 @@ public final class VectorKernels {
         for (int i = 0; i < rows; i++) {
             if (byFour) {
                 long at = sumsAt + (long) i * cols * vectorBytes;
-                FloatVector a0 = load(sums, at);
-                FloatVector a1 = load(sums, at + vectorBytes);
-                FloatVector a2 = load(sums, at + 2 * vectorBytes);
-                FloatVector a3 = load(sums, at + 3 * vectorBytes);
+                FloatVector a0 = fromMemorySegment(F, sums, at, LE);
+                FloatVector a1 = fromMemorySegment(F, sums, at + vectorBytes, LE);
+                FloatVector a2 = fromMemorySegment(F, sums, at + 2 * vectorBytes, LE);
+                FloatVector a3 = fromMemorySegment(F, sums, at + 3 * vectorBytes, LE);
                 // h = L/2: a0 | a1 and a2 | a3 share a vector
                 FloatVector a01 = a0.blend(a1, HIGH_HALF).add(a1.blend(a0, HIGH_HALF).rearrange(XOR_HALF));
                 FloatVector a23 = a2.blend(a3, HIGH_HALF).add(a3.blend(a2, HIGH_HALF).rearrange(XOR_HALF));
@@ -508,7 +514,7 @@ public final class VectorKernels {
                 continue;
             }
             for (int k = 0; k < cols; k++) {
-                float s = VECTORIZED ? sumLanes(load(sums, sumsAt + (long) (i * cols + k) * vectorBytes)) : 0;
+                float s = VECTORIZED ? sumLanes(fromMemorySegment(F, sums, sumsAt + (long) (i * cols + k) * vectorBytes, LE)) : 0;
                 finishOutput(out, outAt + (long) k * d + i, s, w, w0 + i * rowBytes, x, x0 + k * xRowBytes, tail, n,
                         bias, r + i);
             }
@@ -544,11 +550,11 @@ public final class VectorKernels {
             FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
             for (int bound = F.loopBound(n); j < bound; j += F.length()) {
                 long o = (long) j * Float.BYTES;
-                FloatVector xv = load(x, x0 + o);
-                a0 = load(w, w0 + o).fma(xv, a0);
-                a1 = load(w, w1 + o).fma(xv, a1);
-                a2 = load(w, w2 + o).fma(xv, a2);
-                a3 = load(w, w3 + o).fma(xv, a3);
+                FloatVector xv = fromMemorySegment(F, x, x0 + o, LE);
+                a0 = fromMemorySegment(F, w, w0 + o, LE).fma(xv, a0);
+                a1 = fromMemorySegment(F, w, w1 + o, LE).fma(xv, a1);
+                a2 = fromMemorySegment(F, w, w2 + o, LE).fma(xv, a2);
+                a3 = fromMemorySegment(F, w, w3 + o, LE).fma(xv, a3);
             }
             s0 = sumLanes(a0);
             s1 = sumLanes(a1);
@@ -578,7 +584,7 @@ public final class VectorKernels {
             FloatVector a = FloatVector.zero(F);
             for (int bound = F.loopBound(n); j < bound; j += F.length()) {
                 long o = (long) j * Float.BYTES;
-                a = load(w, w0 + o).fma(load(x, x0 + o), a);
+                a = fromMemorySegment(F, w, w0 + o, LE).fma(fromMemorySegment(F, x, x0 + o, LE), a);
             }
             s = sumLanes(a);
         }
@@ -612,7 +618,7 @@ public final class VectorKernels {
             if (VECTORIZED) {
                 for (int bound = F.loopBound(n); j < bound; j += F.length()) {
                     long o = (long) j * Float.BYTES;
-                    load(weight, o).mul(load(x, row + o).mul(scale)).intoMemorySegment(out, row + o, LE);
+                    fromMemorySegment(F, weight, o, LE).mul(fromMemorySegment(F, x, row + o, LE).mul(scale)).intoMemorySegment(out, row + o, LE);
                 }
             }
             for (; j < n; j++) {
@@ -641,8 +647,8 @@ public final class VectorKernels {
             if (VECTORIZED) {
                 for (int bound = F.loopBound(n); j < bound; j += F.length()) {
                     long o = (long) j * Float.BYTES;
-                    FloatVector normalized = load(x, row + o).sub(mean).mul(rstd);
-                    normalized.fma(load(weight, o), load(bias, o)).intoMemorySegment(out, row + o, LE);
+                    FloatVector normalized = fromMemorySegment(F, x, row + o, LE).sub(mean).mul(rstd);
+                    normalized.fma(fromMemorySegment(F, weight, o, LE), fromMemorySegment(F, bias, o, LE)).intoMemorySegment(out, row + o, LE);
                 }
             }
             for (; j < n; j++) {
@@ -659,7 +665,7 @@ public final class VectorKernels {
         if (VECTORIZED) {
             FloatVector acc = FloatVector.zero(F);
             for (int bound = F.loopBound(n); j < bound; j += F.length()) {
-                acc = acc.add(load(x, offset + (long) j * Float.BYTES));
+                acc = acc.add(fromMemorySegment(F, x, offset + (long) j * Float.BYTES, LE));
             }
             s = sumLanes(acc);
         }
@@ -675,7 +681,7 @@ public final class VectorKernels {
         if (VECTORIZED) {
             FloatVector acc = FloatVector.zero(F);
             for (int bound = F.loopBound(n); j < bound; j += F.length()) {
-                FloatVector v = load(x, offset + (long) j * Float.BYTES);
+                FloatVector v = fromMemorySegment(F, x, offset + (long) j * Float.BYTES, LE);
                 acc = v.fma(v, acc);
             }
             s = sumLanes(acc);
@@ -693,7 +699,7 @@ public final class VectorKernels {
         if (VECTORIZED) {
             FloatVector acc = FloatVector.zero(F);
             for (int bound = F.loopBound(n); j < bound; j += F.length()) {
-                FloatVector v = load(x, offset + (long) j * Float.BYTES).sub(mean);
+                FloatVector v = fromMemorySegment(F, x, offset + (long) j * Float.BYTES, LE).sub(mean);
                 acc = v.fma(v, acc);
             }
             s = sumLanes(acc);
@@ -765,9 +771,9 @@ public final class VectorKernels {
             // a vector holds an even number of lanes, so it never splits a pair
             for (int bound = F.loopBound(headSize); j < bound; j += F.length()) {
                 long o = (long) j * Float.BYTES;
-                FloatVector v = load(x, head + o);
+                FloatVector v = fromMemorySegment(F, x, head + o, LE);
                 // lane 2i: v0*cos + v1*(-sin) = v0*fcr - v1*fci; lane 2i+1: v1*cos + v0*sin = v0*fci + v1*fcr
-                v.mul(load(table, o)).add(v.rearrange(SWAP_PAIRS).mul(load(table, sinAt + o)))
+                v.mul(fromMemorySegment(F, table, o, LE)).add(v.rearrange(SWAP_PAIRS).mul(fromMemorySegment(F, table, sinAt + o, LE)))
                         .intoMemorySegment(x, head + o, LE);
             }
         }
@@ -790,10 +796,10 @@ public final class VectorKernels {
         if (VECTORIZED) {
             for (int bound = F.loopBound(half); i < bound; i += F.length()) {
                 long o = (long) i * Float.BYTES;
-                FloatVector v0 = load(x, head + o);
-                FloatVector v1 = load(x, head + partner + o);
-                FloatVector fcr = load(table, o);
-                FloatVector fci = load(table, sinAt + o);
+                FloatVector v0 = fromMemorySegment(F, x, head + o, LE);
+                FloatVector v1 = fromMemorySegment(F, x, head + partner + o, LE);
+                FloatVector fcr = fromMemorySegment(F, table, o, LE);
+                FloatVector fci = fromMemorySegment(F, table, sinAt + o, LE);
                 v0.mul(fcr).sub(v1.mul(fci)).intoMemorySegment(x, head + o, LE);
                 v0.mul(fci).add(v1.mul(fcr)).intoMemorySegment(x, head + partner + o, LE);
             }
@@ -873,11 +879,11 @@ public final class VectorKernels {
                 int j = 0;
                 for (; j < bound; j += F.length()) {
                     long o = (long) j * Float.BYTES;
-                    FloatVector qv = load(q, qHead + o);
-                    a0 = qv.fma(load(keys, k0 + o), a0);
-                    a1 = qv.fma(load(keys, k1 + o), a1);
-                    a2 = qv.fma(load(keys, k2 + o), a2);
-                    a3 = qv.fma(load(keys, k3 + o), a3);
+                    FloatVector qv = fromMemorySegment(F, q, qHead + o, LE);
+                    a0 = qv.fma(fromMemorySegment(F, keys, k0 + o, LE), a0);
+                    a1 = qv.fma(fromMemorySegment(F, keys, k1 + o, LE), a1);
+                    a2 = qv.fma(fromMemorySegment(F, keys, k2 + o, LE), a2);
+                    a3 = qv.fma(fromMemorySegment(F, keys, k3 + o, LE), a3);
                 }
                 float s0 = sumLanes(a0);
                 float s1 = sumLanes(a1);
@@ -917,10 +923,10 @@ public final class VectorKernels {
                 for (int t = 0; t < steps; t++) {
                     long row = t * kvRowBytes + o;
                     FloatVector weight = FloatVector.broadcast(F, att.getAtIndex(F32, t));
-                    a0 = load(values, row).fma(weight, a0);
-                    a1 = load(values, row + vectorBytes).fma(weight, a1);
-                    a2 = load(values, row + 2 * vectorBytes).fma(weight, a2);
-                    a3 = load(values, row + 3 * vectorBytes).fma(weight, a3);
+                    a0 = fromMemorySegment(F, values, row, LE).fma(weight, a0);
+                    a1 = fromMemorySegment(F, values, row + vectorBytes, LE).fma(weight, a1);
+                    a2 = fromMemorySegment(F, values, row + 2 * vectorBytes, LE).fma(weight, a2);
+                    a3 = fromMemorySegment(F, values, row + 3 * vectorBytes, LE).fma(weight, a3);
                 }
                 long at = outAt + (long) i * Float.BYTES;
                 a0.intoMemorySegment(out, at, LE);
@@ -932,7 +938,7 @@ public final class VectorKernels {
                 long o = kvHead + (long) i * Float.BYTES;
                 FloatVector acc = FloatVector.zero(F);
                 for (int t = 0; t < steps; t++) {
-                    acc = load(values, t * kvRowBytes + o).fma(FloatVector.broadcast(F, att.getAtIndex(F32, t)), acc);
+                    acc = fromMemorySegment(F, values, t * kvRowBytes + o, LE).fma(FloatVector.broadcast(F, att.getAtIndex(F32, t)), acc);
                 }
                 acc.intoMemorySegment(out, outAt + (long) i * Float.BYTES, LE);
             }
@@ -955,7 +961,7 @@ public final class VectorKernels {
             FloatVector acc = FloatVector.zero(F);
             for (int bound = F.loopBound(n); j < bound; j += F.length()) {
                 long o = (long) j * Float.BYTES;
-                acc = load(a, aAt + o).fma(load(b, bAt + o), acc);
+                acc = fromMemorySegment(F, a, aAt + o, LE).fma(fromMemorySegment(F, b, bAt + o, LE), acc);
             }
             s = sumLanes(acc);
         }
@@ -1002,7 +1008,7 @@ public final class VectorKernels {
         if (VECTORIZED) {
             FloatVector maxes = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
             for (int bound = F.loopBound(n); j < bound; j += F.length()) {
-                maxes = maxes.max(load(x, xAt + (long) j * Float.BYTES));
+                maxes = maxes.max(fromMemorySegment(F, x, xAt + (long) j * Float.BYTES, LE));
             }
             max = maxes.reduceLanes(VectorOperators.MAX); // exact in any order, unlike a sum
         }
@@ -1020,7 +1026,7 @@ public final class VectorKernels {
             FloatVector sums = FloatVector.zero(F);
             for (int bound = F.loopBound(n); j < bound; j += F.length()) {
                 long o = (long) j * Float.BYTES;
-                FloatVector e = exp(load(x, xAt + o).sub(max));
+                FloatVector e = exp(fromMemorySegment(F, x, xAt + o, LE).sub(max));
                 e.intoMemorySegment(out, outAt + o, LE);
                 sums = sums.add(e);
             }
@@ -1041,7 +1047,7 @@ public final class VectorKernels {
         if (VECTORIZED) {
             for (int bound = F.loopBound(n); j < bound; j += F.length()) {
                 long o = outAt + (long) j * Float.BYTES;
-                load(out, o).mul(factor).intoMemorySegment(out, o, LE);
+                fromMemorySegment(F, out, o, LE).mul(factor).intoMemorySegment(out, o, LE);
             }
         }
         for (; j < n; j++) {
@@ -1061,7 +1067,7 @@ public final class VectorKernels {
         if (VECTORIZED) {
             for (int bound = F.loopBound(size); i < bound; i += F.length()) {
                 long o = (long) i * Float.BYTES;
-                silu(load(x, o)).intoMemorySegment(out, o, LE);
+                silu(fromMemorySegment(F, x, o, LE)).intoMemorySegment(out, o, LE);
             }
         }
         for (; i < size; i++) {
@@ -1081,7 +1087,7 @@ public final class VectorKernels {
         if (VECTORIZED) {
             for (int bound = F.loopBound(size); i < bound; i += F.length()) {
                 long o = (long) i * Float.BYTES;
-                FloatVector v = load(x, o);
+                FloatVector v = fromMemorySegment(F, x, o, LE);
                 FloatVector y = v.mul(v).mul(v).mul(GELU_CUBIC).add(v).mul(SQRT_2_OVER_PI);
                 v.div(exp(y.mul(-2f)).add(1f)).intoMemorySegment(out, o, LE);
             }
@@ -1105,7 +1111,7 @@ public final class VectorKernels {
         if (VECTORIZED) {
             for (int bound = F.loopBound(size); i < bound; i += F.length()) {
                 long o = (long) i * Float.BYTES;
-                silu(load(gate, o)).mul(load(up, o)).intoMemorySegment(out, o, LE);
+                silu(fromMemorySegment(F, gate, o, LE)).mul(fromMemorySegment(F, up, o, LE)).intoMemorySegment(out, o, LE);
             }
         }
         for (; i < size; i++) {
@@ -1135,7 +1141,7 @@ public final class VectorKernels {
             if (VECTORIZED) {
                 for (int bound = F.loopBound(bSize); i < bound; i += F.length()) {
                     long o = (long) i * Float.BYTES;
-                    load(a, rowAt + o).add(load(b, o)).intoMemorySegment(out, rowAt + o, LE);
+                    fromMemorySegment(F, a, rowAt + o, LE).add(fromMemorySegment(F, b, o, LE)).intoMemorySegment(out, rowAt + o, LE);
                 }
             }
             for (; i < bSize; i++) {
@@ -1157,7 +1163,7 @@ public final class VectorKernels {
         if (VECTORIZED) {
             for (int bound = F.loopBound(size); i < bound; i += F.length()) {
                 long o = (long) i * Float.BYTES;
-                load(a, o).mul(load(b, o)).intoMemorySegment(out, o, LE);
+                fromMemorySegment(F, a, o, LE).mul(fromMemorySegment(F, b, o, LE)).intoMemorySegment(out, o, LE);
             }
         }
         for (; i < size; i++) {
@@ -1179,7 +1185,7 @@ public final class VectorKernels {
         float max = max(x, 0, n);
         int j = 0;
         for (int bound = F.loopBound(n); j < bound; j += F.length()) {
-            VectorMask<Float> hits = load(x, (long) j * Float.BYTES).compare(VectorOperators.EQ, max);
+            VectorMask<Float> hits = fromMemorySegment(F, x, (long) j * Float.BYTES, LE).compare(VectorOperators.EQ, max);
             if (hits.anyTrue()) {
                 return j + hits.firstTrue();
             }
@@ -1272,10 +1278,6 @@ public final class VectorKernels {
             v = v.add(v.rearrange(XOR_1));
         }
         return v.lane(0);
-    }
-
-    private static FloatVector load(MemorySegment segment, long byteOffset) {
-        return FloatVector.fromMemorySegment(F, segment, byteOffset, LE);
     }
 
     private static VectorShuffle<Float> xorShuffle(int h) {
