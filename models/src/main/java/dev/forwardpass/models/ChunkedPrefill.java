@@ -1,5 +1,8 @@
 package dev.forwardpass.models;
 
+import dev.forwardpass.api.Backend;
+import dev.forwardpass.api.Tensor;
+
 /**
  * Runs a prompt through a model in chunks of at most a given number of rows (one matrix × matrix batch each, so the
  * activations stay bounded) and hands the logits after every token to a {@link LanguageModel.LogitsSink}, in order;
@@ -15,7 +18,31 @@ public final class ChunkedPrefill {
         /** the last row alone: the last chunk of a prompt run for its next token */
         LAST_ROW,
         /** none: a chunk of a prompt before its last, run for the keys and values it leaves in the cache */
-        NONE
+        NONE;
+
+        /** {@return how many rows of logits a batch of {@code rows} rows has} */
+        public int count(int rows) {
+            return switch (this) {
+                case EVERY_ROW -> rows;
+                case LAST_ROW -> 1;
+                case NONE -> 0;
+            };
+        }
+
+        /**
+         * {@return what goes on to a model's final norm and classifier}: {@code x} ({@code [rows, dim]}) itself, or
+         * its last row copied into {@code xLast} ({@code [1, dim]}), or null for none
+         */
+        public Tensor classifierInput(Backend backend, Tensor x, Tensor xLast) {
+            return switch (this) {
+                case EVERY_ROW -> x;
+                case LAST_ROW -> {
+                    backend.copyRow(xLast, x, x.shape().rows() - 1);
+                    yield xLast;
+                }
+                case NONE -> null;
+            };
+        }
     }
 
     /** Runs one chunk. */

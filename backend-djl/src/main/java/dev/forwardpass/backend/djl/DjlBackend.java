@@ -97,24 +97,24 @@ public final class DjlBackend implements Backend {
     private DjlBackend(NDManager manager, int threads) {
         this.manager = manager;
         this.threads = threads;
-        this.ropeTables = new LinkedHashMap<>(8, 0.75f, true) {
+        this.ropeTables = closingCache(MAX_ROPE_TABLES);
+        this.constants = closingCache(MAX_CONSTANTS);
+    }
+
+    /** {@return a map that keeps its {@code max} most recently used entries, closing the values it drops} */
+    private static <K, V extends AutoCloseable> Map<K, V> closingCache(int max) {
+        return new LinkedHashMap<>(8, 0.75f, true) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<Rope, RopeTable> eldest) {
-                if (size() > MAX_ROPE_TABLES) {
-                    eldest.getValue().close();
-                    return true;
+            protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
+                if (size() <= max) {
+                    return false;
                 }
-                return false;
-            }
-        };
-        this.constants = new LinkedHashMap<>(8, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<Float, NDArray> eldest) {
-                if (size() > MAX_CONSTANTS) {
+                try {
                     eldest.getValue().close();
-                    return true;
+                } catch (Exception e) {
+                    throw new IllegalStateException("could not free a cached native tensor", e);
                 }
-                return false;
+                return true;
             }
         };
     }

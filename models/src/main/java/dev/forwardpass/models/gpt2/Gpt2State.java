@@ -42,11 +42,7 @@ final class Gpt2State implements AutoCloseable {
         v = backend.allocate(Shape.of(rows, c.dim()));
         attnOut = backend.allocate(Shape.of(rows, c.dim()));
         hb = backend.allocate(Shape.of(rows, c.hiddenDim()));
-        int logitCount = switch (logitRows) {
-            case EVERY_ROW -> rows;
-            case LAST_ROW -> 1;
-            case NONE -> 0;
-        };
+        int logitCount = logitRows.count(rows);
         xLast = logitRows == Logits.LAST_ROW ? backend.allocate(Shape.of(1, c.dim())) : null;
         logits = logitCount == 0 ? null : backend.allocate(Shape.of(logitCount, c.vocabSize()));
         tokens = new int[rows];

@@ -104,14 +104,10 @@ public final class Llama implements LanguageModel {
             backend.add(s.x, s.x, s.xb);
         }
 
-        if (s.logitRows == Logits.NONE) {
+        // the rows that go on: all of them, the last alone (a prompt run for its next token), or none
+        Tensor out = s.logitRows.classifierInput(backend, s.x, s.xLast);
+        if (out == null) {
             return; // a prompt chunk before the last: run for the keys and values it left in the cache
-        }
-        // the rows that go on: all of them, or the last alone (a prompt run for its next token)
-        Tensor out = s.x;
-        if (s.logitRows == Logits.LAST_ROW) {
-            backend.copyRow(s.xLast, s.x, s.rows - 1);
-            out = s.xLast;
         }
 
         // final rmsnorm

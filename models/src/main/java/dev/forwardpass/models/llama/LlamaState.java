@@ -43,11 +43,7 @@ final class LlamaState implements AutoCloseable {
         attnOut = backend.allocate(Shape.of(rows, c.qDim()));
         hb = backend.allocate(Shape.of(rows, c.hiddenDim()));
         hb2 = backend.allocate(Shape.of(rows, c.hiddenDim()));
-        int logitCount = switch (logitRows) {
-            case EVERY_ROW -> rows;
-            case LAST_ROW -> 1;
-            case NONE -> 0;
-        };
+        int logitCount = logitRows.count(rows);
         xLast = logitRows == Logits.LAST_ROW ? backend.allocate(Shape.of(1, c.dim())) : null;
         logits = logitCount == 0 ? null : backend.allocate(Shape.of(logitCount, c.vocabSize()));
         tokens = new int[rows];
