@@ -582,7 +582,19 @@ public final class VectorKernels {
         int j = 0;
         if (VECTORIZED) {
             FloatVector a = FloatVector.zero(F);
-            for (int bound = F.loopBound(n); j < bound; j += F.length()) {
+            int lanes = F.length();
+            int bound = F.loopBound(n);
+            // Two vectors per iteration, one after the other into the one accumulator (the same sums in the same
+            // order as one per iteration): left to itself the JIT unrolls this loop eight times once it has seen long
+            // rows, and that form streamed rows of 2048 floats or more at half the memory bandwidth (10 GB/s against
+            // 25 here); written two by two it unrolls less and streams at full speed whatever the row length.
+            for (; j + 2 * lanes <= bound; j += 2 * lanes) {
+                long o = (long) j * Float.BYTES;
+                a = fromMemorySegment(F, w, w0 + o, LE).fma(fromMemorySegment(F, x, x0 + o, LE), a);
+                long o2 = o + F.vectorByteSize();
+                a = fromMemorySegment(F, w, w0 + o2, LE).fma(fromMemorySegment(F, x, x0 + o2, LE), a);
+            }
+            for (; j < bound; j += lanes) {
                 long o = (long) j * Float.BYTES;
                 a = fromMemorySegment(F, w, w0 + o, LE).fma(fromMemorySegment(F, x, x0 + o, LE), a);
             }
