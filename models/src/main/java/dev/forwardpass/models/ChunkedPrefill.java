@@ -1,5 +1,7 @@
 package dev.forwardpass.models;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.Tensor;
 
@@ -10,6 +12,28 @@ import dev.forwardpass.api.Tensor;
  */
 public final class ChunkedPrefill {
     private ChunkedPrefill() {}
+
+    /**
+     * Checks a prompt before a session runs it: at least one token, positions {@code pos ..} inside a context of
+     * {@code seqLen}, every token inside the vocabulary.
+     *
+     * @throws IllegalArgumentException naming what is wrong
+     */
+    public static void checkPrompt(int[] tokens, int pos, int seqLen, int vocabSize) {
+        checkArgument(tokens.length >= 1, "nothing to prefill");
+        if (pos < 0 || pos > seqLen - tokens.length) {
+            throw new IllegalArgumentException(String.format("positions %d..%d are outside the context of %d tokens",
+                    pos, pos + tokens.length - 1, seqLen));
+        }
+        for (int token : tokens) {
+            checkToken(token, vocabSize);
+        }
+    }
+
+    /** Checks that {@code token} is inside a vocabulary of {@code vocabSize}. */
+    public static void checkToken(int token, int vocabSize) {
+        checkArgument(token >= 0 && token < vocabSize, "token %s is outside the vocabulary of %s", token, vocabSize);
+    }
 
     /** Which rows of a batch go on through the final norm and the classifier. */
     public enum Logits {

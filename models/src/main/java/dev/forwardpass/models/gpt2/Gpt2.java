@@ -213,18 +213,11 @@ public final class Gpt2 implements LanguageModel {
         }
 
         private void checkPrompt(int[] tokens, int pos) {
-            checkArgument(tokens.length >= 1, "nothing to prefill");
-            checkArgument(pos >= 0 && pos + tokens.length <= config.seqLen(),
-                    "positions %s..%s are outside the context of %s tokens", pos, pos + tokens.length - 1,
-                    config.seqLen());
-            for (int token : tokens) {
-                checkToken(token);
-            }
+            ChunkedPrefill.checkPrompt(tokens, pos, config.seqLen(), config.vocabSize());
         }
 
         private void checkToken(int token) {
-            checkArgument(token >= 0 && token < config.vocabSize(), "token %s is outside the vocabulary of %s",
-                    token, config.vocabSize());
+            ChunkedPrefill.checkToken(token, config.vocabSize());
         }
 
         @Override

@@ -1,7 +1,5 @@
 package dev.forwardpass.models.llama;
 
-import static com.google.common.base.Preconditions.checkArgument;
-
 import dev.forwardpass.api.AttentionShape;
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.Rope;
@@ -208,11 +206,7 @@ public final class Llama implements LanguageModel {
         }
 
         private void checkPrompt(int[] tokens, int pos) {
-            checkArgument(tokens.length >= 1, "nothing to prefill");
-            checkPositions(pos, tokens.length);
-            for (int token : tokens) {
-                checkToken(token);
-            }
+            ChunkedPrefill.checkPrompt(tokens, pos, config.seqLen(), config.vocabSize());
         }
 
         private void checkPositions(int pos, int count) {
@@ -224,8 +218,7 @@ public final class Llama implements LanguageModel {
         }
 
         private void checkToken(int token) {
-            checkArgument(token >= 0 && token < config.vocabSize(), "token %s is outside the vocabulary of %s",
-                    token, config.vocabSize());
+            ChunkedPrefill.checkToken(token, config.vocabSize());
         }
 
         @Override
