@@ -28,8 +28,6 @@ public final class JavaBackend extends SegmentBackend {
      * matrix, comfortably more than waking a pool thread costs.
      */
     private static final long MIN_CHUNK_WORK = 1 << 15;
-    /** Matmul chunks are whole tiles of weight rows. */
-    private static final int TILE_ROWS = 4;
 
     private final Parallel parallel;
     private final Object lock = new Object();
@@ -42,10 +40,11 @@ public final class JavaBackend extends SegmentBackend {
         this.parallel = new Parallel(options.threads(), NAME);
     }
 
+    /** Matmul chunks are whole tiles of weight rows, so that only the last chunk has a smaller tile. */
     @Override
     void computeMatmul(MemorySegment out, MemorySegment w, DType wType, MemorySegment x, MemorySegment bias,
                        int batch, int n, int d) {
-        int minChunk = roundUp(chunkItems((long) n * batch), TILE_ROWS);
+        int minChunk = roundUp(chunkItems((long) n * batch), VectorKernels.TILE_ROWS);
         synchronized (lock) {
             matmulRows.set(out, w, wType, x, bias, batch, n, d);
             try {

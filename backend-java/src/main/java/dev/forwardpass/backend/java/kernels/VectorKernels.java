@@ -31,9 +31,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Determinism: every result depends only on the inputs and the vector width, never on the JIT tier or the thread.
  * Sums are reduced across lanes by a fixed butterfly ({@link #sumLanes}) rather than {@code reduceLanes(ADD)}, whose
  * order is unspecified, and {@code exp} is this class's own polynomial rather than the Vector API's
- * {@code EXP}, whose compiled and interpreted forms may differ in the last bit. A matmul output is the same dot
- * product in every tile shape (one accumulator per output, then the lane sum, then the tail in order), so it does not
- * depend on how rows are split between threads, nor on the batch size.
+ * {@code EXP}, whose compiled and interpreted forms may differ in the last bit. A matmul output is computed the
+ * same way in every tile of its path (a dot product along the row for a few rows of x, a chain of multiply-adds in
+ * input order for a batch), so it does not depend on how rows are split between threads.
  *
  * <p>Allocation: vectors are loaded with {@code FloatVector.fromMemorySegment} itself, never through a helper method of
  * ours. A helper the JIT does not inline returns its vector boxed, on the heap, and the JIT does give up on small
@@ -65,14 +65,6 @@ public final class VectorKernels {
     private static final VectorShuffle<Float> XOR_8 = xorShuffle(8);
     private static final VectorShuffle<Float> XOR_16 = xorShuffle(16);
     private static final VectorShuffle<Float> XOR_32 = xorShuffle(32);
-    /**
-     * The first two steps of the butterfly lane sum (h = L/2, then L/4) as shuffles (lane i xor h) and masks (the
-     * lanes with bit h set), for {@link #finishTile}'s merged lane sums; null where h is 0.
-     */
-    private static final VectorShuffle<Float> XOR_HALF = xorShuffle(F.length() / 2);
-    private static final VectorShuffle<Float> XOR_QUARTER = xorShuffle(F.length() / 4);
-    private static final VectorMask<Float> HIGH_HALF = highMask(F.length() / 2);
-    private static final VectorMask<Float> HIGH_QUARTER = highMask(F.length() / 4);
     /** Swaps the elements of each adjacent pair (2i, 2i+1): the partner of each element in interleaved RoPE. */
     private static final VectorShuffle<Float> SWAP_PAIRS = XOR_1;
 
@@ -80,21 +72,24 @@ public final class VectorKernels {
     private static final float GELU_CUBIC = 0.044715f;
     private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2 / Math.PI);
 
-    /** Weight rows per matmul tile: each x vector loaded is used for four rows. */
-    static final int TILE_ROWS = 4;
-    /** Rows of x per matmul tile: each weight vector loaded is used for four rows of x. */
-    private static final int X_TILE_ROWS = 4;
-    /** Accumulators of a matmul tile, one per output. */
-    private static final int TILE_SUMS = TILE_ROWS * X_TILE_ROWS;
-    /** Weight rows per wide matmul tile ({@link #tile6x4}), used first; the rows left over go to 4x4 tiles. */
-    private static final int WIDE_TILE_ROWS = 6;
-    /** Accumulators of a wide matmul tile. */
-    private static final int WIDE_TILE_SUMS = WIDE_TILE_ROWS * X_TILE_ROWS;
+    /** Weight rows per batched matmul tile: each x vector loaded feeds six multiply-adds. */
+    public static final int TILE_ROWS = 6;
+    /** Vectors of x rows per panel and per batched matmul tile: each weight read feeds four multiply-adds. */
+    private static final int TILE_VECTORS = 4;
     /**
-     * Bytes of x rows a batched matmul keeps hot (in L2) while a thread's weight rows stream past them: half of a
+     * Batches from which a matmul transposes x into panels; smaller ones run row by row like a decode step, as a panel
+     * vector would be mostly padding.
+     */
+    static final int MIN_PANEL_BATCH = 8;
+    /** Weight rows whose sums are kept before they are written out: three cache lines of an out row (8 tiles). */
+    private static final int GROUP_ROWS = 48;
+    /**
+     * Bytes of x rows a batched matmul keeps hot (in L2, as panels) while a thread's weight rows stream past them: half of a
      * typical 1 MB L2, so that a whole prefill chunk (128 rows of 768 floats) is one block and W is read once.
      */
     private static final int X_BLOCK_BYTES = 512 * 1024;
+    /** At most this many rows of x per block, so that a group's sums stay in L1. */
+    private static final int X_BLOCK_MAX_ROWS = 256;
 
     private VectorKernels() {}
 
@@ -198,18 +193,21 @@ public final class VectorKernels {
      * Linear layer for the output rows {@code rowFrom..rowTo-1} only (one thread's share): W (d,n) @ x (n,) + bias
      * (d,) -> out (d,), for each of the B rows of x.
      *
-     * <p>Every output is the same dot product whatever the path: one vector accumulator over the vector body, its
-     * lanes summed by {@link #sumLanes}, then the tail in order, then the bias. So the bits do not depend on the batch
-     * size nor on how the rows are split between threads.
+     * <p>A few rows of x (a decode step): one row of W at a time, read once from start to end, each output a dot
+     * product along the row (one vector accumulator, its lanes summed by {@link #sumLanes}, then the tail in order,
+     * then the bias). A single sequential stream is what the hardware prefetcher follows best; interleaving the rows
+     * of a tile (four streams 3 KB apart) measured at half the memory bandwidth.
      *
-     * <p>A few rows of x (a decode step): one row of W at a time, read once from start to end. A single sequential
-     * stream is what the hardware prefetcher follows best; interleaving the rows of a tile (four streams 3 KB apart)
-     * measured at half the memory bandwidth. A batch (a prefill): register tiles of six rows of W against four rows
-     * of x, 24 accumulators, so that each x vector loaded feeds six multiply-adds and each weight vector four (the
-     * rows left over: tiles of four rows of W, then one row at a time); x is processed in blocks of
-     * rows that stay in cache while this thread's rows of W stream past them, so W is read once per block, not once
-     * per row of x. F16 and BF16 rows are first widened into the workspace (exactly), so the multiply-adds always
-     * read floats.
+     * <p>A batch (a prefill): x is first transposed into panels ({@link #transposeToPanels}), so that a vector holds
+     * one input element of {@value #TILE_VECTORS} x L consecutive rows of x; a tile then multiplies each weight
+     * broadcast to all lanes by the four vectors of its panel, six rows of W at a time ({@link #tile6x4}: 24
+     * accumulators, every output one lane). Each output is then the chain of multiply-adds in input order, w[0] x[0]
+     * first, and needs no sum across lanes at the end: those lane sums (a butterfly per output) were a fifth of a
+     * matmul with n = 768 when the tiles were dot products. The transpose reads x once per block and costs a few per
+     * cent of the multiply-adds at n = 768. The bits of an output depend on the path (row by row or panels) but not on
+     * how the rows are split between threads. x is processed in blocks of rows whose panels stay in cache while this
+     * thread's rows of W stream past them, so W is read once per block, not once per row of x. F16 and BF16 rows are
+     * first widened into the workspace (exactly), so the multiply-adds always read floats.
      *
      * @param out (B, d), not x
      * @param w (d, n) in {@code wType}
@@ -218,58 +216,250 @@ public final class VectorKernels {
      */
     public static void matmul(MemorySegment out, MemorySegment w, DType wType, MemorySegment x, MemorySegment bias,
                               int batch, int n, int d, int rowFrom, int rowTo, Workspace workspace) {
-        if (batch < X_TILE_ROWS) {
+        if (!VECTORIZED || batch < MIN_PANEL_BATCH) {
             matmulRowByRow(out, w, wType, x, bias, 0, batch, n, d, rowFrom, rowTo, workspace);
             return;
         }
+        int panelRows = TILE_VECTORS * F.length();
         long rowBytes = (long) n * Float.BYTES;
-        int xBlock = Math.max(X_TILE_ROWS, (int) Math.min(batch, X_BLOCK_BYTES / rowBytes) / X_TILE_ROWS * X_TILE_ROWS);
+        int xBlock = (int) Math.min(X_BLOCK_MAX_ROWS, Math.min(batch, X_BLOCK_BYTES / rowBytes));
+        xBlock = Math.max(1, xBlock / panelRows) * panelRows;
+        // scratch: the panels of a block of x, then a group's sums (GROUP_ROWS rows of xBlock floats), then a tile
+        // widened to F32 if it is not
+        long sumsAt = (long) xBlock * rowBytes;
+        long sumsRowBytes = (long) xBlock * Float.BYTES;
+        long widenedAt = sumsAt + GROUP_ROWS * sumsRowBytes;
+        MemorySegment scratch = workspace.floats(widenedAt / Float.BYTES + (wType == DType.F32 ? 0L : TILE_ROWS * n));
         for (int b0 = 0; b0 < batch; b0 += xBlock) {
             int b1 = Math.min(batch, b0 + xBlock);
-            int r = rowFrom;
-            // scratch: the tile's sums (up to WIDE_TILE_SUMS vectors), then the tile widened to F32 if it is not
-            MemorySegment scratch = workspace.floats(
-                    WIDE_TILE_SUMS * F.length() + (wType == DType.F32 ? 0L : WIDE_TILE_ROWS * n));
-            long sumsBytes = (long) WIDE_TILE_SUMS * F.vectorByteSize();
-            for (; r + WIDE_TILE_ROWS <= rowTo; r += WIDE_TILE_ROWS) {
-                MemorySegment tile = w;
-                long tileOffset = r * rowBytes;
-                if (wType != DType.F32) {
-                    tile = scratch;
-                    tileOffset = sumsBytes;
-                    widen(w, wType, (long) r * n, tile, sumsBytes / Float.BYTES, WIDE_TILE_ROWS * n);
+            transposeToPanels(scratch, x, b0, b1, n);
+            for (int g = rowFrom; g < rowTo; g += GROUP_ROWS) {
+                int groupEnd = Math.min(rowTo, g + GROUP_ROWS);
+                for (int r = g; r < groupEnd; r += TILE_ROWS) {
+                    int rows = Math.min(TILE_ROWS, groupEnd - r);
+                    MemorySegment tile = w;
+                    long tileAt = r * rowBytes;
+                    if (wType != DType.F32) {
+                        tile = scratch;
+                        tileAt = widenedAt;
+                        widen(w, wType, (long) r * n, tile, widenedAt / Float.BYTES, rows * n);
+                    }
+                    for (int p0 = b0; p0 < b1; p0 += panelRows) {
+                        long panelAt = (long) (p0 - b0) * rowBytes;
+                        long tileSumsAt = sumsAt + (r - g) * sumsRowBytes + (long) (p0 - b0) * Float.BYTES;
+                        int vectors = Math.ceilDiv(Math.min(panelRows, b1 - p0), F.length());
+                        if (rows == TILE_ROWS && vectors == TILE_VECTORS) {
+                            tile6x4(tile, tileAt, rowBytes, scratch, panelAt, n, scratch, tileSumsAt, sumsRowBytes);
+                        } else {
+                            tileRemainder(tile, tileAt, rowBytes, rows, scratch, panelAt, vectors, n, scratch,
+                                    tileSumsAt, sumsRowBytes);
+                        }
+                    }
                 }
-                int b = b0;
-                for (; b + X_TILE_ROWS <= b1; b += X_TILE_ROWS) {
-                    tile6x4(out, (long) b * d + r, d, tile, tileOffset, rowBytes, x, b * rowBytes, n, bias, r,
-                            scratch, 0);
-                }
-                for (; b < b1; b++) {
-                    tile4x1(out, (long) b * d + r, tile, tileOffset, rowBytes, x, b * rowBytes, n, bias, r);
-                    // the tile's last two rows, one at a time (the same bits as in any tile)
-                    tile1x1(out, (long) b * d + r + 4, tile, tileOffset + 4 * rowBytes, x, b * rowBytes, n, bias,
-                            r + 4);
-                    tile1x1(out, (long) b * d + r + 5, tile, tileOffset + 5 * rowBytes, x, b * rowBytes, n, bias,
-                            r + 5);
+                storeSums(out, b0, b1, d, g, groupEnd, bias, scratch, sumsAt, xBlock);
+            }
+        }
+    }
+
+    /**
+     * Writes x rows {@code b0..b1-1} into {@code panels} (from offset 0) as panels of {@value #TILE_VECTORS} x L rows:
+     * panel p holds rows b0 + p * TILE_VECTORS * L onwards, element k of row b0 + p * TILE_VECTORS * L + t at index
+     * {@code (p * n + k) * TILE_VECTORS * L + t}. In the last panel the rows up to the next multiple of L are zeros
+     * (a tile computes them, {@link #storeTile} leaves them out) and the vectors beyond are left unwritten.
+     */
+    private static void transposeToPanels(MemorySegment panels, MemorySegment x, int b0, int b1, int n) {
+        int panelRows = TILE_VECTORS * F.length();
+        for (int p0 = b0; p0 < b1; p0 += panelRows) {
+            long panel = (long) (p0 - b0) * n;
+            int padded = Math.min(panelRows, Math.ceilDiv(b1 - p0, F.length()) * F.length());
+            for (int t = 0; t < padded; t++) {
+                long dst = panel + t;
+                if (p0 + t < b1) {
+                    long src = (long) (p0 + t) * n;
+                    for (int k = 0; k < n; k++) {
+                        panels.setAtIndex(F32, dst + (long) k * panelRows, x.getAtIndex(F32, src + k));
+                    }
+                } else {
+                    for (int k = 0; k < n; k++) {
+                        panels.setAtIndex(F32, dst + (long) k * panelRows, 0f);
+                    }
                 }
             }
-            for (; r + TILE_ROWS <= rowTo; r += TILE_ROWS) {
-                MemorySegment tile = w;
-                long tileOffset = r * rowBytes;
-                if (wType != DType.F32) {
-                    tile = scratch;
-                    tileOffset = sumsBytes;
-                    widen(w, wType, (long) r * n, tile, sumsBytes / Float.BYTES, TILE_ROWS * n);
-                }
-                int b = b0;
-                for (; b + X_TILE_ROWS <= b1; b += X_TILE_ROWS) {
-                    tile4x4(out, (long) b * d + r, d, tile, tileOffset, rowBytes, x, b * rowBytes, n, bias, r, scratch, 0);
-                }
-                for (; b < b1; b++) {
-                    tile4x1(out, (long) b * d + r, tile, tileOffset, rowBytes, x, b * rowBytes, n, bias, r);
-                }
+        }
+    }
+
+    /**
+     * Six rows of W (byte offsets w0, w0 + rowBytes, ...) against the four vectors of a panel at byte offset
+     * {@code panelAt}: 24 accumulators (of AVX-512's 32 vector registers: 24 sums, four x vectors and the broadcast
+     * weight), so that each x vector loaded feeds six multiply-adds and each weight read feeds four. The sums of
+     * weight row i go to {@code sums} at byte offset {@code sumsAt + i * sumsRowBytes}, four vectors.
+     */
+    private static void tile6x4(MemorySegment w, long w0, long rowBytes, MemorySegment panels, long panelAt, int n,
+                                MemorySegment sums, long sumsAt, long sumsRowBytes) {
+        long w1 = w0 + rowBytes;
+        long w2 = w1 + rowBytes;
+        long w3 = w2 + rowBytes;
+        long w4 = w3 + rowBytes;
+        long w5 = w4 + rowBytes;
+        long vectorBytes = F.vectorByteSize();
+        long panelRowBytes = TILE_VECTORS * vectorBytes;
+        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F); // a<w row><x vector>
+        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
+        FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F), a22 = FloatVector.zero(F), a23 = FloatVector.zero(F);
+        FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F), a32 = FloatVector.zero(F), a33 = FloatVector.zero(F);
+        FloatVector a40 = FloatVector.zero(F), a41 = FloatVector.zero(F), a42 = FloatVector.zero(F), a43 = FloatVector.zero(F);
+        FloatVector a50 = FloatVector.zero(F), a51 = FloatVector.zero(F), a52 = FloatVector.zero(F), a53 = FloatVector.zero(F);
+        for (int k = 0; k < n; k++) {
+            long xk = panelAt + k * panelRowBytes;
+            long wk = (long) k * Float.BYTES;
+            FloatVector x0 = fromMemorySegment(F, panels, xk, LE);
+            FloatVector x1 = fromMemorySegment(F, panels, xk + vectorBytes, LE);
+            FloatVector x2 = fromMemorySegment(F, panels, xk + 2 * vectorBytes, LE);
+            FloatVector x3 = fromMemorySegment(F, panels, xk + 3 * vectorBytes, LE);
+            FloatVector v = FloatVector.broadcast(F, w.get(F32, w0 + wk));
+            a00 = x0.fma(v, a00);
+            a01 = x1.fma(v, a01);
+            a02 = x2.fma(v, a02);
+            a03 = x3.fma(v, a03);
+            v = FloatVector.broadcast(F, w.get(F32, w1 + wk));
+            a10 = x0.fma(v, a10);
+            a11 = x1.fma(v, a11);
+            a12 = x2.fma(v, a12);
+            a13 = x3.fma(v, a13);
+            v = FloatVector.broadcast(F, w.get(F32, w2 + wk));
+            a20 = x0.fma(v, a20);
+            a21 = x1.fma(v, a21);
+            a22 = x2.fma(v, a22);
+            a23 = x3.fma(v, a23);
+            v = FloatVector.broadcast(F, w.get(F32, w3 + wk));
+            a30 = x0.fma(v, a30);
+            a31 = x1.fma(v, a31);
+            a32 = x2.fma(v, a32);
+            a33 = x3.fma(v, a33);
+            v = FloatVector.broadcast(F, w.get(F32, w4 + wk));
+            a40 = x0.fma(v, a40);
+            a41 = x1.fma(v, a41);
+            a42 = x2.fma(v, a42);
+            a43 = x3.fma(v, a43);
+            v = FloatVector.broadcast(F, w.get(F32, w5 + wk));
+            a50 = x0.fma(v, a50);
+            a51 = x1.fma(v, a51);
+            a52 = x2.fma(v, a52);
+            a53 = x3.fma(v, a53);
+        }
+        a00.intoMemorySegment(sums, sumsAt, LE);
+        a01.intoMemorySegment(sums, sumsAt + vectorBytes, LE);
+        a02.intoMemorySegment(sums, sumsAt + 2 * vectorBytes, LE);
+        a03.intoMemorySegment(sums, sumsAt + 3 * vectorBytes, LE);
+        a10.intoMemorySegment(sums, sumsAt + sumsRowBytes, LE);
+        a11.intoMemorySegment(sums, sumsAt + sumsRowBytes + vectorBytes, LE);
+        a12.intoMemorySegment(sums, sumsAt + sumsRowBytes + 2 * vectorBytes, LE);
+        a13.intoMemorySegment(sums, sumsAt + sumsRowBytes + 3 * vectorBytes, LE);
+        a20.intoMemorySegment(sums, sumsAt + 2 * sumsRowBytes, LE);
+        a21.intoMemorySegment(sums, sumsAt + 2 * sumsRowBytes + vectorBytes, LE);
+        a22.intoMemorySegment(sums, sumsAt + 2 * sumsRowBytes + 2 * vectorBytes, LE);
+        a23.intoMemorySegment(sums, sumsAt + 2 * sumsRowBytes + 3 * vectorBytes, LE);
+        a30.intoMemorySegment(sums, sumsAt + 3 * sumsRowBytes, LE);
+        a31.intoMemorySegment(sums, sumsAt + 3 * sumsRowBytes + vectorBytes, LE);
+        a32.intoMemorySegment(sums, sumsAt + 3 * sumsRowBytes + 2 * vectorBytes, LE);
+        a33.intoMemorySegment(sums, sumsAt + 3 * sumsRowBytes + 3 * vectorBytes, LE);
+        a40.intoMemorySegment(sums, sumsAt + 4 * sumsRowBytes, LE);
+        a41.intoMemorySegment(sums, sumsAt + 4 * sumsRowBytes + vectorBytes, LE);
+        a42.intoMemorySegment(sums, sumsAt + 4 * sumsRowBytes + 2 * vectorBytes, LE);
+        a43.intoMemorySegment(sums, sumsAt + 4 * sumsRowBytes + 3 * vectorBytes, LE);
+        a50.intoMemorySegment(sums, sumsAt + 5 * sumsRowBytes, LE);
+        a51.intoMemorySegment(sums, sumsAt + 5 * sumsRowBytes + vectorBytes, LE);
+        a52.intoMemorySegment(sums, sumsAt + 5 * sumsRowBytes + 2 * vectorBytes, LE);
+        a53.intoMemorySegment(sums, sumsAt + 5 * sumsRowBytes + 3 * vectorBytes, LE);
+    }
+
+    /**
+     * The tiles that are not six rows of W by a full panel, as {@link #tile6x4} (the same multiply-adds in the same
+     * order, so the same bits): fewer rows (the last of a thread's share), or fewer vectors (the last panel of a
+     * batch). Six rows against one vector at a time, else one row against the panel's vectors four at once.
+     */
+    private static void tileRemainder(MemorySegment w, long w0, long rowBytes, int rows, MemorySegment panels,
+                                      long panelAt, int vectors, int n, MemorySegment sums, long sumsAt,
+                                      long sumsRowBytes) {
+        long vectorBytes = F.vectorByteSize();
+        long panelRowBytes = TILE_VECTORS * vectorBytes;
+        if (rows == TILE_ROWS) {
+            for (int v = 0; v < vectors; v++) {
+                tile6x1(w, w0, rowBytes, panels, panelAt + v * vectorBytes, panelRowBytes, n, sums,
+                        sumsAt + v * vectorBytes, sumsRowBytes);
             }
-            matmulRowByRow(out, w, wType, x, bias, b0, b1, n, d, r, rowTo, workspace);
+            return;
+        }
+        for (int i = 0; i < rows; i++) {
+            tile1x4(w, w0 + i * rowBytes, panels, panelAt, panelRowBytes, n, sums, sumsAt + i * sumsRowBytes);
+        }
+    }
+
+    /** Six rows of W against one vector of a panel; row i's sums go to byte offset {@code sumsAt + i * sumsRowBytes}. */
+    private static void tile6x1(MemorySegment w, long w0, long rowBytes, MemorySegment panels, long xAt,
+                                long panelRowBytes, int n, MemorySegment sums, long sumsAt, long sumsRowBytes) {
+        long w1 = w0 + rowBytes;
+        long w2 = w1 + rowBytes;
+        long w3 = w2 + rowBytes;
+        long w4 = w3 + rowBytes;
+        long w5 = w4 + rowBytes;
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F);
+        FloatVector a3 = FloatVector.zero(F), a4 = FloatVector.zero(F), a5 = FloatVector.zero(F);
+        for (int k = 0; k < n; k++) {
+            FloatVector xv = fromMemorySegment(F, panels, xAt + k * panelRowBytes, LE);
+            long wk = (long) k * Float.BYTES;
+            a0 = xv.fma(FloatVector.broadcast(F, w.get(F32, w0 + wk)), a0);
+            a1 = xv.fma(FloatVector.broadcast(F, w.get(F32, w1 + wk)), a1);
+            a2 = xv.fma(FloatVector.broadcast(F, w.get(F32, w2 + wk)), a2);
+            a3 = xv.fma(FloatVector.broadcast(F, w.get(F32, w3 + wk)), a3);
+            a4 = xv.fma(FloatVector.broadcast(F, w.get(F32, w4 + wk)), a4);
+            a5 = xv.fma(FloatVector.broadcast(F, w.get(F32, w5 + wk)), a5);
+        }
+        a0.intoMemorySegment(sums, sumsAt, LE);
+        a1.intoMemorySegment(sums, sumsAt + sumsRowBytes, LE);
+        a2.intoMemorySegment(sums, sumsAt + 2 * sumsRowBytes, LE);
+        a3.intoMemorySegment(sums, sumsAt + 3 * sumsRowBytes, LE);
+        a4.intoMemorySegment(sums, sumsAt + 4 * sumsRowBytes, LE);
+        a5.intoMemorySegment(sums, sumsAt + 5 * sumsRowBytes, LE);
+    }
+
+    /**
+     * One row of W against the four vectors of a panel (vectors past the batch hold zeros or leftovers: their sums
+     * are computed and never read). The sums go to {@code sums} at byte offset {@code sumsAt}, four vectors.
+     */
+    private static void tile1x4(MemorySegment w, long w0, MemorySegment panels, long panelAt, long panelRowBytes,
+                                int n, MemorySegment sums, long sumsAt) {
+        long vectorBytes = F.vectorByteSize();
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        for (int k = 0; k < n; k++) {
+            long xk = panelAt + k * panelRowBytes;
+            FloatVector v = FloatVector.broadcast(F, w.get(F32, w0 + (long) k * Float.BYTES));
+            a0 = fromMemorySegment(F, panels, xk, LE).fma(v, a0);
+            a1 = fromMemorySegment(F, panels, xk + vectorBytes, LE).fma(v, a1);
+            a2 = fromMemorySegment(F, panels, xk + 2 * vectorBytes, LE).fma(v, a2);
+            a3 = fromMemorySegment(F, panels, xk + 3 * vectorBytes, LE).fma(v, a3);
+        }
+        a0.intoMemorySegment(sums, sumsAt, LE);
+        a1.intoMemorySegment(sums, sumsAt + vectorBytes, LE);
+        a2.intoMemorySegment(sums, sumsAt + 2 * vectorBytes, LE);
+        a3.intoMemorySegment(sums, sumsAt + 3 * vectorBytes, LE);
+    }
+
+    /**
+     * Writes the sums of a group of weight rows {@code r0..r1-1} against x rows {@code b0..b1-1} (those of weight row
+     * r from float {@code (r - r0) * sumsRow} on, from byte offset {@code sumsAt}, in the order of x rows) to out[b,
+     * r], plus the bias. A group spans whole cache lines of an out row: written one tile at a time, with out rows a
+     * power of two apart (2048 floats) the lines all fell in one L1 set and evicted each other, 15% of a matmul.
+     */
+    private static void storeSums(MemorySegment out, int b0, int b1, int d, int r0, int r1, MemorySegment bias,
+                                  MemorySegment sums, long sumsAt, int sumsRow) {
+        long sumsIndex = sumsAt / Float.BYTES;
+        for (int b = b0; b < b1; b++) {
+            long outRow = (long) b * d;
+            long bSums = sumsIndex + b - b0;
+            for (int r = r0; r < r1; r++) {
+                storeOutput(out, outRow + r, sums.getAtIndex(F32, bSums + (long) (r - r0) * sumsRow), bias, r);
+            }
         }
     }
 
@@ -290,289 +480,6 @@ public final class VectorKernels {
                 tile1x1(out, (long) b * d + r, row, rowOffset, x, b * rowBytes, n, bias, r);
             }
         }
-    }
-
-    /**
-     * Four rows of W (byte offsets w0, w0 + rowBytes, ...) against four rows of x (byte offsets x0, x0 + n floats,
-     * ...): sixteen outputs, each with its own accumulator, so every vector loaded feeds four multiply-adds. Writes
-     * out[b + k, r + i] at element {@code outAt + k * d + i}.
-     *
-     * <p>The accumulators go to {@code sums} at byte offset {@code sumsAt} ({@value #TILE_SUMS} vectors, row-major
-     * by w row) and {@link #finishTile} sums their lanes in one loop: sixteen inlined lane sums would exceed the JIT's
-     * inlining budget, and a vector passed to a method that is not inlined is boxed.
-     */
-    private static void tile4x4(MemorySegment out, long outAt, int d, MemorySegment w, long w0, long rowBytes,
-                                MemorySegment x, long x0, int n, MemorySegment bias, int r,
-                                MemorySegment sums, long sumsAt) {
-        if (VECTORIZED) {
-            long w1 = w0 + rowBytes;
-            long w2 = w1 + rowBytes;
-            long w3 = w2 + rowBytes;
-            long xRowBytes = (long) n * Float.BYTES;
-            long x1 = x0 + xRowBytes;
-            long x2 = x1 + xRowBytes;
-            long x3 = x2 + xRowBytes;
-            FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F); // a<w row><x row>
-            FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
-            FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F), a22 = FloatVector.zero(F), a23 = FloatVector.zero(F);
-            FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F), a32 = FloatVector.zero(F), a33 = FloatVector.zero(F);
-            for (int j = 0, bound = F.loopBound(n); j < bound; j += F.length()) {
-                long o = (long) j * Float.BYTES;
-                FloatVector x0v = fromMemorySegment(F, x, x0 + o, LE);
-                FloatVector x1v = fromMemorySegment(F, x, x1 + o, LE);
-                FloatVector x2v = fromMemorySegment(F, x, x2 + o, LE);
-                FloatVector x3v = fromMemorySegment(F, x, x3 + o, LE);
-                FloatVector v0 = fromMemorySegment(F, w, w0 + o, LE);
-                a00 = v0.fma(x0v, a00);
-                a01 = v0.fma(x1v, a01);
-                a02 = v0.fma(x2v, a02);
-                a03 = v0.fma(x3v, a03);
-                FloatVector v1 = fromMemorySegment(F, w, w1 + o, LE);
-                a10 = v1.fma(x0v, a10);
-                a11 = v1.fma(x1v, a11);
-                a12 = v1.fma(x2v, a12);
-                a13 = v1.fma(x3v, a13);
-                FloatVector v2 = fromMemorySegment(F, w, w2 + o, LE);
-                a20 = v2.fma(x0v, a20);
-                a21 = v2.fma(x1v, a21);
-                a22 = v2.fma(x2v, a22);
-                a23 = v2.fma(x3v, a23);
-                FloatVector v3 = fromMemorySegment(F, w, w3 + o, LE);
-                a30 = v3.fma(x0v, a30);
-                a31 = v3.fma(x1v, a31);
-                a32 = v3.fma(x2v, a32);
-                a33 = v3.fma(x3v, a33);
-            }
-            long vectorBytes = F.vectorByteSize();
-            a00.intoMemorySegment(sums, sumsAt + 0L * vectorBytes, LE);
-            a01.intoMemorySegment(sums, sumsAt + 1L * vectorBytes, LE);
-            a02.intoMemorySegment(sums, sumsAt + 2L * vectorBytes, LE);
-            a03.intoMemorySegment(sums, sumsAt + 3L * vectorBytes, LE);
-            a10.intoMemorySegment(sums, sumsAt + 4L * vectorBytes, LE);
-            a11.intoMemorySegment(sums, sumsAt + 5L * vectorBytes, LE);
-            a12.intoMemorySegment(sums, sumsAt + 6L * vectorBytes, LE);
-            a13.intoMemorySegment(sums, sumsAt + 7L * vectorBytes, LE);
-            a20.intoMemorySegment(sums, sumsAt + 8L * vectorBytes, LE);
-            a21.intoMemorySegment(sums, sumsAt + 9L * vectorBytes, LE);
-            a22.intoMemorySegment(sums, sumsAt + 10L * vectorBytes, LE);
-            a23.intoMemorySegment(sums, sumsAt + 11L * vectorBytes, LE);
-            a30.intoMemorySegment(sums, sumsAt + 12L * vectorBytes, LE);
-            a31.intoMemorySegment(sums, sumsAt + 13L * vectorBytes, LE);
-            a32.intoMemorySegment(sums, sumsAt + 14L * vectorBytes, LE);
-            a33.intoMemorySegment(sums, sumsAt + 15L * vectorBytes, LE);
-        }
-        finishTile(out, outAt, d, w, w0, rowBytes, x, x0, n, bias, r, TILE_ROWS, X_TILE_ROWS, sums, sumsAt);
-    }
-
-    /**
-     * Six rows of W against four rows of x, as {@link #tile4x4} but with 24 accumulators (of AVX-512's 32 vector
-     * registers: 24 sums, four x vectors and one weight vector), so that each x vector loaded feeds six multiply-adds.
-     * The x rows are the ones read from L2 (the tile's weight rows stay in L1 while the block of x streams past), so
-     * more weight rows per tile means fewer L2 bytes per multiply-add. Writes out[b + k, r + i] at element
-     * {@code outAt + k * d + i}; the accumulators go to {@code sums} ({@value #WIDE_TILE_SUMS} vectors).
-     */
-    private static void tile6x4(MemorySegment out, long outAt, int d, MemorySegment w, long w0, long rowBytes,
-                                MemorySegment x, long x0, int n, MemorySegment bias, int r,
-                                MemorySegment sums, long sumsAt) {
-        if (VECTORIZED) {
-            long w1 = w0 + rowBytes;
-            long w2 = w1 + rowBytes;
-            long w3 = w2 + rowBytes;
-            long w4 = w3 + rowBytes;
-            long w5 = w4 + rowBytes;
-            long xRowBytes = (long) n * Float.BYTES;
-            long x1 = x0 + xRowBytes;
-            long x2 = x1 + xRowBytes;
-            long x3 = x2 + xRowBytes;
-            FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F); // a<w row><x row>
-            FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
-            FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F), a22 = FloatVector.zero(F), a23 = FloatVector.zero(F);
-            FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F), a32 = FloatVector.zero(F), a33 = FloatVector.zero(F);
-            FloatVector a40 = FloatVector.zero(F), a41 = FloatVector.zero(F), a42 = FloatVector.zero(F), a43 = FloatVector.zero(F);
-            FloatVector a50 = FloatVector.zero(F), a51 = FloatVector.zero(F), a52 = FloatVector.zero(F), a53 = FloatVector.zero(F);
-            for (int j = 0, bound = F.loopBound(n); j < bound; j += F.length()) {
-                long o = (long) j * Float.BYTES;
-                FloatVector x0v = fromMemorySegment(F, x, x0 + o, LE);
-                FloatVector x1v = fromMemorySegment(F, x, x1 + o, LE);
-                FloatVector x2v = fromMemorySegment(F, x, x2 + o, LE);
-                FloatVector x3v = fromMemorySegment(F, x, x3 + o, LE);
-                FloatVector v0 = fromMemorySegment(F, w, w0 + o, LE);
-                a00 = v0.fma(x0v, a00);
-                a01 = v0.fma(x1v, a01);
-                a02 = v0.fma(x2v, a02);
-                a03 = v0.fma(x3v, a03);
-                FloatVector v1 = fromMemorySegment(F, w, w1 + o, LE);
-                a10 = v1.fma(x0v, a10);
-                a11 = v1.fma(x1v, a11);
-                a12 = v1.fma(x2v, a12);
-                a13 = v1.fma(x3v, a13);
-                FloatVector v2 = fromMemorySegment(F, w, w2 + o, LE);
-                a20 = v2.fma(x0v, a20);
-                a21 = v2.fma(x1v, a21);
-                a22 = v2.fma(x2v, a22);
-                a23 = v2.fma(x3v, a23);
-                FloatVector v3 = fromMemorySegment(F, w, w3 + o, LE);
-                a30 = v3.fma(x0v, a30);
-                a31 = v3.fma(x1v, a31);
-                a32 = v3.fma(x2v, a32);
-                a33 = v3.fma(x3v, a33);
-                FloatVector v4 = fromMemorySegment(F, w, w4 + o, LE);
-                a40 = v4.fma(x0v, a40);
-                a41 = v4.fma(x1v, a41);
-                a42 = v4.fma(x2v, a42);
-                a43 = v4.fma(x3v, a43);
-                FloatVector v5 = fromMemorySegment(F, w, w5 + o, LE);
-                a50 = v5.fma(x0v, a50);
-                a51 = v5.fma(x1v, a51);
-                a52 = v5.fma(x2v, a52);
-                a53 = v5.fma(x3v, a53);
-            }
-            long vectorBytes = F.vectorByteSize();
-            a00.intoMemorySegment(sums, sumsAt + 0L * vectorBytes, LE);
-            a01.intoMemorySegment(sums, sumsAt + 1L * vectorBytes, LE);
-            a02.intoMemorySegment(sums, sumsAt + 2L * vectorBytes, LE);
-            a03.intoMemorySegment(sums, sumsAt + 3L * vectorBytes, LE);
-            a10.intoMemorySegment(sums, sumsAt + 4L * vectorBytes, LE);
-            a11.intoMemorySegment(sums, sumsAt + 5L * vectorBytes, LE);
-            a12.intoMemorySegment(sums, sumsAt + 6L * vectorBytes, LE);
-            a13.intoMemorySegment(sums, sumsAt + 7L * vectorBytes, LE);
-            a20.intoMemorySegment(sums, sumsAt + 8L * vectorBytes, LE);
-            a21.intoMemorySegment(sums, sumsAt + 9L * vectorBytes, LE);
-            a22.intoMemorySegment(sums, sumsAt + 10L * vectorBytes, LE);
-            a23.intoMemorySegment(sums, sumsAt + 11L * vectorBytes, LE);
-            a30.intoMemorySegment(sums, sumsAt + 12L * vectorBytes, LE);
-            a31.intoMemorySegment(sums, sumsAt + 13L * vectorBytes, LE);
-            a32.intoMemorySegment(sums, sumsAt + 14L * vectorBytes, LE);
-            a33.intoMemorySegment(sums, sumsAt + 15L * vectorBytes, LE);
-            a40.intoMemorySegment(sums, sumsAt + 16L * vectorBytes, LE);
-            a41.intoMemorySegment(sums, sumsAt + 17L * vectorBytes, LE);
-            a42.intoMemorySegment(sums, sumsAt + 18L * vectorBytes, LE);
-            a43.intoMemorySegment(sums, sumsAt + 19L * vectorBytes, LE);
-            a50.intoMemorySegment(sums, sumsAt + 20L * vectorBytes, LE);
-            a51.intoMemorySegment(sums, sumsAt + 21L * vectorBytes, LE);
-            a52.intoMemorySegment(sums, sumsAt + 22L * vectorBytes, LE);
-            a53.intoMemorySegment(sums, sumsAt + 23L * vectorBytes, LE);
-        }
-        finishTile(out, outAt, d, w, w0, rowBytes, x, x0, n, bias, r, WIDE_TILE_ROWS, X_TILE_ROWS, sums, sumsAt);
-    }
-
-    /**
-     * Completes the outputs of a tile of {@code rows} rows of W by {@code cols} rows of x whose vector accumulators
-     * are in {@code sums} (row-major by w row): lane sum, then the scalar tail in order, then the bias.
-     *
-     * <p>With four rows of x (and at least four lanes) the lane sums of a w row's four accumulators are done together:
-     * the first two steps of {@link #sumLanes}'s butterfly (h = L/2, then L/4) merge two accumulators into one
-     * vector, the first in the lanes with bit h clear, the second in those with it set, that is lane i gets a[i] +
-     * a[i^h] or b[i] + b[i^h]. After step h an accumulator's lanes i and i xor h hold the same bits (float addition
-     * is commutative), so half the lanes carry all it still needs; the later steps run on all four at once, and each
-     * ends in its own lane (0, L/2, L/4, 3L/4) with the very sum sumLanes returns. For L = 16 that is five shuffles,
-     * five adds and six blends for four outputs instead of sixteen shuffles and sixteen adds, which matters: with
-     * n = 768 the lane sums took a fifth of a batched matmul.
-     */
-    private static void finishTile(MemorySegment out, long outAt, int d, MemorySegment w, long w0, long rowBytes,
-                                   MemorySegment x, long x0, int n, MemorySegment bias, int r, int rows, int cols,
-                                   MemorySegment sums, long sumsAt) {
-        int lanes = F.length(); // a constant once compiled
-        boolean byFour = VECTORIZED && cols == 4 && lanes >= 4;
-        long vectorBytes = F.vectorByteSize();
-        int tail = VECTORIZED ? F.loopBound(n) : 0;
-        long xRowBytes = (long) n * Float.BYTES;
-        for (int i = 0; i < rows; i++) {
-            if (byFour) {
-                long at = sumsAt + (long) i * cols * vectorBytes;
-                FloatVector a0 = fromMemorySegment(F, sums, at, LE);
-                FloatVector a1 = fromMemorySegment(F, sums, at + vectorBytes, LE);
-                FloatVector a2 = fromMemorySegment(F, sums, at + 2 * vectorBytes, LE);
-                FloatVector a3 = fromMemorySegment(F, sums, at + 3 * vectorBytes, LE);
-                // h = L/2: a0 | a1 and a2 | a3 share a vector
-                FloatVector a01 = a0.blend(a1, HIGH_HALF).add(a1.blend(a0, HIGH_HALF).rearrange(XOR_HALF));
-                FloatVector a23 = a2.blend(a3, HIGH_HALF).add(a3.blend(a2, HIGH_HALF).rearrange(XOR_HALF));
-                // h = L/4: a01 | a23; a0 ends in lane 0, a1 in L/2, a2 in L/4, a3 in 3L/4
-                FloatVector v = a01.blend(a23, HIGH_QUARTER)
-                        .add(a23.blend(a01, HIGH_QUARTER).rearrange(XOR_QUARTER));
-                // the remaining steps, h = L/8 down to 1 (L is at most 64)
-                if (lanes > 32) {
-                    v = v.add(v.rearrange(XOR_8));
-                }
-                if (lanes > 16) {
-                    v = v.add(v.rearrange(XOR_4));
-                }
-                if (lanes > 8) {
-                    v = v.add(v.rearrange(XOR_2));
-                }
-                if (lanes > 4) {
-                    v = v.add(v.rearrange(XOR_1));
-                }
-                // written out rather than a loop over k, so that every lane index is a constant
-                long wi = w0 + i * rowBytes;
-                long o = outAt + i;
-                finishOutput(out, o, v.lane(0), w, wi, x, x0, tail, n, bias, r + i);
-                finishOutput(out, o + d, v.lane(lanes / 2), w, wi, x, x0 + xRowBytes, tail, n, bias, r + i);
-                finishOutput(out, o + 2L * d, v.lane(lanes / 4), w, wi, x, x0 + 2 * xRowBytes, tail, n, bias, r + i);
-                finishOutput(out, o + 3L * d, v.lane(3 * lanes / 4), w, wi, x, x0 + 3 * xRowBytes, tail, n, bias,
-                        r + i);
-                continue;
-            }
-            for (int k = 0; k < cols; k++) {
-                float s = VECTORIZED ? sumLanes(fromMemorySegment(F, sums, sumsAt + (long) (i * cols + k) * vectorBytes, LE)) : 0;
-                finishOutput(out, outAt + (long) k * d + i, s, w, w0 + i * rowBytes, x, x0 + k * xRowBytes, tail, n,
-                        bias, r + i);
-            }
-        }
-    }
-
-    /**
-     * Completes one output of a tile from the lane sum {@code s} of its accumulator: the scalar tail of the dot
-     * product of the rows of W and x at byte offsets {@code wi} and {@code xk}, from element {@code tail} on, in
-     * order, then the bias.
-     */
-    private static void finishOutput(MemorySegment out, long index, float s, MemorySegment w, long wi,
-                                     MemorySegment x, long xk, int tail, int n, MemorySegment bias, int row) {
-        for (int j = tail; j < n; j++) {
-            long o = (long) j * Float.BYTES;
-            s = Math.fma(w.get(F32, wi + o), x.get(F32, xk + o), s);
-        }
-        storeOutput(out, index, s, bias, row);
-    }
-
-    /**
-     * Four rows of W against one row of x, for the rows of a batch left over after the 6x4 or 4x4 tiles. Writes out[b,
-     * r..r+3] at element {@code outAt}.
-     */
-    private static void tile4x1(MemorySegment out, long outAt, MemorySegment w, long w0, long rowBytes,
-                                MemorySegment x, long x0, int n, MemorySegment bias, int r) {
-        long w1 = w0 + rowBytes;
-        long w2 = w1 + rowBytes;
-        long w3 = w2 + rowBytes;
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int j = 0;
-        if (VECTORIZED) {
-            FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
-            for (int bound = F.loopBound(n); j < bound; j += F.length()) {
-                long o = (long) j * Float.BYTES;
-                FloatVector xv = fromMemorySegment(F, x, x0 + o, LE);
-                a0 = fromMemorySegment(F, w, w0 + o, LE).fma(xv, a0);
-                a1 = fromMemorySegment(F, w, w1 + o, LE).fma(xv, a1);
-                a2 = fromMemorySegment(F, w, w2 + o, LE).fma(xv, a2);
-                a3 = fromMemorySegment(F, w, w3 + o, LE).fma(xv, a3);
-            }
-            s0 = sumLanes(a0);
-            s1 = sumLanes(a1);
-            s2 = sumLanes(a2);
-            s3 = sumLanes(a3);
-        }
-        for (; j < n; j++) {
-            long o = (long) j * Float.BYTES;
-            float xj = x.get(F32, x0 + o);
-            s0 = Math.fma(w.get(F32, w0 + o), xj, s0);
-            s1 = Math.fma(w.get(F32, w1 + o), xj, s1);
-            s2 = Math.fma(w.get(F32, w2 + o), xj, s2);
-            s3 = Math.fma(w.get(F32, w3 + o), xj, s3);
-        }
-        storeOutput(out, outAt, s0, bias, r);
-        storeOutput(out, outAt + 1, s1, bias, r + 1);
-        storeOutput(out, outAt + 2, s2, bias, r + 2);
-        storeOutput(out, outAt + 3, s3, bias, r + 3);
     }
 
     /** One row of W against one row of x, for the rows left over after the tiles. Writes out[b, r]. */
@@ -1294,20 +1201,6 @@ public final class VectorKernels {
 
     private static VectorShuffle<Float> xorShuffle(int h) {
         return h > 0 && h < F.length() ? VectorShuffle.fromOp(F, i -> i ^ h) : null;
-    }
-
-    /** {@return the mask of the lanes i with {@code i & h} nonzero}, or null where h is 0 or not below L. */
-    private static VectorMask<Float> highMask(int h) {
-        if (h <= 0 || h >= F.length()) {
-            return null;
-        }
-        long bits = 0;
-        for (int i = 0; i < F.length(); i++) {
-            if ((i & h) != 0) {
-                bits |= 1L << i;
-            }
-        }
-        return VectorMask.fromLong(F, bits);
     }
 
     private static int vectorBitsFromProperty() {

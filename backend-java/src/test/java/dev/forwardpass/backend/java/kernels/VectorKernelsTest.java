@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * <p>Tolerances: {@link Tolerance#F32} (1e-5 absolute + 1e-4 relative) for float arithmetic against the double
  * oracle; for matmul the absolute part is scaled by sqrt(n) (inputs in [-1, 1]: a float dot product's rounding error
  * and its size both grow like sqrt(n)); exact where the kernels promise bit-identical results (weight widening,
- * embedding, rope, the tiling of matmul).
+ * embedding, rope, the tiling of matmul and its order of multiply-adds).
  */
 class VectorKernelsTest {
     private static final int[] SIZES = {1, 7, 8, 15, 16, 17, 63, 64, 65, 257, 4099};
@@ -84,9 +84,10 @@ class VectorKernelsTest {
     @ParameterizedTest
     @EnumSource(DType.class)
     void matmul(DType wType) {
-        int d = 13; // two tiles of six rows (or three of four), one row left over
+        int d = 13; // two tiles of six rows, one row left over
         for (int n : SIZES) {
-            for (int batch : new int[] {1, 2, 3, 6}) {
+            // row by row (a decode step, a short prompt), then panels: part of one, one and a part
+            for (int batch : new int[] {1, 2, 3, 6, 8, 21, 70}) {
                 long seed = seed(n, batch * 10 + wType.ordinal());
                 MemorySegment w = weights(seed, d * n, wType);
                 MemorySegment x = random(seed + 1, batch * n, 1);
@@ -102,48 +103,71 @@ class VectorKernelsTest {
     }
 
     @Test
-    void matmulGivesTheSameBitsHoweverRowsAndBatchesAreSplit() {
+    void matmulGivesTheSameBitsHoweverRowsAreSplit() {
         int d = 13;
-        int batch = 5;
         for (int n : SIZES) {
-            long seed = seed(n, 99);
+            for (int batch : new int[] {5, 21}) { // row by row, panels
+                long seed = seed(n, 99 + batch);
+                MemorySegment w = random(seed, d * n, 1);
+                MemorySegment x = random(seed + 1, batch * n, 1);
+                MemorySegment whole = floats(batch * d);
+                VectorKernels.matmul(whole, w, DType.F32, x, null, batch, n, d, workspace);
+                // the rows in three ranges that cut through tiles, as threads might get them
+                MemorySegment split = floats(batch * d);
+                VectorKernels.matmul(split, w, DType.F32, x, null, batch, n, d, 0, 3, workspace);
+                VectorKernels.matmul(split, w, DType.F32, x, null, batch, n, d, 3, 9, workspace);
+                VectorKernels.matmul(split, w, DType.F32, x, null, batch, n, d, 9, d, workspace);
+                assertClose(Tolerance.EXACT, whole, split, "matmul B=" + batch + " split into row ranges n=" + n, seed);
+            }
+        }
+    }
+
+    @Test
+    void matmulOfAFewRowsGivesTheDecodeBits() {
+        int d = 13;
+        int batch = VectorKernels.MIN_PANEL_BATCH - 1;
+        for (int n : SIZES) {
+            long seed = seed(n, 97);
             MemorySegment w = random(seed, d * n, 1);
             MemorySegment x = random(seed + 1, batch * n, 1);
             MemorySegment whole = floats(batch * d);
             VectorKernels.matmul(whole, w, DType.F32, x, null, batch, n, d, workspace);
-            // the rows in three ranges that cut through tiles, as threads might get them
-            MemorySegment split = floats(batch * d);
-            VectorKernels.matmul(split, w, DType.F32, x, null, batch, n, d, 0, 3, workspace);
-            VectorKernels.matmul(split, w, DType.F32, x, null, batch, n, d, 3, 9, workspace);
-            VectorKernels.matmul(split, w, DType.F32, x, null, batch, n, d, 9, d, workspace);
-            assertClose(Tolerance.EXACT, whole, split, "matmul split into row ranges n=" + n, seed);
-            // each row of x alone (a decode step) against the same row in the batch (a prefill)
             MemorySegment oneByOne = floats(batch * d);
             for (int b = 0; b < batch; b++) {
                 VectorKernels.matmul(oneByOne.asSlice(b * d * 4L), w, DType.F32, x.asSlice(b * n * 4L), null,
                         1, n, d, workspace);
             }
-            assertClose(Tolerance.EXACT, whole, oneByOne, "matmul row by row vs batched n=" + n, seed);
+            assertClose(Tolerance.EXACT, oneByOne, whole, "matmul B=" + batch + " vs row by row n=" + n, seed);
         }
     }
 
     @Test
-    void matmulTilesOfEveryShapeGiveTheDecodeBits() {
-        int d = 17; // two tiles of six rows, one of four, one row left over
-        int batch = 9; // two tiles of four rows of x, one row left over
+    void matmulPanelsOfEveryShapeGiveTheMultiplyAddsInInputOrder() {
+        // two groups of weight rows (48 + 17: tiles of six rows, then five rows left over), and x rows for two full
+        // panels, one of two vectors, the last of them partly padding (and several blocks of x when n is large)
+        int d = 65;
+        int panelRows = 4 * VectorKernels.F.length();
+        int batch = 2 * panelRows + VectorKernels.F.length() + 3;
         for (int n : SIZES) {
             long seed = seed(n, 98);
             MemorySegment w = random(seed, d * n, 1);
             MemorySegment x = random(seed + 1, batch * n, 1);
             MemorySegment bias = random(seed + 2, d, 1);
-            MemorySegment whole = floats(batch * d);
-            VectorKernels.matmul(whole, w, DType.F32, x, bias, batch, n, d, workspace);
-            MemorySegment oneByOne = floats(batch * d);
+            MemorySegment actual = floats(batch * d);
+            VectorKernels.matmul(actual, w, DType.F32, x, bias, batch, n, d, workspace);
+            // the definition the panels compute exactly: w[0] x[0] first, each step one rounding (fma), then the bias
+            float[] expected = new float[batch * d];
             for (int b = 0; b < batch; b++) {
-                VectorKernels.matmul(oneByOne.asSlice(b * d * 4L), w, DType.F32, x.asSlice(b * n * 4L), bias,
-                        1, n, d, workspace);
+                for (int r = 0; r < d; r++) {
+                    float s = 0;
+                    for (int k = 0; k < n; k++) {
+                        s = Math.fma(Elements.getFloat(w, (long) r * n + k), Elements.getFloat(x, (long) b * n + k), s);
+                    }
+                    expected[b * d + r] = s + Elements.getFloat(bias, r);
+                }
             }
-            assertClose(Tolerance.EXACT, oneByOne, whole, "matmul 6x4, 4x4 and 1x1 tiles vs row by row n=" + n, seed);
+            Tolerance.EXACT.assertClose(expected, toArray(actual, batch * d),
+                    "matmul panels B=" + batch + " d=" + d + " n=" + n + " seed=" + seed + " " + VectorKernels.describe());
         }
     }
 
