@@ -31,6 +31,7 @@ public final class JavaBackend extends SegmentBackend {
 
     private final Parallel parallel;
     private final Object lock = new Object();
+    private final TransposeRows transposeRows = new TransposeRows();
     private final MatmulRows matmulRows = new MatmulRows();
     private final AttentionItems attentionItems = new AttentionItems();
 
@@ -40,16 +41,26 @@ public final class JavaBackend extends SegmentBackend {
         this.parallel = new Parallel(options.threads(), NAME);
     }
 
-    /** Matmul chunks are whole tiles of weight rows, so that only the last chunk has a smaller tile. */
     @Override
     void computeMatmul(MemorySegment out, MemorySegment w, DType wType, MemorySegment x, MemorySegment bias,
                        int batch, int n, int d) {
+        // chunks of whole tiles of weight rows, so that only the last chunk of a batch has a smaller tile
         int minChunk = roundUp(chunkItems((long) n * batch), VectorKernels.TILE_ROWS);
         synchronized (lock) {
-            matmulRows.set(out, w, wType, x, bias, batch, n, d);
             try {
+                MemorySegment panels = null;
+                if (VectorKernels.usesPanels(batch)) {
+                    // x transposed once for all threads (by all threads), in memory the caller owns
+                    panels = parallel.callerWorkspace().transposed(VectorKernels.panelFloats(batch, n));
+                    int vectorRows = VectorKernels.panelVectorRows();
+                    transposeRows.set(panels, x, batch, n);
+                    parallel.forRange(0, Math.ceilDiv(batch, vectorRows), chunkItems((long) vectorRows * n),
+                            transposeRows);
+                }
+                matmulRows.set(out, w, wType, x, panels, bias, batch, n, d);
                 parallel.forRange(0, d, minChunk, matmulRows);
             } finally {
+                transposeRows.clear();
                 matmulRows.clear();
             }
         }
@@ -144,23 +155,49 @@ public final class JavaBackend extends SegmentBackend {
         return (int) Math.min(Integer.MAX_VALUE - multiple + 1, ((long) value + multiple - 1) / multiple * multiple);
     }
 
+    /** The transpose of the current matmul's x into panels, as a {@link Parallel} body over vectors of rows of x. */
+    private static final class TransposeRows implements Parallel.RangeBody {
+        private MemorySegment panels;
+        private MemorySegment x; // (B, n)
+        private int batch;
+        private int n;
+
+        void set(MemorySegment panels, MemorySegment x, int batch, int n) {
+            this.panels = panels;
+            this.x = x;
+            this.batch = batch;
+            this.n = n;
+        }
+
+        void clear() {
+            set(null, null, 0, 0);
+        }
+
+        @Override
+        public void run(int from, int to, Workspace workspace) {
+            VectorKernels.transposeToPanels(panels, x, batch, n, from, to);
+        }
+    }
+
     /** The current matmul, as a {@link Parallel} body over output rows; one instance, reused under the lock. */
     private static final class MatmulRows implements Parallel.RangeBody {
         private MemorySegment out; // (B, d)
         private MemorySegment w; // (d, n) in wType
         private DType wType;
         private MemorySegment x; // (B, n)
+        private MemorySegment panels; // x transposed, or null where the batch is multiplied row by row
         private MemorySegment bias; // (d,) or null
         private int batch;
         private int n;
         private int d;
 
-        void set(MemorySegment out, MemorySegment w, DType wType, MemorySegment x, MemorySegment bias,
-                 int batch, int n, int d) {
+        void set(MemorySegment out, MemorySegment w, DType wType, MemorySegment x, MemorySegment panels,
+                 MemorySegment bias, int batch, int n, int d) {
             this.out = out;
             this.w = w;
             this.wType = wType;
             this.x = x;
+            this.panels = panels;
             this.bias = bias;
             this.batch = batch;
             this.n = n;
@@ -169,12 +206,16 @@ public final class JavaBackend extends SegmentBackend {
 
         /** Drops the references, so that a finished call does not keep its tensors' memory reachable. */
         void clear() {
-            set(null, null, null, null, null, 0, 0, 0);
+            set(null, null, null, null, null, null, 0, 0, 0);
         }
 
         @Override
         public void run(int from, int to, Workspace workspace) {
-            VectorKernels.matmul(out, w, wType, x, bias, batch, n, d, from, to, workspace);
+            if (panels != null) {
+                VectorKernels.matmulPanels(out, w, wType, panels, bias, batch, n, d, from, to, workspace);
+            } else {
+                VectorKernels.matmul(out, w, wType, x, bias, batch, n, d, from, to, workspace);
+            }
         }
     }
 

@@ -117,7 +117,9 @@ public final class Parallel implements AutoCloseable {
         }
         int chunk = Math.max(minChunk, ceilDiv(count, threads * CHUNKS_PER_THREAD));
         chunk = Math.max(ceilDiv(chunk, minChunk), ceilDiv(ceilDiv(count, MAX_CHUNKS), minChunk)) * minChunk;
-        int chunks = Math.max(1, count / chunk); // the last chunk takes the remainder: no chunk is below minChunk
+        // the remainder is a chunk of its own if it is not below minChunk, else the last chunk takes it: merged
+        // always, a remainder of nearly a chunk made the last chunk twice the others (2048 rows: 6 x 258 + 500)
+        int chunks = Math.max(1, count / chunk + (count % chunk >= minChunk ? 1 : 0));
         if (chunks == 1 || workers.length == 0) {
             body.run(from, to, callerWorkspace);
             return;

@@ -198,16 +198,8 @@ public final class VectorKernels {
      * then the bias). A single sequential stream is what the hardware prefetcher follows best; interleaving the rows
      * of a tile (four streams 3 KB apart) measured at half the memory bandwidth.
      *
-     * <p>A batch (a prefill): x is first transposed into panels ({@link #transposeToPanels}), so that a vector holds
-     * one input element of {@value #TILE_VECTORS} x L consecutive rows of x; a tile then multiplies each weight
-     * broadcast to all lanes by the four vectors of its panel, six rows of W at a time ({@link #tile6x4}: 24
-     * accumulators, every output one lane). Each output is then the chain of multiply-adds in input order, w[0] x[0]
-     * first, and needs no sum across lanes at the end: those lane sums (a butterfly per output) were a fifth of a
-     * matmul with n = 768 when the tiles were dot products. The transpose reads x once per block and costs a few per
-     * cent of the multiply-adds at n = 768. The bits of an output depend on the path (row by row or panels) but not on
-     * how the rows are split between threads. x is processed in blocks of rows whose panels stay in cache while this
-     * thread's rows of W stream past them, so W is read once per block, not once per row of x. F16 and BF16 rows are
-     * first widened into the workspace (exactly), so the multiply-adds always read floats.
+     * <p>A batch ({@link #usesPanels}, a prefill): x is transposed into panels here, then {@link #matmulPanels}. A
+     * backend that splits the rows between threads transposes x once instead, and calls matmulPanels from each.
      *
      * @param out (B, d), not x
      * @param w (d, n) in {@code wType}
@@ -216,23 +208,98 @@ public final class VectorKernels {
      */
     public static void matmul(MemorySegment out, MemorySegment w, DType wType, MemorySegment x, MemorySegment bias,
                               int batch, int n, int d, int rowFrom, int rowTo, Workspace workspace) {
-        if (!VECTORIZED || batch < MIN_PANEL_BATCH) {
+        if (!usesPanels(batch)) {
             matmulRowByRow(out, w, wType, x, bias, 0, batch, n, d, rowFrom, rowTo, workspace);
             return;
         }
+        MemorySegment panels = workspace.transposed(panelFloats(batch, n));
+        transposeToPanels(panels, x, batch, n, 0, Math.ceilDiv(batch, panelVectorRows()));
+        matmulPanels(out, w, wType, panels, bias, batch, n, d, rowFrom, rowTo, workspace);
+    }
+
+    /** {@return whether a matmul of {@code batch} rows of x multiplies panels of x rather than one row at a time} */
+    public static boolean usesPanels(int batch) {
+        return VECTORIZED && batch >= MIN_PANEL_BATCH;
+    }
+
+    /** {@return the rows of x in one vector of a panel: the unit {@link #transposeToPanels} splits its work in} */
+    public static int panelVectorRows() {
+        return F.length();
+    }
+
+    /** {@return the floats of the panels of B rows of n floats: whole panels} */
+    public static long panelFloats(int batch, int n) {
+        int panelRows = TILE_VECTORS * F.length();
+        return (long) Math.ceilDiv(batch, panelRows) * panelRows * n;
+    }
+
+    /**
+     * Transposes x (B, n) into panels of {@value #TILE_VECTORS} x L rows, for the rows of the vectors
+     * {@code vectorFrom..vectorTo-1} (L rows each) only, so that threads can share the work: row {@code t}, element
+     * {@code k} goes to index {@code (t / P * n + k) * P + t % P} of {@code panels}, with P = TILE_VECTORS x L. So a
+     * vector of a panel holds one input element of L consecutive rows of x, and the four vectors of a panel for
+     * element k are consecutive. Rows from B up to the next multiple of L are zeros (a tile computes them,
+     * {@link #storeSums} leaves them out); the vectors after that are not written.
+     */
+    public static void transposeToPanels(MemorySegment panels, MemorySegment x, int batch, int n, int vectorFrom,
+                                         int vectorTo) {
+        int panelRows = TILE_VECTORS * F.length();
+        int rowTo = Math.min(batch, vectorTo * F.length());
+        int t = vectorFrom * F.length();
+        // four rows at a time, so that each step writes four consecutive floats of a panel: three times faster than
+        // one row at a time, whose every store went to another cache line
+        for (; t + 4 <= rowTo && t % panelRows + 4 <= panelRows; t += 4) {
+            long dst = (long) (t / panelRows) * panelRows * n + t % panelRows;
+            long src = (long) t * n;
+            for (int k = 0; k < n; k++) {
+                long at = dst + (long) k * panelRows;
+                long from = src + k;
+                panels.setAtIndex(F32, at, x.getAtIndex(F32, from));
+                panels.setAtIndex(F32, at + 1, x.getAtIndex(F32, from + n));
+                panels.setAtIndex(F32, at + 2, x.getAtIndex(F32, from + 2L * n));
+                panels.setAtIndex(F32, at + 3, x.getAtIndex(F32, from + 3L * n));
+            }
+        }
+        for (int padTo = Math.min(vectorTo * F.length(), Math.ceilDiv(batch, F.length()) * F.length()); t < padTo; t++) {
+            long dst = (long) (t / panelRows) * panelRows * n + t % panelRows;
+            for (int k = 0; k < n; k++) {
+                panels.setAtIndex(F32, dst + (long) k * panelRows, t < batch ? x.getAtIndex(F32, (long) t * n + k) : 0f);
+            }
+        }
+    }
+
+    /**
+     * Linear layer for the output rows {@code rowFrom..rowTo-1} only, from x transposed into panels
+     * ({@link #transposeToPanels}, every vector of the batch): W (d,n) @ x (n,) + bias (d,) -> out (d,), for each of
+     * the B rows of x.
+     *
+     * <p>A tile multiplies each weight, broadcast to all lanes, by the four vectors of a panel, six rows of W at a
+     * time ({@link #tile6x4}: 24 accumulators, each output one lane). Each output is the chain of multiply-adds in
+     * input order, w[0] x[0] first, and needs no sum across lanes at the end: those lane sums (a butterfly per output)
+     * were a fifth of a matmul with n = 768 when tiles were dot products along the rows. The bits of an output do not
+     * depend on how the rows are split between threads (they differ from a decode step's, which sums in another
+     * order). The panels are processed in blocks that stay in cache while this thread's rows of W stream past them,
+     * so W is read once per block, not once per row of x. F16 and BF16 rows are first widened into the workspace
+     * (exactly), so the multiply-adds always read floats.
+     *
+     * @param out (B, d)
+     * @param w (d, n) in {@code wType}
+     * @param panels x (B, n) transposed by {@link #transposeToPanels}
+     * @param bias (d,), or null for none
+     */
+    public static void matmulPanels(MemorySegment out, MemorySegment w, DType wType, MemorySegment panels,
+                                    MemorySegment bias, int batch, int n, int d, int rowFrom, int rowTo,
+                                    Workspace workspace) {
         int panelRows = TILE_VECTORS * F.length();
         long rowBytes = (long) n * Float.BYTES;
         int xBlock = (int) Math.min(X_BLOCK_MAX_ROWS, Math.min(batch, X_BLOCK_BYTES / rowBytes));
         xBlock = Math.max(1, xBlock / panelRows) * panelRows;
-        // scratch: the panels of a block of x, then a group's sums (GROUP_ROWS rows of xBlock floats), then a tile
-        // widened to F32 if it is not
-        long sumsAt = (long) xBlock * rowBytes;
+        // scratch: a group's sums (GROUP_ROWS rows of xBlock floats), then a tile widened to F32 if it is not
         long sumsRowBytes = (long) xBlock * Float.BYTES;
-        long widenedAt = sumsAt + GROUP_ROWS * sumsRowBytes;
+        long widenedAt = GROUP_ROWS * sumsRowBytes;
         MemorySegment scratch = workspace.floats(widenedAt / Float.BYTES + (wType == DType.F32 ? 0L : TILE_ROWS * n));
         for (int b0 = 0; b0 < batch; b0 += xBlock) {
             int b1 = Math.min(batch, b0 + xBlock);
-            transposeToPanels(scratch, x, b0, b1, n);
             for (int g = rowFrom; g < rowTo; g += GROUP_ROWS) {
                 int groupEnd = Math.min(rowTo, g + GROUP_ROWS);
                 for (int r = g; r < groupEnd; r += TILE_ROWS) {
@@ -245,45 +312,18 @@ public final class VectorKernels {
                         widen(w, wType, (long) r * n, tile, widenedAt / Float.BYTES, rows * n);
                     }
                     for (int p0 = b0; p0 < b1; p0 += panelRows) {
-                        long panelAt = (long) (p0 - b0) * rowBytes;
-                        long tileSumsAt = sumsAt + (r - g) * sumsRowBytes + (long) (p0 - b0) * Float.BYTES;
+                        long panelAt = p0 * rowBytes;
+                        long tileSumsAt = (r - g) * sumsRowBytes + (long) (p0 - b0) * Float.BYTES;
                         int vectors = Math.ceilDiv(Math.min(panelRows, b1 - p0), F.length());
                         if (rows == TILE_ROWS && vectors == TILE_VECTORS) {
-                            tile6x4(tile, tileAt, rowBytes, scratch, panelAt, n, scratch, tileSumsAt, sumsRowBytes);
+                            tile6x4(tile, tileAt, rowBytes, panels, panelAt, n, scratch, tileSumsAt, sumsRowBytes);
                         } else {
-                            tileRemainder(tile, tileAt, rowBytes, rows, scratch, panelAt, vectors, n, scratch,
+                            tileRemainder(tile, tileAt, rowBytes, rows, panels, panelAt, vectors, n, scratch,
                                     tileSumsAt, sumsRowBytes);
                         }
                     }
                 }
-                storeSums(out, b0, b1, d, g, groupEnd, bias, scratch, sumsAt, xBlock);
-            }
-        }
-    }
-
-    /**
-     * Writes x rows {@code b0..b1-1} into {@code panels} (from offset 0) as panels of {@value #TILE_VECTORS} x L rows:
-     * panel p holds rows b0 + p * TILE_VECTORS * L onwards, element k of row b0 + p * TILE_VECTORS * L + t at index
-     * {@code (p * n + k) * TILE_VECTORS * L + t}. In the last panel the rows up to the next multiple of L are zeros
-     * (a tile computes them, {@link #storeTile} leaves them out) and the vectors beyond are left unwritten.
-     */
-    private static void transposeToPanels(MemorySegment panels, MemorySegment x, int b0, int b1, int n) {
-        int panelRows = TILE_VECTORS * F.length();
-        for (int p0 = b0; p0 < b1; p0 += panelRows) {
-            long panel = (long) (p0 - b0) * n;
-            int padded = Math.min(panelRows, Math.ceilDiv(b1 - p0, F.length()) * F.length());
-            for (int t = 0; t < padded; t++) {
-                long dst = panel + t;
-                if (p0 + t < b1) {
-                    long src = (long) (p0 + t) * n;
-                    for (int k = 0; k < n; k++) {
-                        panels.setAtIndex(F32, dst + (long) k * panelRows, x.getAtIndex(F32, src + k));
-                    }
-                } else {
-                    for (int k = 0; k < n; k++) {
-                        panels.setAtIndex(F32, dst + (long) k * panelRows, 0f);
-                    }
-                }
+                storeSums(out, b0, b1, d, g, groupEnd, bias, scratch, xBlock);
             }
         }
     }
@@ -447,18 +487,16 @@ public final class VectorKernels {
 
     /**
      * Writes the sums of a group of weight rows {@code r0..r1-1} against x rows {@code b0..b1-1} (those of weight row
-     * r from float {@code (r - r0) * sumsRow} on, from byte offset {@code sumsAt}, in the order of x rows) to out[b,
-     * r], plus the bias. A group spans whole cache lines of an out row: written one tile at a time, with out rows a
-     * power of two apart (2048 floats) the lines all fell in one L1 set and evicted each other, 15% of a matmul.
+     * r from float {@code (r - r0) * sumsRow} of {@code sums} on, in the order of x rows) to out[b, r], plus the bias.
+     * A group spans whole cache lines of an out row: written one tile at a time, with out rows a power of two apart
+     * (2048 floats) the lines all fell in one L1 set and evicted each other, 15% of a matmul.
      */
     private static void storeSums(MemorySegment out, int b0, int b1, int d, int r0, int r1, MemorySegment bias,
-                                  MemorySegment sums, long sumsAt, int sumsRow) {
-        long sumsIndex = sumsAt / Float.BYTES;
+                                  MemorySegment sums, int sumsRow) {
         for (int b = b0; b < b1; b++) {
             long outRow = (long) b * d;
-            long bSums = sumsIndex + b - b0;
             for (int r = r0; r < r1; r++) {
-                storeOutput(out, outRow + r, sums.getAtIndex(F32, bSums + (long) (r - r0) * sumsRow), bias, r);
+                storeOutput(out, outRow + r, sums.getAtIndex(F32, b - b0 + (long) (r - r0) * sumsRow), bias, r);
             }
         }
     }

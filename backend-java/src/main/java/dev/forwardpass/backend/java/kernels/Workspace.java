@@ -15,6 +15,7 @@ public final class Workspace {
     private static final long ALIGNMENT = 64;
 
     private MemorySegment floats = MemorySegment.NULL;
+    private MemorySegment transposed = MemorySegment.NULL;
 
     /** Creates an empty workspace; it grows on first use. */
     public Workspace() {}
@@ -31,5 +32,18 @@ public final class Workspace {
             floats = Arena.ofAuto().allocate(bytes, ALIGNMENT);
         }
         return floats;
+    }
+
+    /**
+     * {@return native memory for at least {@code count} F32 elements, with unspecified contents, apart from
+     * {@link #floats}}: for a transposed copy of an op's input, which the op reads while it uses floats() as scratch.
+     * Grows like floats().
+     */
+    public MemorySegment transposed(long count) {
+        long bytes = count * Float.BYTES;
+        if (transposed.byteSize() < bytes) {
+            transposed = Arena.ofAuto().allocate(bytes, ALIGNMENT);
+        }
+        return transposed;
     }
 }
