@@ -84,12 +84,12 @@ public final class VectorKernels {
     /** Weight rows whose sums are kept before they are written out: three cache lines of an out row (8 tiles). */
     private static final int GROUP_ROWS = 48;
     /**
-     * Bytes of x rows a batched matmul keeps hot (in L2, as panels) while a thread's weight rows stream past them: half of a
-     * typical 1 MB L2, so that a whole prefill chunk (128 rows of 768 floats) is one block and W is read once.
+     * Bytes of x rows (as panels) a batched matmul keeps hot in L2 while a thread's weight rows stream past them: half
+     * of a typical 1 MB L2, so that a whole prefill chunk (128 rows of 768 floats) is one block and W is read once.
      */
     private static final int X_BLOCK_BYTES = 512 * 1024;
-    /** At most this many rows of x per block, so that a group's sums stay in L1. */
-    private static final int X_BLOCK_MAX_ROWS = 256;
+    /** At most this many rows of x per block, so that a group's sums (24 KB) stay in L1. */
+    private static final int X_BLOCK_MAX_ROWS = 128;
 
     private VectorKernels() {}
 
@@ -248,7 +248,7 @@ public final class VectorKernels {
         int t = vectorFrom * F.length();
         // four rows at a time, so that each step writes four consecutive floats of a panel: three times faster than
         // one row at a time, whose every store went to another cache line
-        for (; t + 4 <= rowTo && t % panelRows + 4 <= panelRows; t += 4) {
+        for (; t + 4 <= rowTo; t += 4) { // t is a multiple of 4, as L is: the four rows are in one panel
             long dst = (long) (t / panelRows) * panelRows * n + t % panelRows;
             long src = (long) t * n;
             for (int k = 0; k < n; k++) {
@@ -260,10 +260,13 @@ public final class VectorKernels {
                 panels.setAtIndex(F32, at + 3, x.getAtIndex(F32, from + 3L * n));
             }
         }
-        for (int padTo = Math.min(vectorTo * F.length(), Math.ceilDiv(batch, F.length()) * F.length()); t < padTo; t++) {
+        // the rows left, then zeros up to the end of the last vector
+        int padTo = Math.min(vectorTo, Math.ceilDiv(batch, F.length())) * F.length();
+        for (; t < padTo; t++) {
             long dst = (long) (t / panelRows) * panelRows * n + t % panelRows;
             for (int k = 0; k < n; k++) {
-                panels.setAtIndex(F32, dst + (long) k * panelRows, t < batch ? x.getAtIndex(F32, (long) t * n + k) : 0f);
+                float value = t < batch ? x.getAtIndex(F32, (long) t * n + k) : 0f;
+                panels.setAtIndex(F32, dst + (long) k * panelRows, value);
             }
         }
     }
@@ -435,7 +438,7 @@ public final class VectorKernels {
         }
     }
 
-    /** Six rows of W against one vector of a panel; row i's sums go to byte offset {@code sumsAt + i * sumsRowBytes}. */
+    /** Six rows of W against one vector of a panel; row i's sums go to byte {@code sumsAt + i * sumsRowBytes}. */
     private static void tile6x1(MemorySegment w, long w0, long rowBytes, MemorySegment panels, long xAt,
                                 long panelRowBytes, int n, MemorySegment sums, long sumsAt, long sumsRowBytes) {
         long w1 = w0 + rowBytes;

@@ -167,7 +167,8 @@ class VectorKernelsTest {
                 }
             }
             Tolerance.EXACT.assertClose(expected, toArray(actual, batch * d),
-                    "matmul panels B=" + batch + " d=" + d + " n=" + n + " seed=" + seed + " " + VectorKernels.describe());
+                    "matmul panels B=" + batch + " d=" + d + " n=" + n + " seed=" + seed + " "
+                            + VectorKernels.describe());
         }
     }
 
