@@ -3,16 +3,22 @@ package dev.forwardpass.benchmarks;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import dev.forwardpass.api.Backend;
+import dev.forwardpass.api.Shape;
+import dev.forwardpass.api.Tensor;
 import dev.forwardpass.models.LanguageModel;
 import dev.forwardpass.models.ModelLoader;
 import dev.forwardpass.models.format.Llama2cWriter;
+import dev.forwardpass.models.llama.Llama;
 import dev.forwardpass.models.llama.LlamaConfig;
+import dev.forwardpass.models.llama.LlamaLayer;
 import dev.forwardpass.models.llama.LlamaPresets;
 import dev.forwardpass.models.llama.RandomLlamaCheckpoint;
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -40,6 +46,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *       after the last ({@code Session.prefill} without a sink, as {@code generate} runs a prompt: the classifier
  *       for the last token only). About {@code 2·128·(layer matmul weights) + 2·(classifier)} FLOP, plus
  *       attention.
+ *   <li>{@link #matvecs}: the matrix × vector products of one decode step alone, on the model's own weight tensors
+ *       (every layer's wq, wk, wv, wo, wGate, wUp, wDown, then the classifier), on fixed random inputs. The bare
+ *       matmul time of a token, which {@link #decode} adds its other ops and the logits copy to: their ratio is what
+ *       the backend adds around its matmuls.
  * </ul>
  * The checkpoint is written to a temporary file by each trial (seeded, so every fork sees the same weights) and
  * deleted at its end.
@@ -99,8 +109,12 @@ public class ForwardBenchmark {
             return tokens;
         }
 
+        /** Closes what a subclass allocated on the backend, before the model and the backend are closed. */
+        void closeOwnTensors() {}
+
         @TearDown(Level.Trial)
         public void tearDown() throws IOException {
+            closeOwnTensors();
             if (session != null) {
                 session.close();
             }
@@ -140,6 +154,51 @@ public class ForwardBenchmark {
         }
     }
 
+    /** The model's weights and one input and output per matmul shape of a decode step. */
+    public static class MatvecsState extends ModelState {
+        List<LlamaLayer> layers;
+        Tensor classifier;
+        Tensor xDim;      // (dim,): the input of wq, wk, wv, wGate, wUp and the classifier
+        Tensor xQuery;    // (qDim,): the input of wo
+        Tensor xHidden;   // (hidden,): the input of wDown
+        Tensor q;         // (qDim,)
+        Tensor kv;        // (kvDim,): k, then v
+        Tensor dim;       // (dim,): wo's and wDown's outputs
+        Tensor hidden;    // (hidden,): wGate's and wUp's outputs
+        Tensor logits;    // (vocab,)
+        private Arena arena;
+
+        @Setup(Level.Trial)
+        public void setUp() throws IOException {
+            open();
+            Llama llama = (Llama) loaded;
+            LlamaConfig c = llama.config();
+            layers = llama.weights().layers();
+            classifier = llama.weights().classifier();
+            arena = Arena.ofShared();
+            xDim = RandomData.tensor(compute, arena, Shape.of(c.dim()), SEED + 1);
+            xQuery = RandomData.tensor(compute, arena, Shape.of(c.qDim()), SEED + 2);
+            xHidden = RandomData.tensor(compute, arena, Shape.of(c.hiddenDim()), SEED + 3);
+            q = compute.allocate(Shape.of(c.qDim()));
+            kv = compute.allocate(Shape.of(c.kvDim()));
+            dim = compute.allocate(Shape.of(c.dim()));
+            hidden = compute.allocate(Shape.of(c.hiddenDim()));
+            logits = compute.allocate(Shape.of(c.vocabSize()));
+        }
+
+        @Override
+        void closeOwnTensors() {
+            for (Tensor t : new Tensor[] {xDim, xQuery, xHidden, q, kv, dim, hidden, logits}) {
+                if (t != null) {
+                    t.close();
+                }
+            }
+            if (arena != null) {
+                arena.close();
+            }
+        }
+    }
+
     /** One decoded token: returns its logits (the session's array, reused by every call). */
     @Benchmark
     public float[] decode(DecodeState s) {
@@ -150,5 +209,23 @@ public class ForwardBenchmark {
     @Benchmark
     public float[] prefill(PrefillState s) {
         return s.session.prefill(s.prompt, 0);
+    }
+
+    /** The matrix × vector products of one decode step, nothing else: returns the classifier's output tensor. */
+    @Benchmark
+    public Tensor matvecs(MatvecsState s) {
+        Backend b = s.compute;
+        for (int l = 0; l < s.layers.size(); l++) {
+            LlamaLayer layer = s.layers.get(l);
+            b.matmul(s.q, layer.wq(), s.xDim);
+            b.matmul(s.kv, layer.wk(), s.xDim);
+            b.matmul(s.kv, layer.wv(), s.xDim);
+            b.matmul(s.dim, layer.wo(), s.xQuery);
+            b.matmul(s.hidden, layer.wGate(), s.xDim);
+            b.matmul(s.hidden, layer.wUp(), s.xDim);
+            b.matmul(s.dim, layer.wDown(), s.xHidden);
+        }
+        b.matmul(s.logits, s.classifier, s.xDim);
+        return s.logits;
     }
 }

@@ -85,6 +85,36 @@ class BenchmarksSmokeTest {
     }
 
     @Test
+    void aDecodeStepsMatrixTimesVectorProductsEndInTheClassifierOfTheInput() throws Exception {
+        ForwardBenchmark forward = new ForwardBenchmark();
+        ForwardBenchmark.MatvecsState matvecs = new ForwardBenchmark.MatvecsState();
+        matvecs.backend = "java";
+        matvecs.threads = 2;
+        matvecs.model = "15m";
+        matvecs.setUp();
+        try {
+            assertEquals(6, matvecs.layers.size());
+            float[] logits = new float[32000];
+            matvecs.compute.copyTo(forward.matvecs(matvecs), logits);
+            // the last product is the classifier (32000, 288) times the fixed input: checked on a few rows
+            float[] x = new float[288];
+            matvecs.compute.copyTo(matvecs.xDim, x);
+            float[] classifier = new float[32000 * 288];
+            matvecs.compute.copyTo(matvecs.classifier, classifier);
+            for (int row : new int[] {0, 12345, 31999}) {
+                double expected = 0;
+                for (int j = 0; j < 288; j++) {
+                    expected += (double) classifier[row * 288 + j] * x[j];
+                }
+                assertEquals(expected, logits[row], 1e-4, "row " + row);
+            }
+        } finally {
+            matvecs.tearDown();
+        }
+        assertTrue(Files.notExists(matvecs.file), "the checkpoint is deleted at teardown");
+    }
+
+    @Test
     void memoryBandwidthSumsEveryFloat() throws Exception {
         MemoryBandwidthBenchmark bandwidth = new MemoryBandwidthBenchmark();
         bandwidth.threads = 2;

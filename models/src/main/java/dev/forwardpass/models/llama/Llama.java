@@ -125,6 +125,11 @@ public final class Llama implements LanguageModel {
         return config;
     }
 
+    /** {@return the model's weights, owned by its backend and closed with the model} */
+    public LlamaWeights weights() {
+        return weights;
+    }
+
     @Override
     public int vocabSize() {
         return config.vocabSize();
