@@ -419,7 +419,9 @@ public final class VectorKernels {
     /**
      * The tiles that are not six rows of W by a full panel, as {@link #tile6x4} (the same multiply-adds in the same
      * order, so the same bits): fewer rows (the last of a thread's share), or fewer vectors (the last panel of a
-     * batch). Six rows against one vector at a time, else one row against the panel's vectors four at once.
+     * batch). Six rows against two vectors at a time (then one), else one row against the panel's vectors four at
+     * once. Six rows against one vector, a broadcast per multiply-add, run at three quarters of the speed of
+     * {@link #tile6x4}; against two, near its speed: that is a prompt of 20 or 40 tokens.
      */
     private static void tileRemainder(MemorySegment w, long w0, long rowBytes, int rows, MemorySegment panels,
                                       long panelAt, int vectors, int n, MemorySegment sums, long sumsAt,
@@ -427,7 +429,12 @@ public final class VectorKernels {
         long vectorBytes = F.vectorByteSize();
         long panelRowBytes = TILE_VECTORS * vectorBytes;
         if (rows == TILE_ROWS) {
-            for (int v = 0; v < vectors; v++) {
+            int v = 0;
+            for (; v + 2 <= vectors; v += 2) {
+                tile6x2(w, w0, rowBytes, panels, panelAt + v * vectorBytes, panelRowBytes, n, sums,
+                        sumsAt + v * vectorBytes, sumsRowBytes);
+            }
+            if (v < vectors) {
                 tile6x1(w, w0, rowBytes, panels, panelAt + v * vectorBytes, panelRowBytes, n, sums,
                         sumsAt + v * vectorBytes, sumsRowBytes);
             }
@@ -436,6 +443,60 @@ public final class VectorKernels {
         for (int i = 0; i < rows; i++) {
             tile1x4(w, w0 + i * rowBytes, panels, panelAt, panelRowBytes, n, sums, sumsAt + i * sumsRowBytes);
         }
+    }
+
+    /**
+     * Six rows of W against two consecutive vectors of a panel (from byte {@code xAt}); row i's sums go to byte
+     * {@code sumsAt + i * sumsRowBytes}, two vectors.
+     */
+    private static void tile6x2(MemorySegment w, long w0, long rowBytes, MemorySegment panels, long xAt,
+                                long panelRowBytes, int n, MemorySegment sums, long sumsAt, long sumsRowBytes) {
+        long w1 = w0 + rowBytes;
+        long w2 = w1 + rowBytes;
+        long w3 = w2 + rowBytes;
+        long w4 = w3 + rowBytes;
+        long w5 = w4 + rowBytes;
+        long vectorBytes = F.vectorByteSize();
+        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a10 = FloatVector.zero(F); // a<row><vector>
+        FloatVector a11 = FloatVector.zero(F), a20 = FloatVector.zero(F), a21 = FloatVector.zero(F);
+        FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F), a40 = FloatVector.zero(F);
+        FloatVector a41 = FloatVector.zero(F), a50 = FloatVector.zero(F), a51 = FloatVector.zero(F);
+        for (int k = 0; k < n; k++) {
+            long xk = xAt + k * panelRowBytes;
+            long wk = (long) k * Float.BYTES;
+            FloatVector x0 = fromMemorySegment(F, panels, xk, LE);
+            FloatVector x1 = fromMemorySegment(F, panels, xk + vectorBytes, LE);
+            FloatVector v = FloatVector.broadcast(F, w.get(F32, w0 + wk));
+            a00 = x0.fma(v, a00);
+            a01 = x1.fma(v, a01);
+            v = FloatVector.broadcast(F, w.get(F32, w1 + wk));
+            a10 = x0.fma(v, a10);
+            a11 = x1.fma(v, a11);
+            v = FloatVector.broadcast(F, w.get(F32, w2 + wk));
+            a20 = x0.fma(v, a20);
+            a21 = x1.fma(v, a21);
+            v = FloatVector.broadcast(F, w.get(F32, w3 + wk));
+            a30 = x0.fma(v, a30);
+            a31 = x1.fma(v, a31);
+            v = FloatVector.broadcast(F, w.get(F32, w4 + wk));
+            a40 = x0.fma(v, a40);
+            a41 = x1.fma(v, a41);
+            v = FloatVector.broadcast(F, w.get(F32, w5 + wk));
+            a50 = x0.fma(v, a50);
+            a51 = x1.fma(v, a51);
+        }
+        a00.intoMemorySegment(sums, sumsAt, LE);
+        a01.intoMemorySegment(sums, sumsAt + vectorBytes, LE);
+        a10.intoMemorySegment(sums, sumsAt + sumsRowBytes, LE);
+        a11.intoMemorySegment(sums, sumsAt + sumsRowBytes + vectorBytes, LE);
+        a20.intoMemorySegment(sums, sumsAt + 2 * sumsRowBytes, LE);
+        a21.intoMemorySegment(sums, sumsAt + 2 * sumsRowBytes + vectorBytes, LE);
+        a30.intoMemorySegment(sums, sumsAt + 3 * sumsRowBytes, LE);
+        a31.intoMemorySegment(sums, sumsAt + 3 * sumsRowBytes + vectorBytes, LE);
+        a40.intoMemorySegment(sums, sumsAt + 4 * sumsRowBytes, LE);
+        a41.intoMemorySegment(sums, sumsAt + 4 * sumsRowBytes + vectorBytes, LE);
+        a50.intoMemorySegment(sums, sumsAt + 5 * sumsRowBytes, LE);
+        a51.intoMemorySegment(sums, sumsAt + 5 * sumsRowBytes + vectorBytes, LE);
     }
 
     /** Six rows of W against one vector of a panel; row i's sums go to byte {@code sumsAt + i * sumsRowBytes}. */

@@ -143,33 +143,39 @@ class VectorKernelsTest {
 
     @Test
     void matmulPanelsOfEveryShapeGiveTheMultiplyAddsInInputOrder() {
-        // two groups of weight rows (48 + 17: tiles of six rows, then five rows left over), and x rows for two full
-        // panels, one of two vectors, the last of them partly padding (and several blocks of x when n is large)
-        int d = 65;
-        int panelRows = 4 * VectorKernels.F.length();
-        int batch = 2 * panelRows + VectorKernels.F.length() + 3;
+        // x rows for full panels and a last one of two vectors, or of three, the last vector partly padding (and
+        // several blocks of x when n is large)
+        int lanes = VectorKernels.F.length();
+        int panelRows = 4 * lanes;
         for (int n : SIZES) {
-            long seed = seed(n, 98);
-            MemorySegment w = random(seed, d * n, 1);
-            MemorySegment x = random(seed + 1, batch * n, 1);
-            MemorySegment bias = random(seed + 2, d, 1);
-            MemorySegment actual = floats(batch * d);
-            VectorKernels.matmul(actual, w, DType.F32, x, bias, batch, n, d, workspace);
-            // the definition the panels compute exactly: w[0] x[0] first, each step one rounding (fma), then the bias
-            float[] expected = new float[batch * d];
-            for (int b = 0; b < batch; b++) {
-                for (int r = 0; r < d; r++) {
-                    float s = 0;
-                    for (int k = 0; k < n; k++) {
-                        s = Math.fma(Elements.getFloat(w, (long) r * n + k), Elements.getFloat(x, (long) b * n + k), s);
-                    }
-                    expected[b * d + r] = s + Elements.getFloat(bias, r);
-                }
-            }
-            Tolerance.EXACT.assertClose(expected, toArray(actual, batch * d),
-                    "matmul panels B=" + batch + " d=" + d + " n=" + n + " seed=" + seed + " "
-                            + VectorKernels.describe());
+            assertPanelsGiveTheMultiplyAddsInInputOrder(2 * panelRows + lanes + 3, n);
         }
+        for (int n : new int[] {7, 65, 257}) {
+            assertPanelsGiveTheMultiplyAddsInInputOrder(panelRows + 2 * lanes + 1, n);
+        }
+    }
+
+    private void assertPanelsGiveTheMultiplyAddsInInputOrder(int batch, int n) {
+        int d = 65; // two groups of weight rows, 48 + 17: tiles of six rows, then five rows left over
+        long seed = seed(n, 98 + batch);
+        MemorySegment w = random(seed, d * n, 1);
+        MemorySegment x = random(seed + 1, batch * n, 1);
+        MemorySegment bias = random(seed + 2, d, 1);
+        MemorySegment actual = floats(batch * d);
+        VectorKernels.matmul(actual, w, DType.F32, x, bias, batch, n, d, workspace);
+        // the definition the panels compute exactly: w[0] x[0] first, each step one rounding (fma), then the bias
+        float[] expected = new float[batch * d];
+        for (int b = 0; b < batch; b++) {
+            for (int r = 0; r < d; r++) {
+                float s = 0;
+                for (int k = 0; k < n; k++) {
+                    s = Math.fma(Elements.getFloat(w, (long) r * n + k), Elements.getFloat(x, (long) b * n + k), s);
+                }
+                expected[b * d + r] = s + Elements.getFloat(bias, r);
+            }
+        }
+        Tolerance.EXACT.assertClose(expected, toArray(actual, batch * d),
+                "matmul panels B=" + batch + " d=" + d + " n=" + n + " seed=" + seed + " " + VectorKernels.describe());
     }
 
     @Test
