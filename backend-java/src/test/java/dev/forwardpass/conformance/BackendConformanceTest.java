@@ -199,13 +199,14 @@ public abstract class BackendConformanceTest {
     @EnumSource(DType.class)
     public void matmul(DType wType) {
         assumeSupported(wType);
-        int d = 13; // three tiles of four rows and one row left over, for backends that tile
+        int d = 13; // two tiles of six rows and one row left over, for backends that tile
         for (int n : SIZES) {
             long seed = seed("matmul", n, wType.ordinal());
             MemorySegment w = encode(random(seed, d * n, 1), wType);
             float[] bias = random(seed + 1, d, 1);
             Tolerance tolerance = Tolerance.F32.scaleAtol(Math.sqrt(n));
-            for (int batch : new int[] {0, 1, 3, 6}) { // 0: the vector form [n]
+            // 0: the vector form [n]; a few rows; batches that fill vectors of rows (a prefill), in part or whole
+            for (int batch : new int[] {0, 1, 3, 6, 21, 70}) {
                 float[] x = random(seed + 2 + batch, Math.max(batch, 1) * n, 1);
                 boolean withBias = batch % 2 == 1;
                 String what = "matmul n=" + n + " d=" + d + " B=" + (batch == 0 ? "vector" : batch) + " " + wType
@@ -527,10 +528,10 @@ public abstract class BackendConformanceTest {
             int d = 301;
             int n = 1031;
             long seed = seed("threads", n, d);
-            float[] x = random(seed, 5 * n, 1);
+            float[] x = random(seed, 70 * n, 1);
             for (DType wType : supportedWeightTypes()) {
                 MemorySegment w = encode(random(seed + 1, d * n, 1), wType);
-                for (int batch : new int[] {0, 5}) {
+                for (int batch : new int[] {0, 5, 70}) {
                     Function<Backend, float[]> matmul = b -> {
                         try (Tensors s = new Tensors(b)) {
                             Tensor out = s.allocate(dims(batch, d));
