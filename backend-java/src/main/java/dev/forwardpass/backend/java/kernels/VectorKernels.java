@@ -261,6 +261,24 @@ public final class VectorKernels {
         int panelRows = TILE_VECTORS * F.length();
         int rowTo = Math.min(batch, vectorTo * F.length());
         int t = vectorFrom * F.length();
+        if (TRANSPOSE_16) {
+            // 16 rows (one vector of a panel) by 16 elements at a time, in registers; the elements past the last
+            // multiple of 16 one by one
+            int blocksEnd = n / 16 * 16;
+            for (; t + 16 <= rowTo; t += 16) {
+                long dst = (long) (t / panelRows) * panelRows * n + t % panelRows;
+                long src = (long) t * n;
+                for (int k = 0; k < blocksEnd; k += 16) {
+                    storeTransposed16(panels, (dst + (long) k * panelRows) * Float.BYTES,
+                            (long) panelRows * Float.BYTES, x, (src + k) * Float.BYTES, (long) n * Float.BYTES, null, 0);
+                }
+                for (int i = 0; i < 16; i++) {
+                    for (int k = blocksEnd; k < n; k++) {
+                        panels.setAtIndex(F32, dst + i + (long) k * panelRows, x.getAtIndex(F32, src + (long) i * n + k));
+                    }
+                }
+            }
+        }
         // four rows at a time, so that each step writes four consecutive floats of a panel: three times faster than
         // one row at a time, whose every store went to another cache line
         for (; t + 4 <= rowTo; t += 4) { // t is a multiple of 4, as L is: the four rows are in one panel
@@ -605,7 +623,7 @@ public final class VectorKernels {
      * (at byte {@code dstAt}, rows {@code dstRowBytes} apart), adding the 16 floats of {@code bias} at byte
      * {@code biasAt} to each unless bias is null. Four butterfly steps, h = 8, 4, 2, 1: rows i and i + h exchange
      * their lanes with bit h clear in one and set in the other (a lane shift and a blend each way), so that after
-     * all four, row j holds lane j of every row. Only with 16 lanes ({@link #TRANSPOSE_16}).
+     * all four, row j holds lane j of every row. Only with 16 lanes ({@link #TRANSPOSE_16}); for x into panels too.
      */
     private static void storeTransposed16(MemorySegment dst, long dstAt, long dstRowBytes, MemorySegment src,
                                           long srcAt, long srcRowBytes, MemorySegment bias, long biasAt) {
