@@ -224,7 +224,7 @@ public final class VectorKernels {
     public static void matmul(MemorySegment out, MemorySegment w, DType wType, MemorySegment x, MemorySegment bias,
                               int batch, int n, int d, int rowFrom, int rowTo, Workspace workspace) {
         if (!usesPanels(batch)) {
-            matmulRowByRow(out, w, wType, x, bias, 0, batch, n, d, rowFrom, rowTo, workspace);
+            matmulRowByRow(out, w, wType, x, bias, batch, n, d, rowFrom, rowTo, workspace);
             return;
         }
         MemorySegment panels = workspace.transposed(panelFloats(batch, n));
@@ -725,9 +725,9 @@ public final class VectorKernels {
         r15.intoMemorySegment(dst, dstAt + 15 * dstRowBytes, LE);
     }
 
-    /** Rows {@code rowFrom..rowTo-1} of W one at a time, each against the rows {@code b0..b1-1} of x. */
+    /** Rows {@code rowFrom..rowTo-1} of W one at a time, each against every row of x. */
     private static void matmulRowByRow(MemorySegment out, MemorySegment w, DType wType, MemorySegment x,
-                                       MemorySegment bias, int b0, int b1, int n, int d, int rowFrom, int rowTo,
+                                       MemorySegment bias, int batch, int n, int d, int rowFrom, int rowTo,
                                        Workspace workspace) {
         long rowBytes = (long) n * Float.BYTES;
         for (int r = rowFrom; r < rowTo; r++) {
@@ -738,13 +738,13 @@ public final class VectorKernels {
                 rowOffset = 0;
                 widen(w, wType, (long) r * n, row, 0, n);
             }
-            for (int b = b0; b < b1; b++) {
+            for (int b = 0; b < batch; b++) {
                 tile1x1(out, (long) b * d + r, row, rowOffset, x, b * rowBytes, n, bias, r);
             }
         }
     }
 
-    /** One row of W against one row of x, for the rows left over after the tiles. Writes out[b, r]. */
+    /** One row of W against one row of x: a dot product along the row (see {@link #matmul}). Writes out[b, r]. */
     private static void tile1x1(MemorySegment out, long outAt, MemorySegment w, long w0,
                                 MemorySegment x, long x0, int n, MemorySegment bias, int r) {
         float s = 0;

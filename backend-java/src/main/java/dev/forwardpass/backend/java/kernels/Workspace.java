@@ -25,12 +25,7 @@ public final class Workspace {
      * returned until a larger one is requested, so this allocates only while the workspace grows.
      */
     public MemorySegment floats(long count) {
-        long bytes = count * Float.BYTES;
-        if (floats.byteSize() < bytes) {
-            // Native like the tensors, so the kernels' memory accesses see one kind of segment. The automatic arena
-            // frees the old buffer once unreachable: a workspace lives as long as its backend.
-            floats = Arena.ofAuto().allocate(bytes, ALIGNMENT);
-        }
+        floats = atLeast(floats, count);
         return floats;
     }
 
@@ -40,10 +35,18 @@ public final class Workspace {
      * Grows like floats().
      */
     public MemorySegment transposed(long count) {
-        long bytes = count * Float.BYTES;
-        if (transposed.byteSize() < bytes) {
-            transposed = Arena.ofAuto().allocate(bytes, ALIGNMENT);
-        }
+        transposed = atLeast(transposed, count);
         return transposed;
+    }
+
+    /** {@return {@code segment} if it holds {@code count} floats, else a new segment that does} */
+    private static MemorySegment atLeast(MemorySegment segment, long count) {
+        long bytes = count * Float.BYTES;
+        if (segment.byteSize() >= bytes) {
+            return segment;
+        }
+        // Native like the tensors, so the kernels' memory accesses see one kind of segment. The automatic arena
+        // frees the old buffer once unreachable: a workspace lives as long as its backend.
+        return Arena.ofAuto().allocate(bytes, ALIGNMENT);
     }
 }
