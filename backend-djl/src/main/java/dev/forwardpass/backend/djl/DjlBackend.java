@@ -9,9 +9,9 @@ import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.forwardpass.api.AttentionShape;
 import dev.forwardpass.api.Backend;
@@ -186,7 +186,7 @@ public final class DjlBackend implements Backend {
             NDArray flat = array.reshape(size);
             for (long from = 0; from < size; from += chunk) {
                 long count = Math.min(chunk, size - from);
-                NDArray part = count == size ? flat : flat.get(new NDIndex().addSliceDim(from, from + count));
+                NDArray part = count == size ? flat : slice(flat, 0, from, from + count);
                 ByteBuffer view = part.toByteBuffer(true);
                 checkState(view.isDirect(), "DJL did not expose the native memory of a new tensor");
                 widenToF32(MemorySegment.ofBuffer(view), data, from, count, dtype);
@@ -253,10 +253,8 @@ public final class DjlBackend implements Backend {
         int rows = ss.rows();
         checkArgument(dstRow >= 0 && dstRow <= ds.dim(0) - rows,
                 "rows %s..%s do not fit in dst %s", dstRow, dstRow + rows - 1, ds);
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            d.set(new NDIndex().addSliceDim(dstRow, dstRow + rows), s); // in place: a copy into dst's rows
-        }
+        // in place: a copy into dst's rows (index_put_ of a slice; DJL's NDIndex form takes its general path)
+        JniUtils.indexSet((PtNDArray) d, (PtNDArray) s, new long[] {dstRow}, new long[] {dstRow + rows}, new long[] {1});
     }
 
     @Override
@@ -273,7 +271,8 @@ public final class DjlBackend implements Backend {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             // in place: a copy of the row (a view of src) into all of dst
-            d.set(new NDIndex().addAllDim(ds.rank()), s.get(new NDIndex().addSliceDim(srcRow, srcRow + 1)).reshape(djlShape(ds)));
+            NDArray row = slice(s, 0, srcRow, srcRow + 1).reshape(djlShape(ds));
+            JniUtils.indexSet((PtNDArray) d, (PtNDArray) row, new long[] {0}, new long[] {ds.dim(0)}, new long[] {1});
         }
     }
 
@@ -299,7 +298,7 @@ public final class DjlBackend implements Backend {
             NDArray rows;
             if (tokens.length == 1) {
                 // A slice is a view of the table: duplicate it, or out would alias the weights.
-                rows = t.get(new NDIndex().addSliceDim(tokens[0], tokens[0] + 1)).duplicate();
+                rows = slice(t, 0, tokens[0], tokens[0] + 1).duplicate();
             } else {
                 NDArray ids = manager.create(Arrays.stream(tokens).asLongStream().toArray());
                 rows = t.getNDArrayInternal().embedding(ids, t, SparseFormat.DENSE).singletonOrThrow();
@@ -395,6 +394,12 @@ public final class DjlBackend implements Backend {
         }
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
+            if (rows == 1) {
+                // one position (decoding): one product with that position's rotation matrix
+                NDArray heads = t.array().reshape(nHeads, headSize);
+                store(t, heads.matMul(table.rotation(pos)).reshape(djlShape(shape)));
+                return;
+            }
             NDArray[] cosSin = table.rows(pos, rows); // (rows, 1, headSize): row b is position pos + b
             NDArray cos = cosSin[0];
             NDArray sin = cosSin[1];
@@ -433,10 +438,8 @@ public final class DjlBackend implements Backend {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             // the valid positions of the caches' head views
-            NDArray k = kt.headView(nKv, headSize, true)
-                    .get(new NDIndex().addAllDim(2).addSliceDim(0, len)); // (nKv, headSize, len)
-            NDArray v = vt.headView(nKv, headSize, false)
-                    .get(new NDIndex().addAllDim().addSliceDim(0, len)); // (nKv, len, headSize)
+            NDArray k = slice(kt.headView(nKv, headSize, true), 2, 0, len); // (nKv, headSize, len)
+            NDArray v = slice(vt.headView(nKv, headSize, false), 1, 0, len); // (nKv, len, headSize)
             // Query heads grouped by the key/value head they read (GQA): (nKv, rows * kvMul, headSize); one row
             // is that already
             NDArray qg = rows == 1
@@ -630,6 +633,12 @@ public final class DjlBackend implements Backend {
         return d;
     }
 
+    /** {@return elements {@code from..to-1} of {@code a} along {@code dim}, a view} */
+    private static NDArray slice(NDArray a, int dim, long from, long to) {
+        // One native call: an NDIndex (a.get(...)) takes DJL's general indexing path, several calls and about 20 us.
+        return JniUtils.slice((PtNDArray) a, dim, from, to, 1);
+    }
+
     private NDArray array(Tensor t, String role) {
         return tensor(t, role).array();
     }
@@ -640,8 +649,9 @@ public final class DjlBackend implements Backend {
      * live tensor (out would alias it).
      */
     private static void store(DjlTensor out, NDArray result) {
-        checkState(result.getShape().equals(out.array().getShape()),
-                "internal error: result %s for out %s", result.getShape(), out.array().getShape());
+        // An assertion (tests run with them): reading a new result's shape is one more native call per op.
+        assert result.getShape().equals(out.array().getShape())
+                : "internal error: result " + result.getShape() + " for out " + out.array().getShape();
         out.array().intern(result);
     }
 

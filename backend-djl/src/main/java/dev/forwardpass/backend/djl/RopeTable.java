@@ -3,8 +3,9 @@ package dev.forwardpass.backend.djl;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.forwardpass.api.Rope;
 
 /**
@@ -20,7 +21,10 @@ import dev.forwardpass.api.Rope;
  * (exact for finite x: each output is one product by 1 plus products by 0), where reshaping and flipping takes three.
  *
  * <p>A decode step rotates q and k of every layer at the same position, so the rows last asked for are kept (views of
- * the tables, owned here) and handed out again while the position stays the same.
+ * the tables, owned here) and handed out again while the position stays the same. For one position the rotation is
+ * also offered as a matrix, {@link #rotation}: {@code out = x · R} with {@code R = diag(cos) + swap · diag(sin)}, one
+ * PyTorch call per rotation where the form above takes four; in a decode step, among the cache misses that follow
+ * every weight stream, each call costs microseconds. R is made once per position (three calls) and kept.
  *
  * <p>The angles are computed in Java, in single precision, exactly as llama2.c does ({@code float val = pos * freq}),
  * and only their cosine and sine are rounded from double; the native tables then hold the values the scalar backend
@@ -35,10 +39,14 @@ final class RopeTable implements AutoCloseable {
     private NDArray sin; // (capacity, headSize), signed as above
     private int capacity;
     private final NDArray swap; // (headSize, headSize): x · swap exchanges the elements of every pair
+    private final NDArray identity; // (headSize, headSize)
     // the views handed out last, for positions lastPos..lastPos+lastCount-1 (lastCount 0: none)
     private NDArray[] lastRows;
     private int lastPos;
     private int lastCount;
+    // the rotation matrix of position rotationPos (null: none yet)
+    private NDArray rotation;
+    private int rotationPos;
 
     RopeTable(Rope rope, NDManager manager) {
         this.rope = rope;
@@ -52,12 +60,40 @@ final class RopeTable implements AutoCloseable {
             permutation[partner * headSize + first] = 1; // out[first] = x[partner]
         }
         swap = manager.create(permutation, new Shape(headSize, headSize));
-        NDScope.unregister(swap);
+        identity = manager.eye(headSize);
+        NDScope.unregister(swap, identity);
     }
 
     /** {@return the permutation matrix (headSize, headSize) with x · swap = partner(x)} */
     NDArray swap() {
         return swap;
+    }
+
+    /**
+     * {@return the rotation of position {@code pos} as a {@code (headSize, headSize)} matrix R, {@code x · R} rotating
+     * every pair of x like {@code x ⊙ cos + partner(x) ⊙ sin}}: column j holds cos at row j and the signed sin at the
+     * row of j's partner, zeros elsewhere, so each output is the same two products, added with zeros. It belongs to
+     * this table and is valid until the next call.
+     */
+    NDArray rotation(int pos) {
+        if (rotation != null && rotationPos == pos) {
+            return rotation;
+        }
+        NDArray[] cosSin = rows(pos, 1);
+        // (1, 1, headSize) rows broadcast over the matrix rows: column j scaled by cos[j] / sin[j]
+        NDArray next = identity.mul(cosSin[0]).addi(swap.mul(cosSin[1])).reshape(rope.headSize(), rope.headSize());
+        NDScope.unregister(next);
+        closeRotation();
+        rotation = next;
+        rotationPos = pos;
+        return rotation;
+    }
+
+    private void closeRotation() {
+        if (rotation != null) {
+            rotation.close();
+            rotation = null;
+        }
     }
 
     /**
@@ -73,13 +109,17 @@ final class RopeTable implements AutoCloseable {
             grow(Math.max(end, Math.max(MIN_CAPACITY, 2 * capacity)));
         }
         forgetRows();
-        NDIndex positions = new NDIndex().addSliceDim(pos, end);
         Shape rowShape = new Shape(count, 1, rope.headSize()); // broadcast over the heads
-        lastRows = new NDArray[] {cos.get(positions).reshape(rowShape), sin.get(positions).reshape(rowShape)};
+        lastRows = new NDArray[] {rowsOf(cos, pos, end).reshape(rowShape), rowsOf(sin, pos, end).reshape(rowShape)};
         NDScope.unregister(lastRows);
         lastPos = pos;
         lastCount = count;
         return lastRows;
+    }
+
+    /** {@return rows {@code from..to-1} of {@code table}, a view} */
+    private static NDArray rowsOf(NDArray table, int from, int to) {
+        return JniUtils.slice((PtNDArray) table, 0, from, to, 1); // one call; an NDIndex takes DJL's general path
     }
 
     private void forgetRows() {
@@ -122,10 +162,12 @@ final class RopeTable implements AutoCloseable {
     public void close() {
         closeTables();
         swap.close();
+        identity.close();
     }
 
     private void closeTables() {
         forgetRows();
+        closeRotation();
         if (cos != null) {
             cos.close();
             sin.close();
