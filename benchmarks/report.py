@@ -121,6 +121,7 @@ class Row:
         self.bytes, self.flops, self.tokens = work(self.name, entry.get("params", {}))
         alloc = entry.get("secondaryMetrics", {}).get("gc.alloc.rate.norm")
         self.alloc = alloc["score"] if alloc else None
+        self.split = split_times(entry)
 
     @property
     def shape(self):
@@ -139,6 +140,20 @@ class Row:
         k = dict(name=self.name, backend=self.backend, threads=self.threads, shape=self.shape)
         k.update(changes)
         return tuple(sorted(k.items()))
+
+
+def split_times(entry):
+    """For ForwardBenchmark.decodeThenMatvecs: {"decode": [ns per iteration], "matvecs": [...], "steps": [...]}, from
+    its SplitTimes counters (JMH events: per-iteration sums, which its score adds up); None for other benchmarks."""
+    metrics = entry.get("secondaryMetrics", {})
+    names = {"decode": "decodeNanos", "matvecs": "matvecsNanos", "steps": "steps"}
+    if not all(n in metrics for n in names.values()):
+        return None
+    split = {}
+    for key, name in names.items():
+        raw = metrics[name].get("rawData")
+        split[key] = [v for fork in raw for v in fork] if raw else [float(metrics[name]["score"])]
+    return split
 
 
 def number(value):
@@ -250,6 +265,24 @@ def build_report(rows, source, results_name):
                 "matrix × vector baselines; the issue asks for a decode step within 10% of it (ratio ≤ 1.10).", "",
                 table(["backend", "threads", "model", "decode ms", "matvecs ms", "decode / matvecs", "Σ matvec ms",
                        "decode / Σ matvec"], parts), ""]
+
+    # --- the same ratio with decode and matvecs alternating token by token (ForwardBenchmark.decodeThenMatvecs)
+    interleaved = []
+    for r in rows:
+        if not r.split or not sum(r.split["steps"]):
+            continue
+        d, m, steps = r.split["decode"], r.split["matvecs"], r.split["steps"]
+        per_iteration = [a / b for a, b in zip(d, m) if b]
+        interleaved.append([r.backend, r.threads, r.params.get("model", ""), fmt(sum(d) / sum(steps) / 1e6, 4),
+                            fmt(sum(m) / sum(steps) / 1e6, 4), "%.3f" % (sum(d) / sum(m)),
+                            "%.3f – %.3f" % (min(per_iteration), max(per_iteration))])
+    if interleaved:
+        out += ["## A decode step vs its matrix × vector parts, alternating", "",
+                "ForwardBenchmark.decodeThenMatvecs runs a decode step and then the matvecs of one, timing each: "
+                "both see the same load, where ForwardBenchmark.decode and .matvecs run minutes apart on a machine "
+                "whose bandwidth drifts. ms are per token over all iterations; the range is that of the iterations' ratios.",
+                "", table(["backend", "threads", "model", "decode ms", "matvecs ms", "decode / matvecs",
+                           "per iteration"], interleaved), ""]
 
     # --- threads
     scaling = []

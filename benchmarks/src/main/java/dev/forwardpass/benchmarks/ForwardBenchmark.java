@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -50,6 +51,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *       (every layer's wq, wk, wv, wo, wGate, wUp, wDown, then the classifier), on fixed random inputs. The bare
  *       matmul time of a token, which {@link #decode} adds its other ops and the logits copy to: their ratio is what
  *       the backend adds around its matmuls.
+ *   <li>{@link #decodeThenMatvecs}: a decode step and then {@link #matvecs}, timed apart ({@link SplitTimes}). On a
+ *       shared machine the bandwidth left to a benchmark drifts by ±10% within minutes, so two benchmarks run one
+ *       after the other compare their times under different loads; alternating token by token, both see the same.
  * </ul>
  * The checkpoint is written to a temporary file by each trial (seeded, so every fork sees the same weights) and
  * deleted at its end.
@@ -137,10 +141,15 @@ public class ForwardBenchmark {
         @Setup(Level.Trial)
         public void setUp() throws IOException {
             open();
-            int[] context = tokens(DECODE_POS + 1);
-            session.prefill(Arrays.copyOf(context, DECODE_POS), 0);
-            token = context[DECODE_POS];
+            token = prefillBeforeDecodePosition(this);
         }
+    }
+
+    /** Fills the session's positions before {@link #DECODE_POS}; returns the token to decode there. */
+    static int prefillBeforeDecodePosition(ModelState s) {
+        int[] context = s.tokens(DECODE_POS + 1);
+        s.session.prefill(Arrays.copyOf(context, DECODE_POS), 0);
+        return context[DECODE_POS];
     }
 
     /** A fresh session and a prompt of {@link ForwardBenchmark#PREFILL_TOKENS} tokens. */
@@ -184,7 +193,14 @@ public class ForwardBenchmark {
             dim = compute.allocate(Shape.of(c.dim()));
             hidden = compute.allocate(Shape.of(c.hiddenDim()));
             logits = compute.allocate(Shape.of(c.vocabSize()));
+            prepareSession();
         }
+
+        /**
+         * The last step of {@link #setUp}, for a subclass to use the session: JMH runs a subclass's own setup
+         * methods before those it inherits, so one that needs this state ready cannot be a setup method itself.
+         */
+        void prepareSession() {}
 
         @Override
         void closeOwnTensors() {
@@ -196,6 +212,35 @@ public class ForwardBenchmark {
             if (arena != null) {
                 arena.close();
             }
+        }
+    }
+
+    /** {@link MatvecsState} with a session ready to decode at {@link #DECODE_POS}, like {@link DecodeState}. */
+    public static class DecodeAndMatvecsState extends MatvecsState {
+        int token;
+
+        @Override
+        void prepareSession() {
+            token = prefillBeforeDecodePosition(this);
+        }
+    }
+
+    /**
+     * The nanoseconds of the decode steps and of the matvecs passes of {@link #decodeThenMatvecs}, and how many of
+     * each, summed over one iteration: JMH reports them next to the benchmark's time (as events, not divided by it).
+     */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class SplitTimes {
+        public long decodeNanos;
+        public long matvecsNanos;
+        public long steps;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            decodeNanos = 0;
+            matvecsNanos = 0;
+            steps = 0;
         }
     }
 
@@ -227,5 +272,23 @@ public class ForwardBenchmark {
         }
         b.matmul(s.logits, s.classifier, s.xDim);
         return s.logits;
+    }
+
+    /**
+     * A decode step, then the matrix × vector products of one ({@link #matvecs}), each timed: decodeNanos ÷
+     * matvecsNanos of {@link SplitTimes} is what the backend adds around its matmuls, measured under the same load.
+     * Every op of both backends returns when its result is written, so a step's time ends with its last op.
+     */
+    @Benchmark
+    public Tensor decodeThenMatvecs(DecodeAndMatvecsState s, SplitTimes times) {
+        long start = System.nanoTime();
+        s.session.forward(s.token, DECODE_POS);
+        long decoded = System.nanoTime();
+        Tensor logits = matvecs(s);
+        long end = System.nanoTime();
+        times.decodeNanos += decoded - start;
+        times.matvecsNanos += end - decoded;
+        times.steps++;
+        return logits;
     }
 }

@@ -1,6 +1,7 @@
 package dev.forwardpass.benchmarks;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -112,6 +113,31 @@ class BenchmarksSmokeTest {
             matvecs.tearDown();
         }
         assertTrue(Files.notExists(matvecs.file), "the checkpoint is deleted at teardown");
+    }
+
+    @Test
+    void decodeThenMatvecsTimesBothPartsOfEachCall() throws Exception {
+        ForwardBenchmark forward = new ForwardBenchmark();
+        ForwardBenchmark.DecodeAndMatvecsState state = new ForwardBenchmark.DecodeAndMatvecsState();
+        state.backend = "java";
+        state.threads = 1;
+        state.model = "15m";
+        state.setUp();
+        ForwardBenchmark.SplitTimes times = new ForwardBenchmark.SplitTimes();
+        try {
+            // setUp ended by prefilling the context, as DecodeState does, and chose the token to decode
+            assertEquals(state.tokens(ForwardBenchmark.DECODE_POS + 1)[ForwardBenchmark.DECODE_POS], state.token);
+            times.reset();
+            for (int call = 1; call <= 2; call++) {
+                assertSame(state.logits, forward.decodeThenMatvecs(state, times));
+                assertEquals(call, times.steps);
+            }
+            assertTrue(times.decodeNanos > 0 && times.matvecsNanos > 0, "both parts are timed");
+            times.reset();
+            assertEquals(0, times.decodeNanos + times.matvecsNanos + times.steps, "reset for the next iteration");
+        } finally {
+            state.tearDown();
+        }
     }
 
     @Test
