@@ -61,9 +61,7 @@ class BenchmarksSmokeTest {
     void decodeAndPrefillOfThe15mModel() throws Exception {
         ForwardBenchmark forward = new ForwardBenchmark();
         ForwardBenchmark.DecodeState decode = new ForwardBenchmark.DecodeState();
-        decode.backend = "java";
-        decode.threads = 2;
-        decode.model = "15m";
+        of15mModel(decode, 2);
         decode.setUp();
         try {
             assertEquals(32000, forward.decode(decode).length);
@@ -74,9 +72,7 @@ class BenchmarksSmokeTest {
         assertTrue(Files.notExists(decode.file), "the checkpoint is deleted at teardown");
 
         ForwardBenchmark.PrefillState prefill = new ForwardBenchmark.PrefillState();
-        prefill.backend = "java";
-        prefill.threads = 1;
-        prefill.model = "15m";
+        of15mModel(prefill, 1);
         prefill.setUp();
         try {
             assertEquals(32000, forward.prefill(prefill).length);
@@ -89,9 +85,7 @@ class BenchmarksSmokeTest {
     void aDecodeStepsMatrixTimesVectorProductsEndInTheClassifierOfTheInput() throws Exception {
         ForwardBenchmark forward = new ForwardBenchmark();
         ForwardBenchmark.MatvecsState matvecs = new ForwardBenchmark.MatvecsState();
-        matvecs.backend = "java";
-        matvecs.threads = 2;
-        matvecs.model = "15m";
+        of15mModel(matvecs, 2);
         matvecs.setUp();
         try {
             assertEquals(6, matvecs.layers.size());
@@ -119,9 +113,7 @@ class BenchmarksSmokeTest {
     void decodeThenMatvecsTimesBothPartsOfEachCall() throws Exception {
         ForwardBenchmark forward = new ForwardBenchmark();
         ForwardBenchmark.DecodeAndMatvecsState state = new ForwardBenchmark.DecodeAndMatvecsState();
-        state.backend = "java";
-        state.threads = 1;
-        state.model = "15m";
+        of15mModel(state, 1);
         state.setUp();
         ForwardBenchmark.SplitTimes times = new ForwardBenchmark.SplitTimes();
         try {
@@ -138,6 +130,13 @@ class BenchmarksSmokeTest {
         } finally {
             state.tearDown();
         }
+    }
+
+    /** Sets a ForwardBenchmark state to the 15M model on the java backend, as JMH would its parameters. */
+    private static void of15mModel(ForwardBenchmark.ModelState state, int threads) {
+        state.backend = "java";
+        state.threads = threads;
+        state.model = "15m";
     }
 
     @Test
