@@ -73,7 +73,8 @@ final class RopeTable implements AutoCloseable {
      * {@return the rotation of position {@code pos} as a {@code (headSize, headSize)} matrix R, {@code x · R} rotating
      * every pair of x like {@code x ⊙ cos + partner(x) ⊙ sin}}: column j holds cos at row j and the signed sin at the
      * row of j's partner, zeros elsewhere, so each output is the same two products, added with zeros. It belongs to
-     * this table and is valid until the next call.
+     * this table and is valid until the next call. Called inside an op's {@link NDScope}, which frees the
+     * intermediates of a new matrix.
      */
     NDArray rotation(int pos) {
         if (rotation != null && rotationPos == pos) {
