@@ -649,9 +649,8 @@ public final class DjlBackend implements Backend {
      * live tensor (out would alias it).
      */
     private static void store(DjlTensor out, NDArray result) {
-        // An assertion (tests run with them): reading a new result's shape is one more native call per op.
-        assert result.getShape().equals(out.array().getShape())
-                : "internal error: result " + result.getShape() + " for out " + out.array().getShape();
+        checkState(result.getShape().equals(out.array().getShape()),
+                "internal error: result %s for out %s", result.getShape(), out.array().getShape());
         out.array().intern(result);
     }
 
