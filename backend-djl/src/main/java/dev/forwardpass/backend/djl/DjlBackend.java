@@ -253,8 +253,7 @@ public final class DjlBackend implements Backend {
         int rows = ss.rows();
         checkArgument(dstRow >= 0 && dstRow <= ds.dim(0) - rows,
                 "rows %s..%s do not fit in dst %s", dstRow, dstRow + rows - 1, ds);
-        // in place: a copy into dst's rows (index_put_ of a slice; DJL's NDIndex form takes its general path)
-        JniUtils.indexSet((PtNDArray) d, (PtNDArray) s, new long[] {dstRow}, new long[] {dstRow + rows}, new long[] {1});
+        putRows(d, dstRow, dstRow + rows, s);
     }
 
     @Override
@@ -270,9 +269,8 @@ public final class DjlBackend implements Backend {
         checkArgument(srcRow >= 0 && srcRow < ss.dim(0), "row %s is not a row of src %s", srcRow, ss);
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            // in place: a copy of the row (a view of src) into all of dst
-            NDArray row = slice(s, 0, srcRow, srcRow + 1).reshape(djlShape(ds));
-            JniUtils.indexSet((PtNDArray) d, (PtNDArray) row, new long[] {0}, new long[] {ds.dim(0)}, new long[] {1});
+            // a copy of the row (a view of src) into all of dst
+            putRows(d, 0, ds.dim(0), slice(s, 0, srcRow, srcRow + 1).reshape(djlShape(ds)));
         }
     }
 
@@ -634,9 +632,15 @@ public final class DjlBackend implements Backend {
     }
 
     /** {@return elements {@code from..to-1} of {@code a} along {@code dim}, a view} */
-    private static NDArray slice(NDArray a, int dim, long from, long to) {
+    static NDArray slice(NDArray a, int dim, long from, long to) {
         // One native call: an NDIndex (a.get(...)) takes DJL's general indexing path, several calls and about 20 us.
         return JniUtils.slice((PtNDArray) a, dim, from, to, 1);
+    }
+
+    /** Copies {@code value} (broadcast as PyTorch does) into rows {@code from..to-1} of {@code dst}, in place. */
+    private static void putRows(NDArray dst, long from, long to, NDArray value) {
+        // index_put_ of a slice, one native call; DJL's NDIndex form (dst.set(...)) takes its general path
+        JniUtils.indexSet((PtNDArray) dst, (PtNDArray) value, new long[] {from}, new long[] {to}, new long[] {1});
     }
 
     private NDArray array(Tensor t, String role) {

@@ -4,8 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import dev.forwardpass.api.Rope;
 
 /**
@@ -111,16 +109,13 @@ final class RopeTable implements AutoCloseable {
         }
         forgetRows();
         Shape rowShape = new Shape(count, 1, rope.headSize()); // broadcast over the heads
-        lastRows = new NDArray[] {rowsOf(cos, pos, end).reshape(rowShape), rowsOf(sin, pos, end).reshape(rowShape)};
+        lastRows = new NDArray[] {
+            DjlBackend.slice(cos, 0, pos, end).reshape(rowShape), DjlBackend.slice(sin, 0, pos, end).reshape(rowShape)
+        };
         NDScope.unregister(lastRows);
         lastPos = pos;
         lastCount = count;
         return lastRows;
-    }
-
-    /** {@return rows {@code from..to-1} of {@code table}, a view} */
-    private static NDArray rowsOf(NDArray table, int from, int to) {
-        return JniUtils.slice((PtNDArray) table, 0, from, to, 1); // one call; an NDIndex takes DJL's general path
     }
 
     private void forgetRows() {
