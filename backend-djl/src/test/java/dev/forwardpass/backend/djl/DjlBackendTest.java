@@ -208,10 +208,15 @@ class DjlBackendTest {
         float[] table = {0, 1, 10, 11, 20, 21};
         try (Tensor t = upload(table, 3, 2);
                 Tensor one = backend.allocate(Shape.of(2));
+                Tensor oneRow = backend.allocate(Shape.of(1, 2));
                 Tensor batch = backend.allocate(Shape.of(3, 2))) {
             backend.embedding(one, t, new int[] {2});
             assertArrayEquals(new float[] {20, 21}, read(one));
             backend.add(one, one, one); // in place on the gathered row, never on the table
+            assertArrayEquals(table, read(t));
+            backend.embedding(oneRow, t, new int[] {1});
+            assertArrayEquals(new float[] {10, 11}, read(oneRow));
+            backend.add(oneRow, oneRow, oneRow);
             assertArrayEquals(table, read(t));
             backend.embedding(batch, t, new int[] {1, 0, 1});
             assertArrayEquals(new float[] {10, 11, 0, 1, 10, 11}, read(batch));
