@@ -450,13 +450,15 @@ public final class DjlBackend implements Backend {
                     ? qa.reshape(nKv, kvMul, headSize)
                     : qa.reshape(rows, nKv, kvMul, headSize).transpose(1, 0, 2, 3)
                             .reshape(nKv, (long) rows * kvMul, headSize);
-            NDArray scores = qg.matMul(k).divi(constant((float) Math.sqrt(headSize))); // (nKv, rows * kvMul, len)
+            // batchMatMul is torch's bmm; matMul (torch matmul) gets to the same bmm through expands and views of
+            // both operands, and made a decode step's attention 15 % slower (139 us against 118)
+            NDArray scores = qg.batchMatMul(k).divi(constant((float) Math.sqrt(headSize))); // (nKv, rows * kvMul, len)
             if (rows > 1) {
                 // causal mask: row b must not see t > pos + b
                 scores = scores.reshape(nKv, rows, kvMul, len).add(causalMask(pos, rows, len))
                         .reshape(nKv, (long) rows * kvMul, len);
             }
-            NDArray att = scores.softmax(-1).matMul(v); // (nKv, rows * kvMul, headSize)
+            NDArray att = scores.softmax(-1).batchMatMul(v); // (nKv, rows * kvMul, headSize)
             store(o, rows == 1
                     ? att.reshape(djlShape(out.shape())) // (nKv, kvMul, headSize) is the order of q's heads
                     : att.reshape(nKv, rows, kvMul, headSize).transpose(1, 0, 2, 3).reshape(djlShape(out.shape())));
