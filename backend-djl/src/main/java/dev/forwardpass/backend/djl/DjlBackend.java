@@ -303,7 +303,7 @@ public final class DjlBackend implements Backend {
             }
             NDArray ids = manager.create(Arrays.stream(tokens).asLongStream().toArray());
             NDArray rows = t.getNDArrayInternal().embedding(ids, t, SparseFormat.DENSE).singletonOrThrow();
-            store(o, rows.reshape(djlShape(out.shape())));
+            storeReshaped(o, rows);
         }
     }
 
@@ -401,7 +401,7 @@ public final class DjlBackend implements Backend {
             if (rows == 1) {
                 // one position (decoding): one product with that position's rotation matrix
                 NDArray heads = t.array().reshape(nHeads, headSize);
-                store(t, heads.matMul(table.rotation(pos)).reshape(djlShape(shape)));
+                storeReshaped(t, heads.matMul(table.rotation(pos)));
                 return;
             }
             NDArray[] cosSin = table.rows(pos, rows); // (rows, 1, headSize): row b is position pos + b
@@ -411,7 +411,7 @@ public final class DjlBackend implements Backend {
             // partner(x): the two elements of every pair swapped (see RopeTable)
             NDArray partner = heads.matMul(table.swap());
             NDArray rotated = heads.mul(cos).addi(partner.muli(sin));
-            store(t, rotated.reshape(djlShape(shape)));
+            storeReshaped(t, rotated);
         }
     }
 
@@ -459,9 +459,9 @@ public final class DjlBackend implements Backend {
                         .reshape(nKv, (long) rows * kvMul, len);
             }
             NDArray att = scores.softmax(-1).batchMatMul(v); // (nKv, rows * kvMul, headSize)
-            store(o, rows == 1
-                    ? att.reshape(djlShape(out.shape())) // (nKv, kvMul, headSize) is the order of q's heads
-                    : att.reshape(nKv, rows, kvMul, headSize).transpose(1, 0, 2, 3).reshape(djlShape(out.shape())));
+            storeReshaped(o, rows == 1
+                    ? att // (nKv, kvMul, headSize) is the order of q's heads
+                    : att.reshape(nKv, rows, kvMul, headSize).transpose(1, 0, 2, 3));
         }
     }
 
@@ -669,6 +669,14 @@ public final class DjlBackend implements Backend {
         checkState(result.getShape().equals(out.array().getShape()),
                 "internal error: result %s for out %s", result.getShape(), out.array().getShape());
         out.array().intern(result);
+    }
+
+    /**
+     * {@link #store}s {@code result} reshaped to out's shape: a reshape to that shape has it or throws, so unlike
+     * {@code store} this needs no native call to read the result's shape.
+     */
+    private static void storeReshaped(DjlTensor out, NDArray result) {
+        out.array().intern(result.reshape(djlShape(out.shape())));
     }
 
     private static void checkSameShape(Tensor a, Tensor b) {
