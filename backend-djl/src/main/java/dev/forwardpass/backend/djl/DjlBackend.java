@@ -348,10 +348,10 @@ public final class DjlBackend implements Backend {
             int n = x.shape().columns();
             NDArray meanSquare;
             if (x.shape().rows() == 1) {
-                // Σx² of the one row; of a row [1, n] as x · xᵀ. Decoding, every op runs just after a weight stream
-                // has emptied the caches, and linear runs the matrix × vector code that those streams keep warm: an
-                // RMSNorm took 26 us in a decode step this way, 33 with a reshape and a dot product, 30 with n·eps
-                // as linear's bias (another path).
+                // Σx² of the one row, for a row [1, n] as the product x · xᵀ. Decoding, every op runs just after a
+                // weight stream has emptied the caches, and linear runs the matrix × vector code that those streams
+                // keep warm: an RMSNorm took 26 us in a decode step this way, 33 with a reshape and a dot product,
+                // 30 with n·eps as linear's bias (another path).
                 NDArray sumOfSquares = x.shape().rank() == 1 ? xa.dot(xa) : linear(xa, xa, null);
                 meanSquare = sumOfSquares.divi(constant(n));
             } else {
