@@ -5,20 +5,20 @@ import static com.google.common.base.Preconditions.checkArgument;
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.Shape;
 import dev.forwardpass.api.Tensor;
-import dev.forwardpass.models.LanguageModel;
 import dev.forwardpass.models.ModelLoader;
-import dev.forwardpass.models.format.Llama2cWriter;
+import dev.forwardpass.models.decoder.LanguageModel;
+import dev.forwardpass.models.decoder.RandomCheckpoint;
+import dev.forwardpass.models.decoder.Weights;
 import dev.forwardpass.models.llama.Llama;
 import dev.forwardpass.models.llama.LlamaConfig;
-import dev.forwardpass.models.llama.LlamaLayer;
 import dev.forwardpass.models.llama.LlamaPresets;
-import dev.forwardpass.models.llama.RandomLlamaCheckpoint;
+import dev.forwardpass.models.llama.LlamaTensors;
+import dev.forwardpass.models.llama2c.Llama2cWriter;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -96,7 +96,7 @@ public class ForwardBenchmark {
             LlamaConfig config = LlamaPresets.all().get("tinystories-" + model);
             checkArgument(config != null, "unknown model %s (known: %s)", model, LlamaPresets.all().keySet());
             file = Files.createTempFile("forwardpass-bench-" + model + "-", ".bin");
-            try (RandomLlamaCheckpoint random = new RandomLlamaCheckpoint(config, true, SEED)) {
+            try (RandomCheckpoint<LlamaConfig> random = RandomCheckpoint.of(Llama.ARCHITECTURE, config, SEED)) {
                 Llama2cWriter.write(random, file);
             }
             compute = BenchmarkBackends.open(backend, threads);
@@ -165,7 +165,8 @@ public class ForwardBenchmark {
 
     /** The model's weights and one input and output per matmul shape of a decode step. */
     public static class MatvecsState extends ModelState {
-        List<LlamaLayer> layers;
+        Weights weights;
+        int nLayers;
         Tensor classifier;
         Tensor xDim;      // (dim,): the input of wq, wk, wv, wGate, wUp and the classifier
         Tensor xQuery;    // (qDim,): the input of wo
@@ -182,8 +183,9 @@ public class ForwardBenchmark {
             open();
             Llama llama = (Llama) loaded;
             LlamaConfig c = llama.config();
-            layers = llama.weights().layers();
-            classifier = llama.weights().classifier();
+            weights = llama.weights();
+            nLayers = c.nLayers();
+            classifier = weights.get(LlamaTensors.CLASSIFIER);
             arena = Arena.ofShared();
             xDim = RandomData.tensor(compute, arena, Shape.of(c.dim()), SEED + 1);
             xQuery = RandomData.tensor(compute, arena, Shape.of(c.qDim()), SEED + 2);
@@ -260,15 +262,15 @@ public class ForwardBenchmark {
     @Benchmark
     public Tensor matvecs(MatvecsState s) {
         Backend b = s.compute;
-        for (int l = 0; l < s.layers.size(); l++) {
-            LlamaLayer layer = s.layers.get(l);
-            b.matmul(s.q, layer.wq(), s.xDim);
-            b.matmul(s.kv, layer.wk(), s.xDim);
-            b.matmul(s.kv, layer.wv(), s.xDim);
-            b.matmul(s.dim, layer.wo(), s.xQuery);
-            b.matmul(s.hidden, layer.wGate(), s.xDim);
-            b.matmul(s.hidden, layer.wUp(), s.xDim);
-            b.matmul(s.dim, layer.wDown(), s.xHidden);
+        for (int l = 0; l < s.nLayers; l++) {
+            Weights.Layer layer = s.weights.layer(l);
+            b.matmul(s.q, layer.get(LlamaTensors.WQ), s.xDim);
+            b.matmul(s.kv, layer.get(LlamaTensors.WK), s.xDim);
+            b.matmul(s.kv, layer.get(LlamaTensors.WV), s.xDim);
+            b.matmul(s.dim, layer.get(LlamaTensors.WO), s.xQuery);
+            b.matmul(s.hidden, layer.get(LlamaTensors.W_GATE), s.xDim);
+            b.matmul(s.hidden, layer.get(LlamaTensors.W_UP), s.xDim);
+            b.matmul(s.dim, layer.get(LlamaTensors.W_DOWN), s.xHidden);
         }
         b.matmul(s.logits, s.classifier, s.xDim);
         return s.logits;

@@ -88,7 +88,7 @@ class BenchmarksSmokeTest {
         of15mModel(matvecs, 2);
         matvecs.setUp();
         try {
-            assertEquals(6, matvecs.layers.size());
+            assertEquals(6, matvecs.nLayers);
             float[] logits = new float[32000];
             matvecs.compute.copyTo(forward.matvecs(matvecs), logits);
             // the last product is the classifier (32000, 288) times the fixed input: checked on a few rows

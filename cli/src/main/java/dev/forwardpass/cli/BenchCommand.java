@@ -5,7 +5,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import dev.forwardpass.api.Backend;
-import dev.forwardpass.models.LanguageModel;
+import dev.forwardpass.models.decoder.LanguageModel;
 import dev.forwardpass.models.sampling.Sampler;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -5,11 +5,10 @@ import static com.google.common.base.Preconditions.checkArgument;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import dev.forwardpass.api.Backend;
-import dev.forwardpass.models.LanguageModel;
-import dev.forwardpass.models.ModelLoader;
 import dev.forwardpass.models.analysis.ModelComparison;
 import dev.forwardpass.models.analysis.ModelComparison.Candidate;
 import dev.forwardpass.models.analysis.ModelComparison.Position;
+import dev.forwardpass.models.decoder.LanguageModel;
 import dev.forwardpass.models.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -61,7 +60,7 @@ final class CompareCommand implements Callable<Integer> {
         Tokenizer tokenizer;
         try (Backend backend = modelOptions.openBackend();
                 LanguageModel trained = modelOptions.loadModel(backend);
-                LanguageModel empty = ModelLoader.loadEmpty(modelOptions.model, backend, initSeed)) {
+                LanguageModel empty = modelOptions.loadEmpty(backend, initSeed)) {
             tokenizer = modelOptions.loadTokenizer(trained);
             int[] tokens = tokenizer.encode(prompt);
             checkArgument(tokens.length >= 2, "the prompt must encode to at least two tokens to score one");

@@ -2,8 +2,7 @@ package dev.forwardpass.cli;
 
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.models.Generator;
-import dev.forwardpass.models.LanguageModel;
-import dev.forwardpass.models.ModelLoader;
+import dev.forwardpass.models.decoder.LanguageModel;
 import dev.forwardpass.models.sampling.Sampler;
 import dev.forwardpass.models.tokenizer.Tokenizer;
 import java.io.IOException;
@@ -60,7 +59,7 @@ final class GenerateCommand implements Callable<Integer> {
         long rngSeed = seed != null ? seed : System.currentTimeMillis() / 1000;
         try (Backend backend = modelOptions.openBackend();
                 LanguageModel model = empty
-                        ? ModelLoader.loadEmpty(modelOptions.model, backend, initSeed)
+                        ? modelOptions.loadEmpty(backend, initSeed)
                         : modelOptions.loadModel(backend);
                 LanguageModel.Session session = model.newSession()) {
             Tokenizer tokenizer = modelOptions.loadTokenizer(model);

@@ -2,7 +2,7 @@ package dev.forwardpass.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.forwardpass.api.Backend;
-import dev.forwardpass.models.LanguageModel;
+import dev.forwardpass.models.decoder.LanguageModel;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.reflect.RecordComponent;

@@ -2,10 +2,11 @@ package dev.forwardpass.cli;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
-import dev.forwardpass.models.format.Llama2cWriter;
+import dev.forwardpass.models.decoder.RandomCheckpoint;
+import dev.forwardpass.models.llama.Llama;
 import dev.forwardpass.models.llama.LlamaConfig;
 import dev.forwardpass.models.llama.LlamaPresets;
-import dev.forwardpass.models.llama.RandomLlamaCheckpoint;
+import dev.forwardpass.models.llama2c.Llama2cWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +40,7 @@ final class InitCommand implements Callable<Integer> {
         LlamaConfig shape = LlamaPresets.all().get(config);
         checkArgument(shape != null, "unknown config '%s' (available: %s)", config,
                 String.join(", ", LlamaPresets.all().keySet()));
-        try (RandomLlamaCheckpoint weights = new RandomLlamaCheckpoint(shape, true, seed)) {
+        try (RandomCheckpoint<LlamaConfig> weights = RandomCheckpoint.of(Llama.ARCHITECTURE, shape, seed)) {
             Llama2cWriter.write(weights, out);
         }
         terminal.err().printf("wrote %s: %s, %,d bytes%n", out, config, Files.size(out));

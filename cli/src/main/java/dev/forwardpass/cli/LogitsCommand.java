@@ -4,8 +4,8 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.forwardpass.api.Backend;
-import dev.forwardpass.models.LanguageModel;
 import dev.forwardpass.models.analysis.Distribution;
+import dev.forwardpass.models.decoder.LanguageModel;
 import dev.forwardpass.models.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -3,8 +3,8 @@ package dev.forwardpass.cli;
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.BackendOptions;
 import dev.forwardpass.api.Backends;
-import dev.forwardpass.models.LanguageModel;
 import dev.forwardpass.models.ModelLoader;
+import dev.forwardpass.models.decoder.LanguageModel;
 import dev.forwardpass.models.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -47,7 +47,16 @@ final class ModelOptions {
 
     /** {@return the model on {@code on}; the caller closes it} */
     LanguageModel loadModel(Backend on) throws IOException {
-        return ModelLoader.loadModel(model, on, maxContext != null ? maxContext : ModelLoader.DEFAULT_CONTEXT_LIMIT);
+        return ModelLoader.loadModel(model, on, contextLimit());
+    }
+
+    /** {@return the model's empty twin on {@code on} (fresh weights seeded by {@code seed}); the caller closes it} */
+    LanguageModel loadEmpty(Backend on, long seed) throws IOException {
+        return ModelLoader.loadEmpty(model, on, seed, contextLimit());
+    }
+
+    private int contextLimit() {
+        return maxContext != null ? maxContext : ModelLoader.DEFAULT_CONTEXT_LIMIT;
     }
 
     /** {@return the tokenizer for {@code loaded}} */

@@ -2,6 +2,7 @@ package dev.forwardpass.models;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import dev.forwardpass.models.decoder.LanguageModel;
 import dev.forwardpass.models.sampling.Sampler;
 import dev.forwardpass.models.tokenizer.Tokenizer;
 import java.util.Arrays;

@@ -1,12 +1,13 @@
 package dev.forwardpass.models;
 
 import dev.forwardpass.api.Backend;
-import dev.forwardpass.models.format.Llama2cCheckpoint;
-import dev.forwardpass.models.huggingface.HuggingFaceModel;
+import dev.forwardpass.models.decoder.Checkpoint;
+import dev.forwardpass.models.decoder.DecoderModel;
+import dev.forwardpass.models.decoder.LanguageModel;
+import dev.forwardpass.models.decoder.RandomCheckpoint;
 import dev.forwardpass.models.format.MappedFile;
-import dev.forwardpass.models.llama.Llama;
-import dev.forwardpass.models.llama.LlamaConfig;
-import dev.forwardpass.models.llama.RandomLlamaCheckpoint;
+import dev.forwardpass.models.huggingface.HuggingFaceModel;
+import dev.forwardpass.models.llama2c.Llama2cCheckpoint;
 import dev.forwardpass.models.tokenizer.Llama2cTokenizer;
 import dev.forwardpass.models.tokenizer.Tokenizer;
 import dev.forwardpass.models.tokenizer.Tokenizers;
@@ -51,27 +52,36 @@ public final class ModelLoader {
      * {@code contextLimit} positions for a Hugging Face folder (0: the config's own, however long).
      */
     public static LanguageModel loadModel(Path model, Backend backend, int contextLimit) throws IOException {
-        if (model != null && HuggingFaceModel.isModelFolder(model)) {
-            return HuggingFaceModel.load(model, backend, contextLimit);
-        }
-        return Llama.load(openLlama2c(model), backend);
+        return DecoderModel.load(openCheckpoint(model, contextLimit), backend);
     }
 
     /**
-     * Loads an "empty" model: the architecture and config of the model at {@code model} (or the embedded default)
-     * with freshly initialised weights ({@link RandomLlamaCheckpoint}), seeded by {@code seed}.
+     * Loads an "empty" model: the architecture and config of the model at {@code model} (or the embedded default),
+     * context limit included, with freshly initialised weights ({@link RandomCheckpoint}), seeded by {@code seed}.
      */
     public static LanguageModel loadEmpty(Path model, Backend backend, long seed) throws IOException {
+        return loadEmpty(model, backend, seed, DEFAULT_CONTEXT_LIMIT);
+    }
+
+    /**
+     * Loads an "empty" model as {@link #loadEmpty(Path, Backend, long)} does, with the context of
+     * {@link #loadModel(Path, Backend, int)}'s model for the same {@code contextLimit}.
+     */
+    public static LanguageModel loadEmpty(Path model, Backend backend, long seed, int contextLimit) throws IOException {
+        try (Checkpoint<?> trained = openCheckpoint(model, contextLimit)) {
+            return DecoderModel.load(RandomCheckpoint.like(trained, seed), backend);
+        }
+    }
+
+    /** {@return the checkpoint at {@code model}: a Hugging Face folder, a llama2.c file, or the embedded default} */
+    private static Checkpoint<?> openCheckpoint(Path model, int contextLimit) throws IOException {
         if (model != null && HuggingFaceModel.isModelFolder(model)) {
-            return HuggingFaceModel.loadEmpty(model, backend, seed);
+            return HuggingFaceModel.open(model, contextLimit);
         }
-        LlamaConfig config;
-        boolean shared;
-        try (Llama2cCheckpoint trained = openLlama2c(model)) {
-            config = trained.config();
-            shared = trained.sharedClassifier();
-        }
-        return Llama.load(new RandomLlamaCheckpoint(config, shared, seed), backend);
+        MappedFile file = model == null
+                ? MappedFile.ofBytes(readResource(EMBEDDED_MODEL_RESOURCE), EMBEDDED_MODEL)
+                : MappedFile.open(model);
+        return Llama2cCheckpoint.read(file);
     }
 
     /**
@@ -97,14 +107,6 @@ public final class ModelLoader {
                     "no tokenizer given and none beside the model: pass --tokenizer PATH");
         }
         return Llama2cTokenizer.open(beside, loaded.vocabSize());
-    }
-
-    /** {@return the llama2.c checkpoint at {@code model}, or the embedded one when it is null} */
-    private static Llama2cCheckpoint openLlama2c(Path model) throws IOException {
-        MappedFile file = model == null
-                ? MappedFile.ofBytes(readResource(EMBEDDED_MODEL_RESOURCE), EMBEDDED_MODEL)
-                : MappedFile.open(model);
-        return Llama2cCheckpoint.read(file);
     }
 
     private static byte[] readResource(String name) {

@@ -2,7 +2,7 @@ package dev.forwardpass.models.analysis;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
-import dev.forwardpass.models.LanguageModel;
+import dev.forwardpass.models.decoder.LanguageModel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,15 +1,36 @@
 package dev.forwardpass.models.gpt2;
 
-import static com.google.common.base.Preconditions.checkArgument;
+import static dev.forwardpass.models.gpt2.Gpt2Tensors.ATTN_NORM;
+import static dev.forwardpass.models.gpt2.Gpt2Tensors.ATTN_NORM_BIAS;
+import static dev.forwardpass.models.gpt2.Gpt2Tensors.BK;
+import static dev.forwardpass.models.gpt2.Gpt2Tensors.BO;
+import static dev.forwardpass.models.gpt2.Gpt2Tensors.BQ;
+import static dev.forwardpass.models.gpt2.Gpt2Tensors.BV;
+import static dev.forwardpass.models.gpt2.Gpt2Tensors.B_DOWN;
+import static dev.forwardpass.models.gpt2.Gpt2Tensors.B_UP;
+import static dev.forwardpass.models.gpt2.Gpt2Tensors.CLASSIFIER;
+import static dev.forwardpass.models.gpt2.Gpt2Tensors.FFN_NORM;
+import static dev.forwardpass.models.gpt2.Gpt2Tensors.FFN_NORM_BIAS;
+import static dev.forwardpass.models.gpt2.Gpt2Tensors.FINAL_NORM;
+import static dev.forwardpass.models.gpt2.Gpt2Tensors.FINAL_NORM_BIAS;
+import static dev.forwardpass.models.gpt2.Gpt2Tensors.POSITION_EMBEDDING;
+import static dev.forwardpass.models.gpt2.Gpt2Tensors.TOKEN_EMBEDDING;
+import static dev.forwardpass.models.gpt2.Gpt2Tensors.WK;
+import static dev.forwardpass.models.gpt2.Gpt2Tensors.WO;
+import static dev.forwardpass.models.gpt2.Gpt2Tensors.WQ;
+import static dev.forwardpass.models.gpt2.Gpt2Tensors.WV;
+import static dev.forwardpass.models.gpt2.Gpt2Tensors.W_DOWN;
+import static dev.forwardpass.models.gpt2.Gpt2Tensors.W_UP;
 
 import dev.forwardpass.api.AttentionShape;
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.Tensor;
-import dev.forwardpass.models.ChunkedPrefill;
-import dev.forwardpass.models.ChunkedPrefill.Logits;
-import dev.forwardpass.models.KvCache;
-import dev.forwardpass.models.LanguageModel;
-import dev.forwardpass.models.format.ModelFormatException;
+import dev.forwardpass.models.decoder.Architecture;
+import dev.forwardpass.models.decoder.Checkpoint;
+import dev.forwardpass.models.decoder.DecoderModel;
+import dev.forwardpass.models.decoder.DecoderState;
+import dev.forwardpass.models.decoder.KvCache;
+import dev.forwardpass.models.decoder.Weights;
 
 /**
  * GPT-2: token plus learned position embedding, then per block {@code x += attn(ln_1(x)); x += mlp(ln_2(x))}
@@ -17,63 +38,39 @@ import dev.forwardpass.models.format.ModelFormatException;
  * llama2.c's {@code forward()}, with LayerNorm for RMSNorm, biases on every linear layer, GELU for SwiGLU and no
  * rotary embedding.
  */
-public final class Gpt2 implements LanguageModel {
-    /** Prompt tokens run as one batch: enough to make matrix × matrix pay, small enough to bound the activations. */
-    static final int PREFILL_CHUNK = 128;
+public final class Gpt2 extends DecoderModel<Gpt2Config> {
+    /** The family: OpenAI's GPT-2 and the checkpoints of its shape. */
+    public static final Architecture<Gpt2Config> ARCHITECTURE =
+            new Architecture<>("gpt2", Gpt2Tensors.TABLE, Gpt2::new);
 
-    private final Gpt2Config config;
-    private final Gpt2Weights weights;
-    private final Backend backend;
     private final AttentionShape heads;
-    private final Gpt2Checkpoint checkpoint;
 
-    private Gpt2(Gpt2Config config, Gpt2Weights weights, Backend backend, Gpt2Checkpoint checkpoint) {
-        this.config = config;
-        this.weights = weights;
-        this.backend = backend;
+    private Gpt2(Checkpoint<Gpt2Config> checkpoint, Weights weights, Backend backend) {
+        super(checkpoint, weights, backend);
         this.heads = config.attentionShape();
-        this.checkpoint = checkpoint;
     }
 
-    /**
-     * Uploads the weights of {@code checkpoint} to {@code backend}. The model takes ownership of the checkpoint
-     * (a backend may keep views of its memory) and closes it with itself, or here if loading fails.
-     */
-    public static Gpt2 load(Gpt2Checkpoint checkpoint, Backend backend) throws ModelFormatException {
-        try {
-            Gpt2Weights weights = Gpt2Weights.upload(checkpoint, backend);
-            return new Gpt2(checkpoint.config(), weights, backend, checkpoint);
-        } catch (ModelFormatException | RuntimeException e) {
-            checkpoint.close();
-            throw e;
-        }
-    }
-
-    /**
-     * Runs the tokens of {@code s} at the positions in {@code s.positions} ({@code pos, pos + 1, ...}) as one batch
-     * (one row per token; a single row when decoding) and writes the logits after each, or after the last only, into
-     * {@code s.logits} (as {@code s.logitRows} says).
-     */
-    void forward(Gpt2State s, KvCache cache, int pos) {
+    @Override
+    protected void forward(DecoderState s, KvCache cache, int pos) {
         Gpt2Config c = config;
-        Gpt2Weights w = weights;
+        Weights w = weights;
 
         // token embeddings plus the learned embeddings of these positions
-        backend.embedding(s.x, w.tokenEmbedding(), s.tokens);
-        backend.embedding(s.xb, w.positionEmbedding(), s.positions);
+        backend.embedding(s.x, w.get(TOKEN_EMBEDDING), s.tokens);
+        backend.embedding(s.xb, w.get(POSITION_EMBEDDING), s.positions);
         backend.add(s.x, s.x, s.xb);
 
         // forward all the layers
         for (int l = 0; l < c.nLayers(); l++) {
-            Gpt2Layer layer = w.layers().get(l);
+            Weights.Layer layer = w.layer(l);
 
             // attention layernorm (ln_1)
-            backend.layerNorm(s.xb, s.x, layer.attnNorm(), layer.attnNormBias(), c.normEps());
+            backend.layerNorm(s.xb, s.x, layer.get(ATTN_NORM), layer.get(ATTN_NORM_BIAS), c.normEps());
 
             // qkv matmuls for these positions (c_attn, split at load)
-            backend.matmul(s.q, layer.wq(), s.xb, layer.bq());
-            backend.matmul(s.k, layer.wk(), s.xb, layer.bk());
-            backend.matmul(s.v, layer.wv(), s.xb, layer.bv());
+            backend.matmul(s.q, layer.get(WQ), s.xb, layer.get(BQ));
+            backend.matmul(s.k, layer.get(WK), s.xb, layer.get(BK));
+            backend.matmul(s.v, layer.get(WV), s.xb, layer.get(BV));
 
             // store these positions' keys and values in the cache
             backend.copyRows(cache.keys(l), pos, s.k);
@@ -83,147 +80,30 @@ public final class Gpt2 implements LanguageModel {
             backend.attention(s.attnOut, s.q, cache.keys(l), cache.values(l), pos, heads);
 
             // final matmul to get the output of the attention (c_proj)
-            backend.matmul(s.xb2, layer.wo(), s.attnOut, layer.bo());
+            backend.matmul(s.xb2, layer.get(WO), s.attnOut, layer.get(BO));
 
             // residual connection back into x
             backend.add(s.x, s.x, s.xb2);
 
             // ffn layernorm (ln_2)
-            backend.layerNorm(s.xb, s.x, layer.ffnNorm(), layer.ffnNormBias(), c.normEps());
+            backend.layerNorm(s.xb, s.x, layer.get(FFN_NORM), layer.get(FFN_NORM_BIAS), c.normEps());
 
             // MLP: c_proj(gelu(c_fc(xb)))
-            backend.matmul(s.hb, layer.wUp(), s.xb, layer.bUp());
+            backend.matmul(s.hb, layer.get(W_UP), s.xb, layer.get(B_UP));
             backend.gelu(s.hb, s.hb);
-            backend.matmul(s.xb, layer.wDown(), s.hb, layer.bDown());
+            backend.matmul(s.xb, layer.get(W_DOWN), s.hb, layer.get(B_DOWN));
 
             // residual connection
             backend.add(s.x, s.x, s.xb);
         }
+    }
 
-        // the rows that go on: all of them, the last alone (a prompt run for its next token), or none
-        Tensor out = s.logitRows.classifierInput(backend, s.x, s.xLast);
-        if (out == null) {
-            return; // a prompt chunk before the last: run for the keys and values it left in the cache
-        }
-
+    @Override
+    protected void classify(Tensor logits, Tensor x) {
         // final layernorm (ln_f)
-        backend.layerNorm(out, out, w.finalNorm(), w.finalNormBias(), c.normEps());
+        backend.layerNorm(x, x, weights.get(FINAL_NORM), weights.get(FINAL_NORM_BIAS), config.normEps());
 
         // classifier into logits
-        backend.matmul(s.logits, w.classifier(), out);
-    }
-
-    @Override
-    public String architecture() {
-        return "gpt2";
-    }
-
-    @Override
-    public Gpt2Config config() {
-        return config;
-    }
-
-    @Override
-    public int vocabSize() {
-        return config.vocabSize();
-    }
-
-    @Override
-    public int seqLen() {
-        return config.seqLen();
-    }
-
-    @Override
-    public long parameterCount() {
-        return weights.parameters();
-    }
-
-    @Override
-    public long weightBytes() {
-        return weights.bytes();
-    }
-
-    @Override
-    public String source() {
-        return checkpoint.source();
-    }
-
-    @Override
-    public Session newSession() {
-        return new Gpt2Session();
-    }
-
-    @Override
-    public void close() {
-        weights.close();
-        checkpoint.close();
-    }
-
-    /** A sequence: its KV cache, the one-row state of decoding, and prompt chunks of up to {@link #PREFILL_CHUNK}. */
-    private final class Gpt2Session implements Session {
-        private final KvCache cache = new KvCache(backend, config.nLayers(), config.seqLen(), config.dim());
-        private final Gpt2State decode = new Gpt2State(config, backend, 1);
-
-        @Override
-        public float[] forward(int token, int pos) {
-            checkArgument(pos >= 0 && pos < config.seqLen(), "position %s is outside the context of %s tokens",
-                    pos, config.seqLen());
-            checkToken(token);
-            decode.tokens[0] = token;
-            decode.positions[0] = pos;
-            Gpt2.this.forward(decode, cache, pos);
-            backend.copyTo(decode.logits, decode.logitsOut);
-            return decode.logitsOut;
-        }
-
-        @Override
-        public void prefill(int[] tokens, int pos, LogitsSink sink) {
-            checkPrompt(tokens, pos);
-            ChunkedPrefill.run(tokens.length, PREFILL_CHUNK, config.vocabSize(), decode.logitsOut, (from, rows) -> {
-                // a chunk's activations live as long as the chunk: prefill runs once per prompt, not per token
-                try (Gpt2State chunk = new Gpt2State(config, backend, rows)) {
-                    run(chunk, tokens, from, pos);
-                    backend.copyTo(chunk.logits, chunk.logitsOut);
-                    return chunk.logitsOut;
-                }
-            }, sink);
-        }
-
-        @Override
-        public float[] prefill(int[] tokens, int pos) {
-            checkPrompt(tokens, pos);
-            ChunkedPrefill.runForLastLogits(tokens.length, PREFILL_CHUNK, (from, rows, logits) -> {
-                try (Gpt2State chunk = new Gpt2State(config, backend, rows, logits)) {
-                    run(chunk, tokens, from, pos);
-                    if (logits == Logits.LAST_ROW) {
-                        backend.copyTo(chunk.logits, decode.logitsOut);
-                    }
-                }
-            });
-            return decode.logitsOut;
-        }
-
-        /** Runs {@code chunk.rows} tokens from {@code tokens[from]} on, at positions from {@code pos + from} on. */
-        private void run(Gpt2State chunk, int[] tokens, int from, int pos) {
-            System.arraycopy(tokens, from, chunk.tokens, 0, chunk.rows);
-            for (int row = 0; row < chunk.rows; row++) {
-                chunk.positions[row] = pos + from + row;
-            }
-            Gpt2.this.forward(chunk, cache, pos + from);
-        }
-
-        private void checkPrompt(int[] tokens, int pos) {
-            ChunkedPrefill.checkPrompt(tokens, pos, config.seqLen(), config.vocabSize());
-        }
-
-        private void checkToken(int token) {
-            ChunkedPrefill.checkToken(token, config.vocabSize());
-        }
-
-        @Override
-        public void close() {
-            decode.close();
-            cache.close();
-        }
+        backend.matmul(logits, weights.get(CLASSIFIER), x);
     }
 }

@@ -5,6 +5,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 import dev.forwardpass.api.AttentionShape;
 import dev.forwardpass.api.Rope;
 import dev.forwardpass.api.RopeLayout;
+import dev.forwardpass.models.decoder.DecoderConfig;
 
 /**
  * The hyper-parameters of a Llama-family model, named as in llama2.c's {@code Config}.
@@ -36,7 +37,7 @@ public record LlamaConfig(
         float ropeTheta,
         RopeLayout ropeLayout,
         boolean qkvBias,
-        Llama3RopeScaling ropeScaling) {
+        Llama3RopeScaling ropeScaling) implements DecoderConfig {
 
     public LlamaConfig {
         checkArgument(dim > 0 && hiddenDim > 0 && nLayers > 0 && nHeads > 0 && nKvHeads > 0 && headSize > 0
@@ -61,11 +62,13 @@ public record LlamaConfig(
     }
 
     /** {@return the width of a query row: nHeads * headSize} */
+    @Override
     public int qDim() {
         return nHeads * headSize;
     }
 
     /** {@return the width of a key or value row: nKvHeads * headSize} */
+    @Override
     public int kvDim() {
         return nKvHeads * headSize;
     }

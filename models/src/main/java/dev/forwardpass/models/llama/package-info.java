@@ -1,6 +1,5 @@
 /**
- * The Llama family (Llama 2/3, TinyLlama, Mistral, Qwen2, llama2.c's TinyStories models): one forward pass whose
- * variants (grouped-query attention, rope layout and theta, tied classifier) are options of {@link
- * dev.forwardpass.models.llama.LlamaConfig}, written once against the op API.
+ * The Llama family ({@link dev.forwardpass.models.llama.Llama}): its config, its tensor table
+ * ({@link dev.forwardpass.models.llama.LlamaTensors}) and its forward pass, which reads like llama2.c's.
  */
 package dev.forwardpass.models.llama;

@@ -11,7 +11,7 @@ import dev.forwardpass.api.BackendOptions;
 import dev.forwardpass.api.Backends;
 import dev.forwardpass.api.DType;
 import dev.forwardpass.models.Generator;
-import dev.forwardpass.models.LanguageModel;
+import dev.forwardpass.models.decoder.LanguageModel;
 import dev.forwardpass.models.format.SafetensorsWriter;
 import dev.forwardpass.models.sampling.Sampler;
 import dev.forwardpass.models.tokenizer.ByteLevelBpeTokenizer;

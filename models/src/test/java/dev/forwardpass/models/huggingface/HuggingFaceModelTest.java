@@ -9,7 +9,8 @@ import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.BackendOptions;
 import dev.forwardpass.api.Backends;
 import dev.forwardpass.api.DType;
-import dev.forwardpass.models.LanguageModel;
+import dev.forwardpass.models.ModelLoader;
+import dev.forwardpass.models.decoder.LanguageModel;
 import dev.forwardpass.models.format.SafetensorsWriter;
 import dev.forwardpass.models.gpt2.Gpt2Config;
 import dev.forwardpass.models.llama.LlamaConfig;
@@ -141,6 +142,20 @@ class HuggingFaceModelTest {
                 LanguageModel l = HuggingFaceModel.load(llama, backend, 8)) {
             assertEquals(8, g.seqLen());
             assertEquals(8, l.seqLen());
+        }
+    }
+
+    @Test
+    void anEmptyModelHasTheContextOfItsTrainedModel() throws IOException {
+        // a Llama 3.1 context: the trained model is capped at the default limit, and so must its empty twin be
+        TinyCheckpoints.TinyModel model = TinyCheckpoints.random(TinyCheckpoints.Variant.LLAMA3_ROPE_SCALING, 3);
+        model.config().put("max_position_embeddings", 131072);
+        Path folder = model.write(dir.resolve("long-context"), DType.F32);
+        try (Backend backend = Backends.get("scalar", BackendOptions.withThreads(1));
+                LanguageModel trained = ModelLoader.loadModel(folder, backend);
+                LanguageModel empty = ModelLoader.loadEmpty(folder, backend, 7)) {
+            assertEquals(ModelLoader.DEFAULT_CONTEXT_LIMIT, trained.seqLen());
+            assertEquals(trained.seqLen(), empty.seqLen());
         }
     }
 

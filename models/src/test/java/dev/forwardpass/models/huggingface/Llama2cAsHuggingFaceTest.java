@@ -7,9 +7,9 @@ import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.BackendOptions;
 import dev.forwardpass.api.Backends;
 import dev.forwardpass.api.DType;
-import dev.forwardpass.models.LanguageModel;
 import dev.forwardpass.models.ModelLoader;
 import dev.forwardpass.models.TestFiles;
+import dev.forwardpass.models.decoder.LanguageModel;
 import dev.forwardpass.models.format.SafetensorsWriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -17,9 +17,9 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * stories260K as llama2.c stores it, and the same weights as a Hugging Face folder, give the same logits. The folder is

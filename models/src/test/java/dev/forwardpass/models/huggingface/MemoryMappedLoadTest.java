@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.BackendOptions;
 import dev.forwardpass.api.Backends;
-import dev.forwardpass.models.LanguageModel;
+import dev.forwardpass.models.decoder.LanguageModel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -6,9 +6,10 @@ import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.BackendOptions;
 import dev.forwardpass.api.Backends;
 import dev.forwardpass.api.RopeLayout;
-import dev.forwardpass.models.LanguageModel;
 import dev.forwardpass.models.ModelLoader;
-import dev.forwardpass.models.format.Llama2cWriter;
+import dev.forwardpass.models.decoder.LanguageModel;
+import dev.forwardpass.models.decoder.RandomCheckpoint;
+import dev.forwardpass.models.llama2c.Llama2cWriter;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -34,7 +35,7 @@ class DecodeAllocationTest {
     @ValueSource(ints = {1, 2})
     void aDecodeStepAllocatesNothingOnAnyThread(int threads, @TempDir Path dir) throws IOException {
         Path file = dir.resolve("model.bin");
-        try (RandomLlamaCheckpoint random = new RandomLlamaCheckpoint(CONFIG, true, 11)) {
+        try (RandomCheckpoint<LlamaConfig> random = RandomCheckpoint.of(Llama.ARCHITECTURE, CONFIG, 11)) {
             Llama2cWriter.write(random, file);
         }
         var threadBean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();

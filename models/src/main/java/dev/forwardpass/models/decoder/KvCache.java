@@ -1,4 +1,4 @@
-package dev.forwardpass.models;
+package dev.forwardpass.models.decoder;
 
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.Shape;

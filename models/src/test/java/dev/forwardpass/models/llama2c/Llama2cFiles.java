@@ -1,4 +1,4 @@
-package dev.forwardpass.models.format;
+package dev.forwardpass.models.llama2c;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;

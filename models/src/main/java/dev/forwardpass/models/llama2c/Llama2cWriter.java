@@ -1,10 +1,14 @@
-package dev.forwardpass.models.format;
+package dev.forwardpass.models.llama2c;
 
 import static com.google.common.base.Preconditions.checkArgument;
+import static dev.forwardpass.models.llama.LlamaTensors.CLASSIFIER;
 
 import dev.forwardpass.api.DType;
 import dev.forwardpass.api.RopeLayout;
-import dev.forwardpass.models.llama.LlamaCheckpoint;
+import dev.forwardpass.api.Shape;
+import dev.forwardpass.models.decoder.Checkpoint;
+import dev.forwardpass.models.decoder.TensorTable;
+import dev.forwardpass.models.format.TensorData;
 import dev.forwardpass.models.llama.LlamaConfig;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -17,44 +21,51 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Writes a Llama checkpoint in llama2.c's legacy format (the one {@code run.c} reads): the seven-int header, the
- * weights grouped by kind in {@code memory_map_weights} order, the two rope tables export.py writes, and the
- * classifier when it is not shared. Used to make random-weight checkpoints of the public TinyStories shapes.
+ * weights in {@link Llama2cLayout#LEGACY} order, the two rope tables export.py writes, and the classifier when it is
+ * not shared. Used to make random-weight checkpoints of the public TinyStories shapes.
  */
 public final class Llama2cWriter {
     private static final ValueLayout.OfFloat LITTLE_ENDIAN_FLOAT =
             ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
     private Llama2cWriter() {}
 
-    /** Writes {@code checkpoint} to {@code out}, replacing it. */
-    public static void write(LlamaCheckpoint checkpoint, Path out) throws IOException {
+    /**
+     * Writes {@code checkpoint} to {@code out}, replacing it.
+     *
+     * @throws IllegalArgumentException if the checkpoint holds what llama2.c cannot store (a bias, half-split rope
+     *     pairs, a tensor that is not float32)
+     */
+    public static void write(Checkpoint<LlamaConfig> checkpoint, Path out) throws IOException {
         LlamaConfig c = checkpoint.config();
         checkArgument(c.ropeLayout() == RopeLayout.INTERLEAVED, "llama2.c checkpoints store rope pairs interleaved");
         checkArgument(c.headSize() * c.nHeads() == c.dim(), "llama2.c needs headSize * nHeads == dim");
+        for (TensorTable.Entry<LlamaConfig> entry : checkpoint.architecture().tensors().entries(c.nLayers())) {
+            checkArgument(Llama2cLayout.LEGACY.contains(entry.spec()) || !checkpoint.has(entry.name()),
+                    "llama2.c checkpoints cannot hold %s", entry.name());
+        }
+        boolean shared = !checkpoint.has(CLASSIFIER.name());
         try (FileChannel channel = FileChannel.open(out, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer header = ByteBuffer.allocate(Llama2cCheckpoint.LEGACY_HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
             header.putInt(c.dim()).putInt(c.hiddenDim()).putInt(c.nLayers()).putInt(c.nHeads()).putInt(c.nKvHeads())
-                    .putInt(checkpoint.sharedClassifier() ? c.vocabSize() : -c.vocabSize()).putInt(c.seqLen());
+                    .putInt(shared ? c.vocabSize() : -c.vocabSize()).putInt(c.seqLen());
             writeFully(channel, header.flip());
-            writeTensor(channel, checkpoint, "token_embd.weight");
-            for (String kind : new String[] {"attn_norm", "attn_q", "attn_k", "attn_v", "attn_output", "ffn_norm",
-                    "ffn_gate", "ffn_down", "ffn_up"}) {
-                for (int l = 0; l < c.nLayers(); l++) {
-                    writeTensor(channel, checkpoint, "blk." + l + "." + kind + ".weight");
+            Llama2cLayout.walk(c, 0, shared, new Llama2cLayout.Visitor<IOException>() {
+                @Override
+                public void tensor(String name, Shape shape) throws IOException {
+                    TensorData t = checkpoint.tensor(name);
+                    checkArgument(t.dtype() == DType.F32, "llama2.c checkpoints are float32; %s is %s", name,
+                            t.dtype());
+                    writeFully(channel, t.data().asByteBuffer());
                 }
-            }
-            writeTensor(channel, checkpoint, "output_norm.weight");
-            writeRopeTables(channel, c);
-            if (!checkpoint.sharedClassifier()) {
-                writeTensor(channel, checkpoint, "output.weight");
-            }
-        }
-    }
 
-    private static void writeTensor(FileChannel channel, LlamaCheckpoint checkpoint, String name) throws IOException {
-        TensorData t = checkpoint.tensor(name);
-        checkArgument(t.dtype() == DType.F32, "llama2.c checkpoints are float32; %s is %s", name, t.dtype());
-        writeFully(channel, t.data().asByteBuffer());
+                @Override
+                public void ropeTables(LlamaConfig config) throws IOException {
+                    writeRopeTables(channel, config);
+                }
+            });
+        }
     }
 
     /** freq_cis_real and freq_cis_imag: cos and sin of pos · θ_i, (seqLen, headSize / 2) each; run.c skips them. */

@@ -1,4 +1,4 @@
-package dev.forwardpass.models;
+package dev.forwardpass.models.decoder;
 
 /**
  * A loaded model whose weights live on one backend. Closing it releases the weights (and unmaps the file).

@@ -1,9 +1,15 @@
-package dev.forwardpass.models.format;
+package dev.forwardpass.models.llama2c;
 
 import dev.forwardpass.api.DType;
 import dev.forwardpass.api.RopeLayout;
 import dev.forwardpass.api.Shape;
-import dev.forwardpass.models.llama.LlamaCheckpoint;
+import dev.forwardpass.models.decoder.Architecture;
+import dev.forwardpass.models.decoder.Checkpoint;
+import dev.forwardpass.models.format.BinaryReader;
+import dev.forwardpass.models.format.MappedFile;
+import dev.forwardpass.models.format.ModelFormatException;
+import dev.forwardpass.models.format.TensorData;
+import dev.forwardpass.models.llama.Llama;
 import dev.forwardpass.models.llama.LlamaConfig;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -22,9 +28,10 @@ import java.util.Map;
  *   <li><b>version 1</b>: a 256-byte header (uint32 magic "ak42", int32 version = 1, the same seven int32, uint8
  *       shared_classifier, zero padding); then norms, embedding, and the linear weights grouped by kind.
  * </ul>
- * Every size is checked against the file's length before anything is sliced; the weights stay in the mapped file.
+ * Both orders are in {@link Llama2cLayout}. Every size is checked against the file's length before anything is
+ * sliced; the weights stay in the mapped file.
  */
-public final class Llama2cCheckpoint implements LlamaCheckpoint {
+public final class Llama2cCheckpoint implements Checkpoint<LlamaConfig> {
     /** "ak42" read as a little-endian uint32. */
     static final int VERSION_1_MAGIC = 0x616b3432;
     static final int VERSION_1_HEADER_BYTES = 256;
@@ -37,15 +44,12 @@ public final class Llama2cCheckpoint implements LlamaCheckpoint {
 
     private final MappedFile file;
     private final LlamaConfig config;
-    private final boolean sharedClassifier;
     private final int version;
     private final Map<String, TensorData> tensors;
 
-    private Llama2cCheckpoint(MappedFile file, LlamaConfig config, boolean sharedClassifier, int version,
-            Map<String, TensorData> tensors) {
+    private Llama2cCheckpoint(MappedFile file, LlamaConfig config, int version, Map<String, TensorData> tensors) {
         this.file = file;
         this.config = config;
-        this.sharedClassifier = sharedClassifier;
         this.version = version;
         this.tensors = tensors;
     }
@@ -127,15 +131,25 @@ public final class Llama2cCheckpoint implements LlamaCheckpoint {
         LlamaConfig config = new LlamaConfig(dim, hiddenDim, nLayers, nHeads, nKvHeads, headSize, vocabSize, seqLen,
                 NORM_EPS, ROPE_THETA, RopeLayout.INTERLEAVED);
 
-        long expected = Math.addExact(r.offset(), weightBytes(config, shared, version));
+        long expected = Math.addExact(r.offset(), Llama2cLayout.weightBytes(config, version, shared));
         if (expected != r.length()) {
             throw r.error("weights", r.offset(), "the header's sizes need " + expected + " bytes in all, but the file has "
                     + r.length() + (expected > r.length() ? " (truncated, or the header is wrong)" : " (trailing bytes)"));
         }
-        Map<String, TensorData> tensors = version == 1
-                ? sliceVersion1(r, config, shared)
-                : sliceLegacy(r, config, shared);
-        return new Llama2cCheckpoint(file, config, shared, version, tensors);
+        Map<String, TensorData> tensors = new LinkedHashMap<>();
+        Llama2cLayout.walk(config, version, shared, new Llama2cLayout.Visitor<ModelFormatException>() {
+            @Override
+            public void tensor(String name, Shape shape) throws ModelFormatException {
+                tensors.put(name, new TensorData(name, DType.F32, shape, r.slice(name, shape.size() * 4)));
+            }
+
+            @Override
+            public void ropeTables(LlamaConfig c) throws ModelFormatException {
+                r.skip("freq_cis_real", Llama2cLayout.ropeTableBytes(c));
+                r.skip("freq_cis_imag", Llama2cLayout.ropeTableBytes(c));
+            }
+        });
+        return new Llama2cCheckpoint(file, config, version, tensors);
     }
 
     private static int readDimension(BinaryReader r, String field) throws ModelFormatException {
@@ -145,82 +159,6 @@ public final class Llama2cCheckpoint implements LlamaCheckpoint {
             throw r.error(field, offset, "must be between 1 and " + MAX_DIMENSION + ", found " + value);
         }
         return value;
-    }
-
-    /** {@return the bytes of every float32 the header announces after itself} */
-    private static long weightBytes(LlamaConfig c, boolean shared, int version) {
-        long perLayer = 2L * c.dim()                               // attention and ffn norms
-                + 2L * c.dim() * c.qDim()                          // wq, wo
-                + 2L * c.dim() * c.kvDim()                         // wk, wv
-                + 3L * c.dim() * c.hiddenDim();                    // w1, w2, w3
-        long floats = Math.addExact(Math.multiplyExact(perLayer, c.nLayers()),
-                (long) c.vocabSize() * c.dim() + c.dim());         // embedding, final norm
-        if (version == 0) {
-            floats += (long) c.seqLen() * c.headSize();            // freq_cis_real and freq_cis_imag, unused
-        }
-        if (!shared) {
-            floats += (long) c.vocabSize() * c.dim();              // classifier
-        }
-        return Math.multiplyExact(floats, 4L);
-    }
-
-    /** Legacy order: run.c's memory_map_weights. */
-    private static Map<String, TensorData> sliceLegacy(BinaryReader r, LlamaConfig c, boolean shared)
-            throws ModelFormatException {
-        Map<String, TensorData> t = new LinkedHashMap<>();
-        int n = c.nLayers();
-        sliceOne(r, t, "token_embd.weight", c.vocabSize(), c.dim());
-        sliceEachLayer(r, t, n, "attn_norm.weight", c.dim());      // rms_att_weight
-        sliceEachLayer(r, t, n, "attn_q.weight", c.qDim(), c.dim());
-        sliceEachLayer(r, t, n, "attn_k.weight", c.kvDim(), c.dim());
-        sliceEachLayer(r, t, n, "attn_v.weight", c.kvDim(), c.dim());
-        sliceEachLayer(r, t, n, "attn_output.weight", c.dim(), c.qDim());
-        sliceEachLayer(r, t, n, "ffn_norm.weight", c.dim());       // rms_ffn_weight
-        sliceEachLayer(r, t, n, "ffn_gate.weight", c.hiddenDim(), c.dim()); // w1
-        sliceEachLayer(r, t, n, "ffn_down.weight", c.dim(), c.hiddenDim()); // w2
-        sliceEachLayer(r, t, n, "ffn_up.weight", c.hiddenDim(), c.dim());   // w3
-        sliceOne(r, t, "output_norm.weight", c.dim());             // rms_final_weight
-        r.skip("freq_cis_real", (long) c.seqLen() * c.headSize() / 2 * 4);
-        r.skip("freq_cis_imag", (long) c.seqLen() * c.headSize() / 2 * 4);
-        if (!shared) {
-            sliceOne(r, t, "output.weight", c.vocabSize(), c.dim()); // wcls
-        }
-        return t;
-    }
-
-    /** Version-1 order: export.py's version1_export. */
-    private static Map<String, TensorData> sliceVersion1(BinaryReader r, LlamaConfig c, boolean shared)
-            throws ModelFormatException {
-        Map<String, TensorData> t = new LinkedHashMap<>();
-        int n = c.nLayers();
-        sliceEachLayer(r, t, n, "attn_norm.weight", c.dim());
-        sliceEachLayer(r, t, n, "ffn_norm.weight", c.dim());
-        sliceOne(r, t, "output_norm.weight", c.dim());
-        sliceOne(r, t, "token_embd.weight", c.vocabSize(), c.dim());
-        sliceEachLayer(r, t, n, "attn_q.weight", c.qDim(), c.dim());
-        sliceEachLayer(r, t, n, "attn_k.weight", c.kvDim(), c.dim());
-        sliceEachLayer(r, t, n, "attn_v.weight", c.kvDim(), c.dim());
-        sliceEachLayer(r, t, n, "attn_output.weight", c.dim(), c.qDim());
-        sliceEachLayer(r, t, n, "ffn_gate.weight", c.hiddenDim(), c.dim()); // w1
-        sliceEachLayer(r, t, n, "ffn_down.weight", c.dim(), c.hiddenDim()); // w2
-        sliceEachLayer(r, t, n, "ffn_up.weight", c.hiddenDim(), c.dim());   // w3
-        if (!shared) {
-            sliceOne(r, t, "output.weight", c.vocabSize(), c.dim());
-        }
-        return t;
-    }
-
-    private static void sliceEachLayer(BinaryReader r, Map<String, TensorData> into, int nLayers, String name,
-            int... shape) throws ModelFormatException {
-        for (int l = 0; l < nLayers; l++) {
-            sliceOne(r, into, "blk." + l + "." + name, shape);
-        }
-    }
-
-    private static void sliceOne(BinaryReader r, Map<String, TensorData> into, String name, int... shape)
-            throws ModelFormatException {
-        Shape s = Shape.of(shape);
-        into.put(name, new TensorData(name, DType.F32, s, r.slice(name, s.size() * 4)));
     }
 
     /** {@return 0 for the legacy layout, else the version number} */
@@ -234,13 +172,18 @@ public final class Llama2cCheckpoint implements LlamaCheckpoint {
     }
 
     @Override
+    public Architecture<LlamaConfig> architecture() {
+        return Llama.ARCHITECTURE;
+    }
+
+    @Override
     public LlamaConfig config() {
         return config;
     }
 
     @Override
-    public boolean sharedClassifier() {
-        return sharedClassifier;
+    public boolean has(String name) {
+        return tensors.containsKey(name);
     }
 
     @Override
