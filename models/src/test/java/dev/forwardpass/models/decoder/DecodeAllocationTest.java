@@ -1,4 +1,4 @@
-package dev.forwardpass.models.llama;
+package dev.forwardpass.models.decoder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -7,8 +7,10 @@ import dev.forwardpass.api.BackendOptions;
 import dev.forwardpass.api.Backends;
 import dev.forwardpass.api.RopeLayout;
 import dev.forwardpass.models.ModelLoader;
-import dev.forwardpass.models.decoder.LanguageModel;
-import dev.forwardpass.models.decoder.RandomCheckpoint;
+import dev.forwardpass.models.gpt2.Gpt2;
+import dev.forwardpass.models.gpt2.Gpt2Config;
+import dev.forwardpass.models.llama.Llama;
+import dev.forwardpass.models.llama.LlamaConfig;
 import dev.forwardpass.models.llama2c.Llama2cWriter;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -22,26 +24,51 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A whole decode step of the java backend ({@code Session.forward}, logits copied back included) allocates nothing on
- * any thread that computes it: the caller and the backend's worker threads. JMH's {@code -prof gc} cannot show that
- * alone, as it also counts JMH's own threads (about 3.5 KB/s here, which is 9-20 B/op for a step of a few
- * milliseconds, the same for a bare matrix-vector product).
+ * any thread that computes it (the caller and the backend's worker threads), for every family: the session is shared,
+ * the forward passes are each family's own. JMH's {@code -prof gc} cannot show that alone, as it also counts JMH's own
+ * threads (about 3.5 KB/s here, which is 9-20 B/op for a step of a few milliseconds, the same for a bare
+ * matrix-vector product).
  */
 class DecodeAllocationTest {
     /** Big enough that the matmuls are split between two threads (at least two chunks of rows). */
     private static final LlamaConfig CONFIG =
             new LlamaConfig(256, 768, 2, 4, 4, 64, 1024, 64, 1e-5f, 10000f, RopeLayout.INTERLEAVED);
+    /** GPT-2 of the same widths. */
+    private static final Gpt2Config GPT2_CONFIG = new Gpt2Config(256, 768, 2, 4, 1024, 64, 64, 1e-5f);
 
     @ParameterizedTest(name = "{0} threads")
     @ValueSource(ints = {1, 2})
     void aDecodeStepAllocatesNothingOnAnyThread(int threads, @TempDir Path dir) throws IOException {
+        // weights mapped from a llama2.c file, as the CLI loads them
         Path file = dir.resolve("model.bin");
         try (RandomCheckpoint<LlamaConfig> random = RandomCheckpoint.of(Llama.ARCHITECTURE, CONFIG, 11)) {
             Llama2cWriter.write(random, file);
         }
+        try {
+            assertDecodeAllocatesNothing(threads, backend -> ModelLoader.loadModel(file, backend));
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} threads")
+    @ValueSource(ints = {1, 2})
+    void aGpt2DecodeStepAllocatesNothingOnAnyThread(int threads) throws IOException {
+        assertDecodeAllocatesNothing(threads,
+                backend -> DecoderModel.load(RandomCheckpoint.of(Gpt2.ARCHITECTURE, GPT2_CONFIG, 11), backend));
+    }
+
+    /** Loads a model onto a backend. */
+    @FunctionalInterface
+    private interface Loader {
+        LanguageModel load(Backend backend) throws IOException;
+    }
+
+    private static void assertDecodeAllocatesNothing(int threads, Loader loader) throws IOException {
         var threadBean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         Set<Thread> earlierWorkers = workerThreads(); // of other tests' backends, perhaps not yet stopped
         try (Backend backend = Backends.get("java", BackendOptions.withThreads(threads));
-                LanguageModel model = ModelLoader.loadModel(file, backend);
+                LanguageModel model = loader.load(backend);
                 LanguageModel.Session session = model.newSession()) {
             Set<Thread> workers = workerThreads();
             workers.removeAll(earlierWorkers);
@@ -53,15 +80,14 @@ class DecodeAllocationTest {
             int token = 1;
             for (int round = 0; round < 300 && allocated != 0; round++) {
                 long before = allocatedBytes(threadBean, workerIds);
-                for (int pos = 0; pos < CONFIG.seqLen(); pos++) {
+                for (int pos = 0; pos < model.seqLen(); pos++) {
                     session.forward(token, pos);
-                    token = (token * 31 + 7) % CONFIG.vocabSize();
+                    token = (token * 31 + 7) % model.vocabSize();
                 }
                 allocated = allocatedBytes(threadBean, workerIds) - before;
             }
-            assertEquals(0, allocated, "bytes allocated by " + CONFIG.seqLen() + " decode steps after warm-up");
-        } finally {
-            Files.deleteIfExists(file);
+            assertEquals(0, allocated, "bytes allocated by " + model.seqLen() + " decode steps of " + model.architecture()
+                    + " after warm-up");
         }
     }
 
