@@ -2,8 +2,8 @@ package dev.forwardpass.models.huggingface;
 
 import dev.forwardpass.api.Shape;
 import dev.forwardpass.models.decoder.Architecture;
-import dev.forwardpass.models.decoder.Checkpoint;
 import dev.forwardpass.models.decoder.DecoderConfig;
+import dev.forwardpass.models.decoder.FileCheckpoint;
 import dev.forwardpass.models.decoder.HuggingFaceName;
 import dev.forwardpass.models.decoder.Presence;
 import dev.forwardpass.models.decoder.TensorSpec;
@@ -28,22 +28,17 @@ import java.util.Map;
  * checked (present, F32/F16/BF16, shape as the file stores it) when the folder is opened, and an error names the
  * tensor as the file does.
  */
-final class HuggingFaceCheckpoint<C extends Record & DecoderConfig> implements Checkpoint<C> {
+final class HuggingFaceCheckpoint<C extends Record & DecoderConfig> extends FileCheckpoint<C> {
     private static final String CONV1D_NOTE = " (Conv1D: [in_features, out_features])";
 
     private final SafetensorsShards weights;
     private final Arena converted;                 // owns the transposed copies
-    private final Architecture<C> architecture;
-    private final C config;
-    private final Map<String, TensorData> tensors; // GGUF name -> view or converted copy
 
     private HuggingFaceCheckpoint(SafetensorsShards weights, Arena converted, Architecture<C> architecture, C config,
             Map<String, TensorData> tensors) {
+        super(weights.source(), architecture, config, tensors);
         this.weights = weights;
         this.converted = converted;
-        this.architecture = architecture;
-        this.config = config;
-        this.tensors = tensors;
     }
 
     /**
@@ -168,35 +163,6 @@ final class HuggingFaceCheckpoint<C extends Record & DecoderConfig> implements C
                 throw new IllegalStateException("no transpose for " + size + "-byte elements");
             }
         }
-    }
-
-    @Override
-    public String source() {
-        return weights.source();
-    }
-
-    @Override
-    public Architecture<C> architecture() {
-        return architecture;
-    }
-
-    @Override
-    public C config() {
-        return config;
-    }
-
-    @Override
-    public boolean has(String name) {
-        return tensors.containsKey(name);
-    }
-
-    @Override
-    public TensorData tensor(String name) throws ModelFormatException {
-        TensorData data = tensors.get(name);
-        if (data == null) {
-            throw new ModelFormatException(weights.source(), -1, name, "no such tensor for this config");
-        }
-        return data;
     }
 
     @Override

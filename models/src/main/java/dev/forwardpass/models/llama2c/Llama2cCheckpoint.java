@@ -3,8 +3,7 @@ package dev.forwardpass.models.llama2c;
 import dev.forwardpass.api.DType;
 import dev.forwardpass.api.RopeLayout;
 import dev.forwardpass.api.Shape;
-import dev.forwardpass.models.decoder.Architecture;
-import dev.forwardpass.models.decoder.Checkpoint;
+import dev.forwardpass.models.decoder.FileCheckpoint;
 import dev.forwardpass.models.format.BinaryReader;
 import dev.forwardpass.models.format.MappedFile;
 import dev.forwardpass.models.format.ModelFormatException;
@@ -31,7 +30,7 @@ import java.util.Map;
  * Both orders are in {@link Llama2cLayout}. Every size is checked against the file's length before anything is
  * sliced; the weights stay in the mapped file.
  */
-public final class Llama2cCheckpoint implements Checkpoint<LlamaConfig> {
+public final class Llama2cCheckpoint extends FileCheckpoint<LlamaConfig> {
     /** "ak42" read as a little-endian uint32. */
     static final int VERSION_1_MAGIC = 0x616b3432;
     static final int VERSION_1_HEADER_BYTES = 256;
@@ -43,15 +42,12 @@ public final class Llama2cCheckpoint implements Checkpoint<LlamaConfig> {
     static final float ROPE_THETA = 10000f;
 
     private final MappedFile file;
-    private final LlamaConfig config;
     private final int version;
-    private final Map<String, TensorData> tensors;
 
     private Llama2cCheckpoint(MappedFile file, LlamaConfig config, int version, Map<String, TensorData> tensors) {
+        super(file.source(), Llama.ARCHITECTURE, config, tensors);
         this.file = file;
-        this.config = config;
         this.version = version;
-        this.tensors = tensors;
     }
 
     /** Maps and validates the checkpoint at {@code path}. */
@@ -164,35 +160,6 @@ public final class Llama2cCheckpoint implements Checkpoint<LlamaConfig> {
     /** {@return 0 for the legacy layout, else the version number} */
     public int version() {
         return version;
-    }
-
-    @Override
-    public String source() {
-        return file.source();
-    }
-
-    @Override
-    public Architecture<LlamaConfig> architecture() {
-        return Llama.ARCHITECTURE;
-    }
-
-    @Override
-    public LlamaConfig config() {
-        return config;
-    }
-
-    @Override
-    public boolean has(String name) {
-        return tensors.containsKey(name);
-    }
-
-    @Override
-    public TensorData tensor(String name) throws ModelFormatException {
-        TensorData data = tensors.get(name);
-        if (data == null) {
-            throw new ModelFormatException(file.source(), -1, name, "no such tensor in a llama2.c checkpoint");
-        }
-        return data;
     }
 
     @Override
