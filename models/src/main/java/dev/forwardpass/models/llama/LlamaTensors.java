@@ -23,55 +23,52 @@ public final class LlamaTensors {
 
     private static final TensorTable.Builder<LlamaConfig> T = TensorTable.builder("model.", "layers.");
 
-    // @formatter:off
-    //                                                           GGUF name             shape from the config
-    //                                                           presence                  Hugging Face
+    // each row: GGUF name, shape from the config ([out, in] for a linear weight), presence, Hugging Face name
     /** (vocabSize, dim); llama2.c token_embedding_table. */
-    public static final TensorSpec<LlamaConfig> TOKEN_EMBEDDING = T.global("token_embd.weight", c -> Shape.of(c.vocabSize(), c.dim()),
-                                                                 required(),               hf("embed_tokens.weight"));
+    public static final TensorSpec<LlamaConfig> TOKEN_EMBEDDING =
+        T.global("token_embd.weight", c -> Shape.of(c.vocabSize(), c.dim()), required(), hf("embed_tokens.weight"));
     /** (dim,) RMSNorm weight before attention; llama2.c rms_att_weight. */
-    public static final TensorSpec<LlamaConfig> ATTN_NORM = T.layer("attn_norm.weight",  c -> Shape.of(c.dim()),
-                                                                 required(),               hf("input_layernorm.weight"));
+    public static final TensorSpec<LlamaConfig> ATTN_NORM =
+        T.layer("attn_norm.weight", c -> Shape.of(c.dim()), required(), hf("input_layernorm.weight"));
     /** (qDim, dim) query projection. */
-    public static final TensorSpec<LlamaConfig> WQ = T.layer("attn_q.weight",            c -> Shape.of(c.qDim(), c.dim()),
-                                                                 required(),               hf("self_attn.q_proj.weight"));
+    public static final TensorSpec<LlamaConfig> WQ =
+        T.layer("attn_q.weight", c -> Shape.of(c.qDim(), c.dim()), required(), hf("self_attn.q_proj.weight"));
     /** (kvDim, dim) key projection. */
-    public static final TensorSpec<LlamaConfig> WK = T.layer("attn_k.weight",            c -> Shape.of(c.kvDim(), c.dim()),
-                                                                 required(),               hf("self_attn.k_proj.weight"));
+    public static final TensorSpec<LlamaConfig> WK =
+        T.layer("attn_k.weight", c -> Shape.of(c.kvDim(), c.dim()), required(), hf("self_attn.k_proj.weight"));
     /** (kvDim, dim) value projection. */
-    public static final TensorSpec<LlamaConfig> WV = T.layer("attn_v.weight",            c -> Shape.of(c.kvDim(), c.dim()),
-                                                                 required(),               hf("self_attn.v_proj.weight"));
+    public static final TensorSpec<LlamaConfig> WV =
+        T.layer("attn_v.weight", c -> Shape.of(c.kvDim(), c.dim()), required(), hf("self_attn.v_proj.weight"));
     /** (qDim,) query bias (Qwen2). */
-    public static final TensorSpec<LlamaConfig> BQ = T.layer("attn_q.bias",              c -> Shape.of(c.qDim()),
-                                                                 when(LlamaConfig::qkvBias), hf("self_attn.q_proj.bias"));
+    public static final TensorSpec<LlamaConfig> BQ =
+        T.layer("attn_q.bias", c -> Shape.of(c.qDim()), when(LlamaConfig::qkvBias), hf("self_attn.q_proj.bias"));
     /** (kvDim,) key bias (Qwen2). */
-    public static final TensorSpec<LlamaConfig> BK = T.layer("attn_k.bias",              c -> Shape.of(c.kvDim()),
-                                                                 when(LlamaConfig::qkvBias), hf("self_attn.k_proj.bias"));
+    public static final TensorSpec<LlamaConfig> BK =
+        T.layer("attn_k.bias", c -> Shape.of(c.kvDim()), when(LlamaConfig::qkvBias), hf("self_attn.k_proj.bias"));
     /** (kvDim,) value bias (Qwen2). */
-    public static final TensorSpec<LlamaConfig> BV = T.layer("attn_v.bias",              c -> Shape.of(c.kvDim()),
-                                                                 when(LlamaConfig::qkvBias), hf("self_attn.v_proj.bias"));
+    public static final TensorSpec<LlamaConfig> BV =
+        T.layer("attn_v.bias", c -> Shape.of(c.kvDim()), when(LlamaConfig::qkvBias), hf("self_attn.v_proj.bias"));
     /** (dim, qDim) attention output projection. */
-    public static final TensorSpec<LlamaConfig> WO = T.layer("attn_output.weight",       c -> Shape.of(c.dim(), c.qDim()),
-                                                                 required(),               hf("self_attn.o_proj.weight"));
+    public static final TensorSpec<LlamaConfig> WO =
+        T.layer("attn_output.weight", c -> Shape.of(c.dim(), c.qDim()), required(), hf("self_attn.o_proj.weight"));
     /** (dim,) RMSNorm weight before the feed-forward; llama2.c rms_ffn_weight. */
-    public static final TensorSpec<LlamaConfig> FFN_NORM = T.layer("ffn_norm.weight",    c -> Shape.of(c.dim()),
-                                                                 required(),               hf("post_attention_layernorm.weight"));
+    public static final TensorSpec<LlamaConfig> FFN_NORM =
+        T.layer("ffn_norm.weight", c -> Shape.of(c.dim()), required(), hf("post_attention_layernorm.weight"));
     /** (hiddenDim, dim) llama2.c w1. */
-    public static final TensorSpec<LlamaConfig> W_GATE = T.layer("ffn_gate.weight",      c -> Shape.of(c.hiddenDim(), c.dim()),
-                                                                 required(),               hf("mlp.gate_proj.weight"));
+    public static final TensorSpec<LlamaConfig> W_GATE =
+        T.layer("ffn_gate.weight", c -> Shape.of(c.hiddenDim(), c.dim()), required(), hf("mlp.gate_proj.weight"));
     /** (hiddenDim, dim) llama2.c w3. */
-    public static final TensorSpec<LlamaConfig> W_UP = T.layer("ffn_up.weight",          c -> Shape.of(c.hiddenDim(), c.dim()),
-                                                                 required(),               hf("mlp.up_proj.weight"));
+    public static final TensorSpec<LlamaConfig> W_UP =
+        T.layer("ffn_up.weight", c -> Shape.of(c.hiddenDim(), c.dim()), required(), hf("mlp.up_proj.weight"));
     /** (dim, hiddenDim) llama2.c w2. */
-    public static final TensorSpec<LlamaConfig> W_DOWN = T.layer("ffn_down.weight",      c -> Shape.of(c.dim(), c.hiddenDim()),
-                                                                 required(),               hf("mlp.down_proj.weight"));
+    public static final TensorSpec<LlamaConfig> W_DOWN =
+        T.layer("ffn_down.weight", c -> Shape.of(c.dim(), c.hiddenDim()), required(), hf("mlp.down_proj.weight"));
     /** (dim,) RMSNorm weight before the classifier; llama2.c rms_final_weight. */
-    public static final TensorSpec<LlamaConfig> FINAL_NORM = T.global("output_norm.weight", c -> Shape.of(c.dim()),
-                                                                 required(),               hf("norm.weight"));
+    public static final TensorSpec<LlamaConfig> FINAL_NORM =
+        T.global("output_norm.weight", c -> Shape.of(c.dim()), required(), hf("norm.weight"));
     /** (vocabSize, dim); llama2.c wcls; the token embedding when the checkpoint ties them. */
-    public static final TensorSpec<LlamaConfig> CLASSIFIER = T.tied("output.weight",     c -> Shape.of(c.vocabSize(), c.dim()),
-                                                                 TOKEN_EMBEDDING,          hfUnprefixed("lm_head.weight"));
-    // @formatter:on
+    public static final TensorSpec<LlamaConfig> CLASSIFIER =
+        T.tied("output.weight", c -> Shape.of(c.vocabSize(), c.dim()), TOKEN_EMBEDDING, hfUnprefixed("lm_head.weight"));
 
     /** The table, in the order above. */
     public static final TensorTable<LlamaConfig> TABLE = T.build();
