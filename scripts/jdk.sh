@@ -29,6 +29,9 @@ if ! FORWARDPASS_JDK=$(forwardpass_find_jdk); then
 fi
 export JAVA_HOME="$FORWARDPASS_JDK"
 export PATH="$JAVA_HOME/bin:$PATH"
+# Maven's own Guava calls sun.misc.Unsafe, which a JDK >= 24 warns about on every build. The flag is here, not in
+# .mvn/jvm.config, because a JDK 17 refuses it before Maven can say that a JDK 25 is needed.
+export MAVEN_OPTS="--sun-misc-unsafe-memory-access=allow ${MAVEN_OPTS:-}"
 if ! command -v mvn >/dev/null 2>&1; then
     echo "forwardpass: needs Apache Maven (mvn) on the PATH to build (e.g. 'apt-get install maven')." >&2
     exit 1
