@@ -2,8 +2,6 @@ package dev.forwardpass.cli;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.models.decoder.LanguageModel;
 import dev.forwardpass.models.sampling.Sampler;
@@ -83,8 +81,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         PrintStream out = terminal.text();
         if (json) {
-            out.println(new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-                    .writeValueAsString(report));
+            Json.print(out, report);
         } else {
             out.printf("model %s (%,d bytes of weights) on %s, %d threads; load %.1f ms%n", report.model(),
                     report.weightsBytes(), report.backend(), report.threads(), report.loadMs());

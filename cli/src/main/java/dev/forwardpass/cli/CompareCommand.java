@@ -2,8 +2,6 @@ package dev.forwardpass.cli;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.models.analysis.ModelComparison;
 import dev.forwardpass.models.analysis.ModelComparison.Candidate;
@@ -48,6 +46,9 @@ final class CompareCommand implements Callable<Integer> {
             description = "Write a PNG chart: per-position entropy and actual-next-token probability, trained vs empty.")
     Path plot;
 
+    @Mixin
+    OverwriteOption overwrite;
+
     private final Terminal terminal;
 
     CompareCommand(Terminal terminal) {
@@ -56,6 +57,9 @@ final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (plot != null) {
+            overwrite.checkWritable(plot);
+        }
         ModelComparison.Result result;
         Tokenizer tokenizer;
         try (Backend backend = modelOptions.openBackend();
@@ -71,8 +75,7 @@ final class CompareCommand implements Callable<Integer> {
         }
         PrintStream out = terminal.text();
         if (json) {
-            ObjectMapper mapper = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
-            out.println(mapper.writeValueAsString(result));
+            Json.print(out, result);
         } else {
             printTable(out, result, tokenizer);
         }

@@ -1,13 +1,11 @@
 package dev.forwardpass.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.models.decoder.LanguageModel;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.lang.reflect.RecordComponent;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -30,28 +28,25 @@ final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Map<String, Object> info = new LinkedHashMap<>();
+        ObjectNode info = Json.object();
         try (Backend backend = modelOptions.openBackend(); LanguageModel model = modelOptions.loadModel(backend)) {
             info.put("model", model.source());
             info.put("architecture", model.architecture());
-            Record config = model.config();
-            for (RecordComponent component : config.getClass().getRecordComponents()) {
-                try {
-                    info.put(component.getName(), component.getAccessor().invoke(config));
-                } catch (ReflectiveOperationException e) {
-                    throw new IllegalStateException("cannot read config component " + component.getName(), e);
-                }
-            }
+            info.setAll(Json.tree(model.config()));
             info.put("parameters", model.parameterCount());
         }
         PrintStream out = terminal.text();
         if (json) {
-            out.println(new ObjectMapper().writeValueAsString(info));
+            Json.print(out, info);
         } else {
-            info.forEach((key, value) -> out.printf("%-13s %s%n", key + ":",
-                    value instanceof Long count ? String.format("%,d", count) : value));
+            info.properties().forEach(field -> out.printf("%-13s %s%n", field.getKey() + ":", text(field.getValue())));
         }
         out.flush();
         return 0;
+    }
+
+    /** {@return a value as the table shows it: text bare, a count grouped (260,032), anything else as JSON} */
+    private static String text(JsonNode value) {
+        return value.isTextual() ? value.asText() : value.isLong() ? String.format("%,d", value.asLong()) : value.toString();
     }
 }

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code init}: writes a seeded random-weight llama2.c checkpoint of a public TinyStories shape. */
@@ -23,8 +24,12 @@ final class InitCommand implements Callable<Integer> {
             description = "One of: tinystories-15m, tinystories-42m, tinystories-110m.")
     String config;
 
-    @Option(names = "--out", paramLabel = "FILE.bin", required = true, description = "Where to write the checkpoint.")
+    @Option(names = "--out", paramLabel = "FILE.bin", required = true,
+            description = "Where to write the checkpoint (the 110m shape is 438 MB).")
     Path out;
+
+    @Mixin
+    OverwriteOption overwrite;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Initialisation seed (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -37,6 +42,7 @@ final class InitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        overwrite.checkWritable(out);
         LlamaConfig shape = LlamaPresets.all().get(config);
         checkArgument(shape != null, "unknown config '%s' (available: %s)", config,
                 String.join(", ", LlamaPresets.all().keySet()));

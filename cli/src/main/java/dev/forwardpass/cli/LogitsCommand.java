@@ -2,7 +2,6 @@ package dev.forwardpass.cli;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.models.analysis.Distribution;
 import dev.forwardpass.models.decoder.LanguageModel;
@@ -81,7 +80,7 @@ final class LogitsCommand implements Callable<Integer> {
             session.prefill(tokens, 0, (pos, logits) -> positions.add(describe(pos, tokens[pos], logits, k)));
             PrintStream out = terminal.text();
             if (json) {
-                out.println(new ObjectMapper().writeValueAsString(new Report(tokens, positions)));
+                Json.print(out, new Report(tokens, positions));
             } else {
                 printTable(out, positions, tokenizer);
             }

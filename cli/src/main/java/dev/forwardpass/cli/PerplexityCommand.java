@@ -1,6 +1,5 @@
 package dev.forwardpass.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.models.analysis.Perplexity;
 import dev.forwardpass.models.decoder.LanguageModel;
@@ -9,7 +8,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,7 +31,7 @@ final class PerplexityCommand implements Callable<Integer> {
             description = "Tokens between window starts (default: the window length, i.e. disjoint windows).")
     Integer stride;
 
-    @Option(names = "--json", description = "Print {\"perplexity\":..,\"tokens\":..}.")
+    @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
     private final Terminal terminal;
@@ -41,6 +39,9 @@ final class PerplexityCommand implements Callable<Integer> {
     PerplexityCommand(Terminal terminal) {
         this.terminal = terminal;
     }
+
+    /** The output of {@code --json}: the negative log-likelihood is a sum in nats over the scored tokens. */
+    record Report(double perplexity, int tokens, int scoredTokens, double negativeLogLikelihood, int windows) {}
 
     @Override
     public Integer call() throws IOException {
@@ -58,9 +59,8 @@ final class PerplexityCommand implements Callable<Integer> {
         }
         PrintStream out = terminal.text();
         if (json) {
-            out.println(new ObjectMapper().writeValueAsString(Map.of("perplexity", result.perplexity(), "tokens",
-                    tokenCount, "scored_tokens", result.scoredTokens(), "negative_log_likelihood",
-                    result.negativeLogLikelihood(), "windows", result.windows())));
+            Json.print(out, new Report(result.perplexity(), tokenCount, result.scoredTokens(),
+                    result.negativeLogLikelihood(), result.windows()));
         } else {
             out.printf("perplexity %.4f over %d tokens (%d scored, %d windows, mean NLL %.4f nats)%n",
                     result.perplexity(), tokenCount, result.scoredTokens(), result.windows(),

@@ -1,12 +1,10 @@
 package dev.forwardpass.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.models.decoder.LanguageModel;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -32,6 +30,9 @@ final class TokenizeCommand implements Callable<Integer> {
         this.terminal = terminal;
     }
 
+    /** The output of {@code --json}. */
+    record Report(int[] ids) {}
+
     @Override
     public Integer call() throws IOException {
         int[] ids;
@@ -41,7 +42,7 @@ final class TokenizeCommand implements Callable<Integer> {
         }
         PrintStream out = terminal.text();
         if (json) {
-            out.println(new ObjectMapper().writeValueAsString(Map.of("ids", ids)));
+            Json.print(out, new Report(ids));
         } else {
             out.println(Arrays.stream(ids).mapToObj(Integer::toString).collect(Collectors.joining(" ")));
         }

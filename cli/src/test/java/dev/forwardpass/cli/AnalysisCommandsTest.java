@@ -63,6 +63,20 @@ class AnalysisCommandsTest {
     }
 
     @Test
+    void thePlotRefusesToReplaceAFileWithoutForce() throws Exception {
+        Path png = Files.writeString(dir.resolve("chart.png"), "a chart of someone else's");
+        CliRunner run = CliRunner.run("compare", "--plot", png.toString());
+        assertEquals(2, run.exitCode());
+        assertEquals(1, run.errLines(), run.err());
+        assertTrue(run.err().contains(png + " exists: pass --force"), run.err());
+        assertEquals("", run.out(), "nothing is computed");
+        assertEquals("a chart of someone else's", Files.readString(png));
+        CliRunner forced = CliRunner.run("compare", "--plot", png.toString(), "--force");
+        assertEquals(0, forced.exitCode(), forced.err());
+        assertEquals('P', Files.readAllBytes(png)[1]);
+    }
+
+    @Test
     void theEmptyModelIsSeeded() throws Exception {
         JsonNode a = JSON.readTree(CliRunner.run("compare", "--json", "--init-seed", "7").out());
         JsonNode b = JSON.readTree(CliRunner.run("compare", "--json", "--init-seed", "7").out());

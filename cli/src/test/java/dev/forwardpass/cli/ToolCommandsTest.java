@@ -1,6 +1,7 @@
 package dev.forwardpass.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -40,11 +41,63 @@ class ToolCommandsTest {
         JsonNode info = JSON.readTree(run.out());
         assertEquals("llama", info.get("architecture").asText());
         assertEquals(64, info.get("dim").asInt());
-        assertEquals(4, info.get("nKvHeads").asInt());
-        assertEquals(512, info.get("seqLen").asInt());
+        assertEquals(4, info.get("n_kv_heads").asInt());
+        assertEquals(512, info.get("seq_len").asInt());
+        assertFalse(info.has("rope_scaling"), "a config component that is absent is left out: " + info);
         assertTrue(info.get("parameters").asLong() > 250_000 && info.get("parameters").asLong() < 300_000);
         CliRunner human = CliRunner.run("info");
-        assertTrue(human.out().contains("hiddenDim:"), human.out());
+        assertTrue(human.out().contains("hidden_dim:"), human.out());
+    }
+
+    @Test
+    void everyJsonKeyIsSnakeCase() throws Exception {
+        Path text = Files.writeString(dir.resolve("story.txt"), "Once upon a time, there was a little girl named Lily.");
+        String[][] commands = {{"tokenize", "--text", "Once upon a time"}, {"info"},
+                {"logits", "--prompt", "Once upon a time", "--top-k", "2"}, {"compare"},
+                {"perplexity", "--file", text.toString()},
+                {"bench", "--prompt-tokens", "4", "--gen-tokens", "4", "--repeat", "1"}};
+        for (String[] command : commands) {
+            String[] args = Arrays.copyOf(command, command.length + 1);
+            args[command.length] = "--json";
+            CliRunner run = CliRunner.run(args);
+            assertEquals(0, run.exitCode(), command[0] + ": " + run.err());
+            assertKeysAreSnakeCase(command[0], JSON.readTree(run.out()));
+        }
+    }
+
+    private static void assertKeysAreSnakeCase(String command, JsonNode node) {
+        node.properties().forEach(field -> {
+            assertTrue(field.getKey().matches("[a-z][a-z0-9_]*"), command + ": key " + field.getKey());
+            assertKeysAreSnakeCase(command, field.getValue());
+        });
+        node.elements().forEachRemaining(element -> assertKeysAreSnakeCase(command, element));
+    }
+
+    @Test
+    void benchReportsItsFiguresAsJson() throws Exception {
+        CliRunner run = CliRunner.run("bench", "--prompt-tokens", "8", "--gen-tokens", "4", "--repeat", "1", "--json");
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode report = JSON.readTree(run.out());
+        assertEquals("java", report.get("backend").asText());
+        assertEquals(8, report.get("prefill_tokens").asInt());
+        assertEquals(4, report.get("decode_tokens").asInt());
+        assertTrue(report.get("decode_tokens_per_s").asDouble() > 0, report.toString());
+        assertTrue(report.get("weights_bytes").asLong() > 1_000_000, report.toString());
+    }
+
+    @Test
+    void initWritesACheckpointButReplacesAFileOnlyWithForce() throws Exception {
+        Path out = Files.writeString(dir.resolve("precious.bin"), "not a checkpoint");
+        CliRunner run = CliRunner.run("init", "--config", "tinystories-15m", "--out", out.toString());
+        assertEquals(2, run.exitCode());
+        assertEquals(1, run.errLines(), run.err());
+        assertEquals("forwardpass: " + out + " exists: pass --force to replace it", run.err().strip());
+        assertEquals("not a checkpoint", Files.readString(out));
+        CliRunner forced = CliRunner.run("init", "--config", "tinystories-15m", "--out", out.toString(), "--force");
+        assertEquals(0, forced.exitCode(), forced.err());
+        JsonNode info = JSON.readTree(CliRunner.run("info", "--model", out.toString(), "--json").out());
+        assertEquals(288, info.get("dim").asInt());
+        assertEquals(6, info.get("n_layers").asInt());
     }
 
     @Test

@@ -5,9 +5,13 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
 
-/** Paths of the data the tests read: the embedded model (a resource of this module) and ../shared files. */
+/** The data the tests read: the embedded model (a resource of this module) and files of {@code ../shared}. */
 public final class TestFiles {
+    private static final Path SHARED = sharedFolder();
+    private static final boolean REQUIRE_SHARED = "1".equals(System.getenv("FORWARDPASS_REQUIRE_SHARED"));
+
     private TestFiles() {}
 
     /** {@return the bytes of the embedded stories260K checkpoint} */
@@ -21,22 +25,31 @@ public final class TestFiles {
     }
 
     /**
-     * {@return a file of the read-only shared data beside the repository} (the Llama 2 tokenizer: its licence keeps
-     * it out of the repository)
+     * {@return a file of the read-only data in {@code ../shared}, beside the repository} (large or licence-bound files
+     * the repository does not hold). When it is absent the calling test is skipped, with a reason that names the file;
+     * with {@code FORWARDPASS_REQUIRE_SHARED=1} (CI) it fails instead, so that no test is skipped there unnoticed.
      */
     public static Path shared(String relative) {
+        Path file = SHARED.resolve(relative);
+        if (!Files.exists(file)) {
+            String reason = "needs ../shared/" + relative + ": absent";
+            if (REQUIRE_SHARED) {
+                throw new IllegalStateException(reason + " (FORWARDPASS_REQUIRE_SHARED is set)");
+            }
+            Assumptions.abort(reason);
+        }
+        return file;
+    }
+
+    /** {@return the folder {@code shared} beside the repository's root: the directory that holds {@code .mvn}} */
+    private static Path sharedFolder() {
         Path here = Path.of("").toAbsolutePath();
         for (Path dir = here; dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolve("shared").resolve(relative);
-            if (Files.exists(candidate)) {
-                return candidate;
-            }
-            Path sibling = dir.resolveSibling("shared").resolve(relative);
-            if (Files.exists(sibling)) {
-                return sibling;
+            if (Files.isDirectory(dir.resolve(".mvn"))) {
+                return dir.resolveSibling("shared");
             }
         }
-        throw new IllegalStateException("shared test data not found: ../shared/" + relative + " from " + here);
+        throw new IllegalStateException("not inside the repository (no .mvn above " + here + ")");
     }
 
     private static byte[] resource(String name) {

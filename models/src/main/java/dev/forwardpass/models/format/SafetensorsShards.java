@@ -37,11 +37,6 @@ public final class SafetensorsShards implements AutoCloseable {
         this.byTensor = byTensor;
     }
 
-    /** {@return whether {@code folder} holds {@code model.safetensors} or {@code model.safetensors.index.json}} */
-    public static boolean existIn(Path folder) {
-        return Files.isRegularFile(folder.resolve(SINGLE_FILE)) || Files.isRegularFile(folder.resolve(INDEX_FILE));
-    }
-
     /**
      * Maps every safetensors file of {@code folder}: the index's shards when there is an index, else
      * {@code model.safetensors}.

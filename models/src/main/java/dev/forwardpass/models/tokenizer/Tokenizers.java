@@ -51,9 +51,4 @@ public final class Tokenizers {
         }
         return Llama2cTokenizer.open(path, vocabSize);
     }
-
-    /** {@return whether {@code path} holds a Hugging Face tokenizer (rather than being a llama2.c tokenizer file)} */
-    public static boolean isHuggingFaceTokenizer(Path path) {
-        return Files.isDirectory(path) || path.getFileName().toString().endsWith(".json");
-    }
 }

@@ -11,8 +11,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalInt;
 import java.util.SplittableRandom;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -80,58 +83,102 @@ class SentencePieceBpeTokenizerTest {
     @TempDir
     static Path dir;
 
-    static byte[] llama2Bin;
-    static Tokenizer legacy;
-    static Tokenizer metaspace;
     static Tokenizer tok512;
+    private static Llama2Vocabulary cachedLlama2;
+
+    /** The real Llama 2 vocabulary, converted both ways Hugging Face converts it. */
+    record Llama2Vocabulary(Path bin, Tokenizer legacy, Tokenizer metaspace) {}
 
     @BeforeAll
     static void load() throws IOException {
-        llama2Bin = Files.readAllBytes(TestFiles.shared("models/llama2-tokenizer/tokenizer.bin"));
-        Path legacyDir = SentencePieceFiles.write(dir.resolve("legacy"), llama2Bin, 32000, SentencePieceFiles.Style.LEGACY);
-        SentencePieceFiles.writeLlamaTokenizerConfig(legacyDir);
-        legacy = Tokenizers.open(legacyDir, 32000);
-        metaspace = Tokenizers.open(SentencePieceFiles.write(dir.resolve("metaspace"), llama2Bin, 32000,
-                SentencePieceFiles.Style.METASPACE), 32000);
         tok512 = Tokenizers.open(SentencePieceFiles.write(dir.resolve("tok512"), TestFiles.tok512(), 512,
                 SentencePieceFiles.Style.LEGACY), 512);
     }
 
+    /** {@return the Llama 2 vocabulary, converted on first use} (its tests are skipped without ../shared) */
+    static Llama2Vocabulary llama2() throws IOException {
+        if (cachedLlama2 == null) {
+            Path bin = TestFiles.shared("models/llama2-tokenizer/tokenizer.bin");
+            byte[] llama2Bin = Files.readAllBytes(bin);
+            Path legacyDir = SentencePieceFiles.write(dir.resolve("legacy"), llama2Bin, 32000,
+                    SentencePieceFiles.Style.LEGACY);
+            SentencePieceFiles.writeLlamaTokenizerConfig(legacyDir);
+            cachedLlama2 = new Llama2Vocabulary(bin, Tokenizers.open(legacyDir, 32000),
+                    Tokenizers.open(SentencePieceFiles.write(dir.resolve("metaspace"), llama2Bin, 32000,
+                            SentencePieceFiles.Style.METASPACE), 32000));
+        }
+        return cachedLlama2;
+    }
+
     @Test
     void encodingsMatchTheReference() {
-        assertInstanceOf(SentencePieceBpeTokenizer.class, legacy);
         for (int i = 0; i < TEXTS.length; i++) {
-            assertArrayEquals(LLAMA2_IDS[i], legacy.encode(TEXTS[i]), "legacy: " + TEXTS[i]);
-            assertArrayEquals(LLAMA2_METASPACE_IDS[i], metaspace.encode(TEXTS[i]), "metaspace: " + TEXTS[i]);
             assertArrayEquals(TOK512_IDS[i], tok512.encode(TEXTS[i]), "tok512: " + TEXTS[i]);
         }
     }
 
     @Test
-    void encodingsMatchRunCOnTheSameVocabulary() throws IOException {
-        Llama2cTokenizer runC = Llama2cTokenizer.open(TestFiles.shared("models/llama2-tokenizer/tokenizer.bin"), 32000);
-        Llama2cTokenizer runC512 = Llama2cTokenizer.open(TestFiles.write(dir, "tok512.bin", TestFiles.tok512()), 512);
-        SplittableRandom random = new SplittableRandom(7);
-        for (int round = 0; round < 200; round++) {
-            // run.c has no notion of added tokens: keep < and > out of the text
-            String text = ByteLevelBpeTokenizerTest.randomText(random, 1 + random.nextInt(40)).replace('<', '(')
-                    .replace('>', ')');
-            assertArrayEquals(runC.encode(text), legacy.encode(text), "round " + round + ": " + text);
-            assertArrayEquals(runC512.encode(text), tok512.encode(text), "tok512 round " + round + ": " + text);
+    void llama2EncodingsMatchTheReference() throws IOException {
+        Llama2Vocabulary llama2 = llama2();
+        assertInstanceOf(SentencePieceBpeTokenizer.class, llama2.legacy());
+        for (int i = 0; i < TEXTS.length; i++) {
+            assertArrayEquals(LLAMA2_IDS[i], llama2.legacy().encode(TEXTS[i]), "legacy: " + TEXTS[i]);
+            assertArrayEquals(LLAMA2_METASPACE_IDS[i], llama2.metaspace().encode(TEXTS[i]), "metaspace: " + TEXTS[i]);
         }
     }
 
     @Test
-    void decodingAfterBosGivesBackTheText() {
-        SplittableRandom random = new SplittableRandom(11);
+    void encodingsMatchRunCOnTheSameVocabulary() throws IOException {
+        Llama2cTokenizer runC512 = Llama2cTokenizer.open(TestFiles.write(dir, "tok512.bin", TestFiles.tok512()), 512);
+        for (String text : runCTexts()) {
+            assertArrayEquals(runC512.encode(text), tok512.encode(text), "tok512: " + text);
+        }
+    }
+
+    @Test
+    void llama2EncodingsMatchRunCOnTheSameVocabulary() throws IOException {
+        Llama2Vocabulary llama2 = llama2();
+        Llama2cTokenizer runC = Llama2cTokenizer.open(llama2.bin(), 32000);
+        for (String text : runCTexts()) {
+            assertArrayEquals(runC.encode(text), llama2.legacy().encode(text), text);
+        }
+    }
+
+    /** {@return 200 seeded random texts without '<' and '>'}: run.c has no notion of added tokens */
+    static List<String> runCTexts() {
+        return randomTexts(7, text -> text.replace('<', '(').replace('>', ')'));
+    }
+
+    /** {@return 200 seeded random texts without '<'} */
+    static List<String> decodingTexts() {
+        return randomTexts(11, text -> text.replace('<', '('));
+    }
+
+    static List<String> randomTexts(long seed, UnaryOperator<String> edit) {
+        SplittableRandom random = new SplittableRandom(seed);
+        List<String> texts = new ArrayList<>();
         for (int round = 0; round < 200; round++) {
-            String text = ByteLevelBpeTokenizerTest.randomText(random, 1 + random.nextInt(40)).replace('<', '(');
-            assertEquals(text, decodeAfterBos(legacy, legacy.encode(text)), "round " + round);
-            assertEquals(text, decodeAfterBos(tok512, tok512.encode(text)), "tok512 round " + round);
+            texts.add(edit.apply(ByteLevelBpeTokenizerTest.randomText(random, 1 + random.nextInt(40))));
+        }
+        return texts;
+    }
+
+    @Test
+    void decodingAfterBosGivesBackTheText() {
+        for (String text : decodingTexts()) {
+            assertEquals(text, decodeAfterBos(tok512, tok512.encode(text)), "tok512: " + text);
+        }
+    }
+
+    @Test
+    void llama2DecodingAfterBosGivesBackTheText() throws IOException {
+        Llama2Vocabulary llama2 = llama2();
+        for (String text : decodingTexts()) {
+            assertEquals(text, decodeAfterBos(llama2.legacy(), llama2.legacy().encode(text)), text);
         }
         // the dummy prefix's space is dropped once, after BOS; a text's own leading space stays
-        assertEquals(" Hello world", decodeAfterBos(legacy, legacy.encode(" Hello world")));
-        assertEquals("Hello world", decodeAfterBos(metaspace, metaspace.encode("Hello world")));
+        assertEquals(" Hello world", decodeAfterBos(llama2.legacy(), llama2.legacy().encode(" Hello world")));
+        assertEquals("Hello world", decodeAfterBos(llama2.metaspace(), llama2.metaspace().encode("Hello world")));
     }
 
     /** {@return the text of every token after the first (the BOS), streamed as generation prints it} */
@@ -144,7 +191,8 @@ class SentencePieceBpeTokenizerTest {
     }
 
     @Test
-    void byteTokensAndSpecialTokens() {
+    void byteTokensAndSpecialTokens() throws IOException {
+        Tokenizer legacy = llama2().legacy();
         assertEquals(OptionalInt.of(1), legacy.bosToken());
         assertTrue(legacy.stopsGeneration(2));
         assertEquals(1, legacy.encode("")[0]);
