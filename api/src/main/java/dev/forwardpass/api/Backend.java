@@ -45,16 +45,12 @@ public interface Backend extends AutoCloseable {
     void copyTo(Tensor src, float[] dst);
 
     /**
-     * Copies the rows of {@code src} ({@code [n]} or {@code [B, n]}) into {@code dst} ({@code [R, n]}) starting at
-     * row {@code dstRow}: how a key or value enters a KV cache.
+     * Copies {@code rows} rows of {@code src}, from row {@code srcRow} on, into {@code dst} from row {@code dstRow}
+     * on; {@code src} and {@code dst} are {@code [n]} (one row) or {@code [R, n]}. How keys and values enter a KV cache
+     * ({@code copyRows(cache, pos, k, 0, B)}) and how the last position of a prompt is taken alone to the classifier
+     * ({@code copyRows(last, 0, x, B - 1, 1)}).
      */
-    void copyRows(Tensor dst, int dstRow, Tensor src);
-
-    /**
-     * Copies row {@code srcRow} of {@code src} ({@code [B, n]}) into {@code dst} ({@code [n]} or {@code [1, n]}): how
-     * the last position of a prompt is taken alone to the classifier.
-     */
-    void copyRow(Tensor dst, Tensor src, int srcRow);
+    void copyRows(Tensor dst, int dstRow, Tensor src, int srcRow, int rows);
 
     // ----------------------------------------------------------------------------------------------------------
     // ops
@@ -97,26 +93,14 @@ public interface Backend extends AutoCloseable {
      */
     void attention(Tensor out, Tensor q, Tensor keys, Tensor values, int pos, AttentionShape heads);
 
-    /** Softmax of every row: {@code out = exp(x - max(x)) / Σ exp(x - max(x))}. */
-    void softmax(Tensor out, Tensor x);
-
-    /** {@code out = x · sigmoid(x)}, elementwise. */
-    void silu(Tensor out, Tensor x);
-
     /** GELU, tanh approximation: {@code out = 0.5 x (1 + tanh(sqrt(2/π) (x + 0.044715 x³)))}, elementwise. */
     void gelu(Tensor out, Tensor x);
 
-    /** SwiGLU's gate: {@code out = silu(gate) ⊙ up}, elementwise. */
+    /** SwiGLU's gate: {@code out = silu(gate) ⊙ up}, elementwise, where {@code silu(x) = x · sigmoid(x)}. */
     void swiglu(Tensor out, Tensor gate, Tensor up);
 
     /** {@code out = a + b}, elementwise; {@code b} may also be one row {@code [n]} added to every row of {@code a}. */
     void add(Tensor out, Tensor a, Tensor b);
-
-    /** {@code out = a ⊙ b}, elementwise. */
-    void mul(Tensor out, Tensor a, Tensor b);
-
-    /** {@return the index of the largest element of the vector {@code x} (the first one on ties)} */
-    int argmax(Tensor x);
 
     /** Releases the backend's threads and memory; tensors it created must not be used afterwards. */
     @Override

@@ -42,13 +42,8 @@ class DelegatingBackend implements Backend {
     }
 
     @Override
-    public void copyRows(Tensor dst, int dstRow, Tensor src) {
-        delegate.copyRows(dst, dstRow, src);
-    }
-
-    @Override
-    public void copyRow(Tensor dst, Tensor src, int srcRow) {
-        delegate.copyRow(dst, src, srcRow);
+    public void copyRows(Tensor dst, int dstRow, Tensor src, int srcRow, int rows) {
+        delegate.copyRows(dst, dstRow, src, srcRow, rows);
     }
 
     @Override
@@ -81,15 +76,7 @@ class DelegatingBackend implements Backend {
         delegate.attention(out, q, keys, values, pos, heads);
     }
 
-    @Override
-    public void softmax(Tensor out, Tensor x) {
-        delegate.softmax(out, x);
-    }
 
-    @Override
-    public void silu(Tensor out, Tensor x) {
-        delegate.silu(out, x);
-    }
 
     @Override
     public void gelu(Tensor out, Tensor x) {
@@ -106,15 +93,7 @@ class DelegatingBackend implements Backend {
         delegate.add(out, a, b);
     }
 
-    @Override
-    public void mul(Tensor out, Tensor a, Tensor b) {
-        delegate.mul(out, a, b);
-    }
 
-    @Override
-    public int argmax(Tensor x) {
-        return delegate.argmax(x);
-    }
 
     @Override
     public void close() {

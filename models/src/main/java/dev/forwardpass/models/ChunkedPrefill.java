@@ -61,7 +61,7 @@ public final class ChunkedPrefill {
             return switch (this) {
                 case EVERY_ROW -> x;
                 case LAST_ROW -> {
-                    backend.copyRow(xLast, x, x.shape().rows() - 1);
+                    backend.copyRows(xLast, 0, x, x.shape().rows() - 1, 1);
                     yield xLast;
                 }
                 case NONE -> null;

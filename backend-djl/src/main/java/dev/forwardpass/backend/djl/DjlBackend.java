@@ -241,36 +241,28 @@ public final class DjlBackend implements Backend {
     }
 
     @Override
-    public void copyRows(Tensor dst, int dstRow, Tensor src) {
+    public void copyRows(Tensor dst, int dstRow, Tensor src, int srcRow, int rows) {
         enter();
         NDArray d = array(dst, "dst");
         NDArray s = array(src, "src");
         Shape ds = dst.shape();
         Shape ss = src.shape();
-        checkArgument(ds.rank() == 2, "dst must be [rows, n], found %s", ds);
-        checkArgument(ss.rank() <= 2 && ss.columns() == ds.columns(),
-                "src must be [%s] or [B, %s], found %s", ds.columns(), ds.columns(), ss);
-        int rows = ss.rows();
-        checkArgument(dstRow >= 0 && dstRow <= ds.dim(0) - rows,
-                "rows %s..%s do not fit in dst %s", dstRow, dstRow + rows - 1, ds);
-        putRows(d, dstRow, dstRow + rows, s);
-    }
-
-    @Override
-    public void copyRow(Tensor dst, Tensor src, int srcRow) {
-        enter();
-        NDArray d = array(dst, "dst");
-        NDArray s = array(src, "src");
-        Shape ds = dst.shape();
-        Shape ss = src.shape();
-        checkArgument(ss.rank() == 2, "src must be [B, n], found %s", ss);
-        checkArgument(ds.rank() <= 2 && ds.rows() == 1 && ds.columns() == ss.columns(),
-                "dst must be [%s] or [1, %s], found %s", ss.columns(), ss.columns(), ds);
-        checkArgument(srcRow >= 0 && srcRow < ss.dim(0), "row %s is not a row of src %s", srcRow, ss);
+        checkArgument(ds.rank() <= 2 && ss.rank() <= 2 && ss.columns() == ds.columns(),
+                "dst %s and src %s must be [n] or [rows, n] with the same n", ds, ss);
+        checkArgument(rows >= 1, "rows must be >= 1, found %s", rows);
+        checkArgument(srcRow >= 0 && srcRow <= ss.rows() - rows, "rows %s..%s are not rows of src %s",
+                srcRow, srcRow + rows - 1, ss);
+        checkArgument(dstRow >= 0 && dstRow <= ds.rows() - rows, "rows %s..%s do not fit in dst %s",
+                dstRow, dstRow + rows - 1, ds);
+        // along dim 0 of dst: its rows, or all of a vector [n] (index_put drops the leading 1 of a [1, n] value)
+        long to = ds.rank() == 1 ? ds.columns() : dstRow + rows;
+        if (rows == ss.rows()) {
+            putRows(d, dstRow, to, s); // all of src: a key or value entering a cache
+            return;
+        }
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            // a copy of the row (a view of src) into all of dst
-            putRows(d, 0, ds.dim(0), slice(s, 0, srcRow, srcRow + 1).reshape(djlShape(ds)));
+            putRows(d, dstRow, to, slice(s, 0, srcRow, srcRow + rows)); // a view of the rows, then one copy
         }
     }
 
@@ -474,29 +466,7 @@ public final class DjlBackend implements Backend {
         return manager.create(mask, new ai.djl.ndarray.types.Shape(rows, 1, len));
     }
 
-    @Override
-    public void softmax(Tensor out, Tensor x) {
-        enter();
-        DjlTensor o = tensor(out, "out");
-        NDArray xa = array(x, "x");
-        checkSameShape(out, x);
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            store(o, xa.softmax(-1));
-        }
-    }
 
-    @Override
-    public void silu(Tensor out, Tensor x) {
-        enter();
-        DjlTensor o = tensor(out, "out");
-        NDArray xa = array(x, "x");
-        checkSameShape(out, x);
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            store(o, xa.getNDArrayInternal().sigmoid().muli(xa));
-        }
-    }
 
     @Override
     public void gelu(Tensor out, Tensor x) {
@@ -548,36 +518,7 @@ public final class DjlBackend implements Backend {
         }
     }
 
-    @Override
-    public void mul(Tensor out, Tensor a, Tensor b) {
-        enter();
-        DjlTensor o = tensor(out, "out");
-        NDArray aa = array(a, "a");
-        NDArray ba = array(b, "b");
-        checkSameShape(out, a);
-        checkSameShape(b, a);
-        if (out == a) {
-            aa.muli(ba);
-        } else if (out == b) {
-            ba.muli(aa);
-        } else {
-            try (NDScope scope = new NDScope()) {
-                scope.suppressNotUsedWarning();
-                store(o, aa.mul(ba));
-            }
-        }
-    }
 
-    @Override
-    public int argmax(Tensor x) {
-        enter();
-        NDArray xa = array(x, "x");
-        checkArgument(x.shape().rows() == 1, "x must be a vector, found %s", x.shape());
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            return Math.toIntExact(xa.argMax().getLong()); // PyTorch returns the first index of the maximum
-        }
-    }
 
     /** Frees every native tensor this backend made. Idempotent. */
     @Override

@@ -105,16 +105,6 @@ public final class JavaBackend extends SegmentBackend {
     }
 
     @Override
-    void computeSoftmax(MemorySegment out, MemorySegment x, int rows, int n) {
-        VectorKernels.softmax(out, x, rows, n);
-    }
-
-    @Override
-    void computeSilu(MemorySegment out, MemorySegment x, int size) {
-        VectorKernels.silu(out, x, size);
-    }
-
-    @Override
     void computeGelu(MemorySegment out, MemorySegment x, int size) {
         VectorKernels.gelu(out, x, size);
     }
@@ -127,16 +117,6 @@ public final class JavaBackend extends SegmentBackend {
     @Override
     void computeAdd(MemorySegment out, MemorySegment a, MemorySegment b, int size, int bSize) {
         VectorKernels.add(out, a, b, size, bSize);
-    }
-
-    @Override
-    void computeMul(MemorySegment out, MemorySegment a, MemorySegment b, int size) {
-        VectorKernels.mul(out, a, b, size);
-    }
-
-    @Override
-    int computeArgmax(MemorySegment x, int n) {
-        return VectorKernels.argmax(x, n);
     }
 
     /** Frees the tensors still open and stops the pool threads. */

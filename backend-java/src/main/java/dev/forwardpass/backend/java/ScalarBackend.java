@@ -62,16 +62,6 @@ public final class ScalarBackend extends SegmentBackend {
     }
 
     @Override
-    void computeSoftmax(MemorySegment out, MemorySegment x, int rows, int n) {
-        ScalarKernels.softmax(out, x, rows, n);
-    }
-
-    @Override
-    void computeSilu(MemorySegment out, MemorySegment x, int size) {
-        ScalarKernels.silu(out, x, size);
-    }
-
-    @Override
     void computeGelu(MemorySegment out, MemorySegment x, int size) {
         ScalarKernels.gelu(out, x, size);
     }
@@ -84,15 +74,5 @@ public final class ScalarBackend extends SegmentBackend {
     @Override
     void computeAdd(MemorySegment out, MemorySegment a, MemorySegment b, int size, int bSize) {
         ScalarKernels.add(out, a, b, size, bSize);
-    }
-
-    @Override
-    void computeMul(MemorySegment out, MemorySegment a, MemorySegment b, int size) {
-        ScalarKernels.mul(out, a, b, size);
-    }
-
-    @Override
-    int computeArgmax(MemorySegment x, int n) {
-        return ScalarKernels.argmax(x, n);
     }
 }

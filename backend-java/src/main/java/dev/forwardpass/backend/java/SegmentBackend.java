@@ -132,32 +132,22 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
     }
 
     @Override
-    public final void copyRows(Tensor dst, int dstRow, Tensor src) {
+    public final void copyRows(Tensor dst, int dstRow, Tensor src, int srcRow, int rows) {
         JavaTensor d = activation(dst, "copyRows: dst");
         JavaTensor s = activation(src, "copyRows: src");
-        checkArgument(d.shape().rank() == 2, "copyRows: dst must be [R, n], found %s", d.shape());
-        checkArgument(s.shape().rank() <= 2 && s.shape().columns() == d.shape().columns(),
-                "copyRows: src must be [n] or [B, n] with the n of dst %s, found %s", d.shape(), s.shape());
-        if (dstRow < 0 || dstRow > d.shape().rows() - s.shape().rows()) {
-            throw new IllegalArgumentException("copyRows: " + s.shape().rows() + " rows starting at row " + dstRow
+        checkArgument(d.shape().rank() <= 2 && s.shape().rank() <= 2 && s.shape().columns() == d.shape().columns(),
+                "copyRows: dst %s and src %s must be [n] or [R, n] with the same n", d.shape(), s.shape());
+        checkArgument(rows >= 1, "copyRows: rows must be >= 1, found %s", rows);
+        if (srcRow < 0 || srcRow > s.shape().rows() - rows) {
+            throw new IllegalArgumentException("copyRows: " + rows + " rows from row " + srcRow
+                    + " are not rows of src " + s.shape());
+        }
+        if (dstRow < 0 || dstRow > d.shape().rows() - rows) {
+            throw new IllegalArgumentException("copyRows: " + rows + " rows starting at row " + dstRow
                     + " do not fit in dst " + d.shape());
         }
         long rowBytes = (long) d.shape().columns() * Float.BYTES;
-        MemorySegment.copy(s.data(), 0, d.data(), dstRow * rowBytes, s.data().byteSize());
-    }
-
-    @Override
-    public final void copyRow(Tensor dst, Tensor src, int srcRow) {
-        JavaTensor d = activation(dst, "copyRow: dst");
-        JavaTensor s = activation(src, "copyRow: src");
-        checkArgument(s.shape().rank() == 2, "copyRow: src must be [B, n], found %s", s.shape());
-        checkArgument(d.shape().rank() <= 2 && d.shape().rows() == 1 && d.shape().columns() == s.shape().columns(),
-                "copyRow: dst must be [n] or [1, n] with the n of src %s, found %s", s.shape(), d.shape());
-        if (srcRow < 0 || srcRow >= s.shape().rows()) {
-            throw new IllegalArgumentException("copyRow: row " + srcRow + " is not a row of src " + s.shape());
-        }
-        long rowBytes = (long) s.shape().columns() * Float.BYTES;
-        MemorySegment.copy(s.data(), srcRow * rowBytes, d.data(), 0, rowBytes);
+        MemorySegment.copy(s.data(), srcRow * rowBytes, d.data(), dstRow * rowBytes, rows * rowBytes);
     }
 
     // ----------------------------------------------------------------------------------------------------------
@@ -259,22 +249,6 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
     }
 
     @Override
-    public final void softmax(Tensor out, Tensor x) {
-        JavaTensor o = activation(out, "softmax: out");
-        JavaTensor xx = activation(x, "softmax: x");
-        checkSameShape(o, xx, "softmax: out and x");
-        computeSoftmax(o.data(), xx.data(), xx.shape().rows(), xx.shape().columns());
-    }
-
-    @Override
-    public final void silu(Tensor out, Tensor x) {
-        JavaTensor o = activation(out, "silu: out");
-        JavaTensor xx = activation(x, "silu: x");
-        checkSameShape(o, xx, "silu: out and x");
-        computeSilu(o.data(), xx.data(), size(xx));
-    }
-
-    @Override
     public final void gelu(Tensor out, Tensor x) {
         JavaTensor o = activation(out, "gelu: out");
         JavaTensor xx = activation(x, "gelu: x");
@@ -304,23 +278,6 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
         computeAdd(o.data(), aa.data(), bb.data(), size(aa), size(bb));
     }
 
-    @Override
-    public final void mul(Tensor out, Tensor a, Tensor b) {
-        JavaTensor o = activation(out, "mul: out");
-        JavaTensor aa = activation(a, "mul: a");
-        JavaTensor bb = activation(b, "mul: b");
-        checkSameShape(o, aa, "mul: out and a");
-        checkSameShape(aa, bb, "mul: a and b");
-        computeMul(o.data(), aa.data(), bb.data(), size(aa));
-    }
-
-    @Override
-    public final int argmax(Tensor x) {
-        JavaTensor xx = activation(x, "argmax: x");
-        checkArgument(xx.shape().rows() == 1, "argmax: x must be one vector, found %s", xx.shape());
-        return computeArgmax(xx.data(), xx.shape().columns());
-    }
-
     /** Frees every tensor still open; subclasses then stop their threads. */
     @Override
     public void close() {
@@ -348,19 +305,11 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
     abstract void computeAttention(MemorySegment out, MemorySegment q, MemorySegment keys, MemorySegment values,
                                    int rows, int pos, AttentionShape heads);
 
-    abstract void computeSoftmax(MemorySegment out, MemorySegment x, int rows, int n);
-
-    abstract void computeSilu(MemorySegment out, MemorySegment x, int size);
-
     abstract void computeGelu(MemorySegment out, MemorySegment x, int size);
 
     abstract void computeSwiglu(MemorySegment out, MemorySegment gate, MemorySegment up, int size);
 
     abstract void computeAdd(MemorySegment out, MemorySegment a, MemorySegment b, int size, int bSize);
-
-    abstract void computeMul(MemorySegment out, MemorySegment a, MemorySegment b, int size);
-
-    abstract int computeArgmax(MemorySegment x, int n);
 
     // ----------------------------------------------------------------------------------------------------------
     // argument checks

@@ -76,8 +76,8 @@ public final class Gpt2 implements LanguageModel {
             backend.matmul(s.v, layer.wv(), s.xb, layer.bv());
 
             // store these positions' keys and values in the cache
-            backend.copyRows(cache.keys(l), pos, s.k);
-            backend.copyRows(cache.values(l), pos, s.v);
+            backend.copyRows(cache.keys(l), pos, s.k, 0, s.k.shape().rows());
+            backend.copyRows(cache.values(l), pos, s.v, 0, s.v.shape().rows());
 
             // multihead attention, each position over positions 0..itself
             backend.attention(s.attnOut, s.q, cache.keys(l), cache.values(l), pos, heads);
