@@ -9,13 +9,22 @@ import java.lang.foreign.MemorySegment;
  * <ul>
  *   <li>Outputs come first, like BLAS and llama2.c: {@code rmsNorm(out, x, weight, eps)}.
  *   <li>Activations are {@link DType#F32}. Weights (the {@code w}, {@code table}, {@code weight}, {@code bias}
- *       arguments) may be any {@link DType} the backend supports.
+ *       arguments) may be any {@link DType} the backend {@link #supports}.
  *   <li>Row-wise ops accept a vector {@code [n]} or a batch of rows {@code [B, n]}; a batch row {@code b} is
  *       processed as its own vector. Position-dependent ops ({@link #rope}, {@link #attention}) give row {@code b}
  *       the position {@code pos + b}, so a prompt can be processed as one batch.
  *   <li>Unless an op says otherwise, {@code out} may be the same tensor as an input (the op is then in place).
  *   <li>No op allocates memory that outlives it; per-token calls should allocate nothing at all.
+ *   <li>Every op checks its arguments as {@link dev.forwardpass.api.spi.OpChecks} words it, so every backend rejects the same calls with
+ *       the same message.
  * </ul>
+ *
+ * <h2>Threads</h2>
+ * A backend may be called from any thread, but by one thread at a time: calls to one backend, including the use of
+ * its tensors and {@link #close()}, must not overlap, and each must happen-before the next (as handing the backend
+ * over through a lock, a queue or {@link Thread#join()} ensures). A caller that shares a backend between threads
+ * serialises its calls. An implementation may allow more, and says so in its own documentation; nothing written
+ * against this interface may count on it.
  */
 public interface Backend extends AutoCloseable {
 
@@ -24,6 +33,12 @@ public interface Backend extends AutoCloseable {
 
     /** {@return how many threads this backend computes with} */
     int threads();
+
+    /**
+     * {@return whether {@link #upload} accepts weights of {@code dtype}} (the {@code w} of {@link #matmul}, the
+     * {@code table} of {@link #embedding}, norm weights and biases). Activations are always {@link DType#F32}.
+     */
+    boolean supports(DType dtype);
 
     // ----------------------------------------------------------------------------------------------------------
     // memory

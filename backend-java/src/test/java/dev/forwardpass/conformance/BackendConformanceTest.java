@@ -18,9 +18,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
@@ -59,11 +57,6 @@ public abstract class BackendConformanceTest {
 
     /** {@return a new backend under test; the suite closes it} */
     protected abstract Backend createBackend(BackendOptions options);
-
-    /** {@return the weight dtypes the backend under test supports (for matmul's w and embedding's table)} */
-    protected Set<DType> supportedWeightTypes() {
-        return EnumSet.allOf(DType.class);
-    }
 
     /** {@return the options of the backend under test in every test but the thread-count one} */
     protected BackendOptions options() {
@@ -454,6 +447,54 @@ public abstract class BackendConformanceTest {
                     "x not a whole number of heads");
             assertThrows(IllegalArgumentException.class,
                     () -> backend.embedding(s.allocate(8), w, new int[] {5}), "token outside the vocabulary");
+            assertThrows(IllegalArgumentException.class,
+                    () -> backend.embedding(s.allocate(2, 8), w, new int[] {1}), "one token for two rows");
+            assertThrows(IllegalArgumentException.class, () -> backend.matmul(out, w, s.allocate(8), s.allocate(4)),
+                    "bias of the wrong d");
+            Tensor square = s.allocate(8, 8);
+            Tensor x = s.allocate(8);
+            assertThrows(IllegalArgumentException.class, () -> backend.matmul(x, square, x), "out is x");
+            assertThrows(IllegalArgumentException.class, () -> backend.attention(x, x, cache, cache, 0, heads),
+                    "out is q");
+            assertThrows(IllegalArgumentException.class,
+                    () -> backend.attention(s.allocate(8), s.allocate(8), s.allocate(4, 5), s.allocate(4, 5), 0, heads),
+                    "keys of the wrong kvDim");
+            assertThrows(IllegalArgumentException.class,
+                    () -> backend.attention(s.allocate(8), s.allocate(8), cache, s.allocate(5, 4), 0, heads),
+                    "values unlike keys");
+            assertThrows(IllegalArgumentException.class,
+                    () -> backend.rope(x, -1, Rope.of(4, 10000f, RopeLayout.INTERLEAVED)), "a negative position");
+            assertThrows(IllegalArgumentException.class, () -> backend.rmsNorm(x, x, s.allocate(7), 1e-5f),
+                    "norm weight of the wrong n");
+            assertThrows(IllegalArgumentException.class, () -> backend.rmsNorm(x, x, s.allocate(8), Float.NaN),
+                    "eps not a number");
+            assertThrows(IllegalArgumentException.class,
+                    () -> backend.layerNorm(x, x, s.allocate(8), s.allocate(7), 1e-5f), "norm bias of the wrong n");
+            assertThrows(IllegalArgumentException.class, () -> backend.rmsNorm(s.allocate(2, 8), x, s.allocate(8), 0f),
+                    "norm out unlike x");
+            assertThrows(IllegalArgumentException.class, () -> backend.gelu(s.allocate(7), x), "gelu out unlike x");
+            assertThrows(IllegalArgumentException.class, () -> backend.swiglu(x, x, s.allocate(2, 4)),
+                    "swiglu up unlike gate");
+            assertThrows(IllegalArgumentException.class, () -> backend.copyTo(x, new float[7]), "copyTo of the wrong size");
+            assertThrows(IllegalArgumentException.class,
+                    () -> backend.upload(MemorySegment.ofArray(new float[5]), Shape.of(2, 3), DType.F32),
+                    "upload of the wrong byte size");
+        }
+    }
+
+    /** Every backend words a rejection the same way: {@link dev.forwardpass.api.spi.OpChecks}'s message. */
+    @Test
+    public void rejectionsNameTheOpTheArgumentAndWhatWasExpected() {
+        try (Tensors s = new Tensors(backend)) {
+            Tensor w = s.allocate(5, 8);
+            Tensor x = s.allocate(3, 7);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> backend.matmul(s.allocate(3, 5), w, x));
+            assertEquals("matmul: x must be [n] or [B, n] with the n of w [5, 8], found [3, 7]", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> backend.copyRows(s.allocate(4, 7), 3, x, 0, 2));
+            assertEquals("copyRows: dst must have rows 3..4, found [4, 7]", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> backend.gelu(x, s.allocate(7)));
+            assertEquals("gelu: out must have the shape of x [7], found [3, 7]", e.getMessage());
         }
     }
 
@@ -474,7 +515,10 @@ public abstract class BackendConformanceTest {
             int n = 1031;
             long seed = seed("threads", n, d);
             float[] x = random(seed, 70 * n, 1);
-            for (DType wType : supportedWeightTypes()) {
+            for (DType wType : DType.values()) {
+                if (!one.supports(wType)) {
+                    continue;
+                }
                 MemorySegment w = encode(random(seed + 1, d * n, 1), wType);
                 for (int batch : new int[] {0, 5, 70}) {
                     Function<Backend, float[]> matmul = b -> {
@@ -532,7 +576,7 @@ public abstract class BackendConformanceTest {
     }
 
     private void assumeSupported(DType type) {
-        assumeTrue(supportedWeightTypes().contains(type), () -> backend.name() + " does not support " + type);
+        assumeTrue(backend.supports(type), () -> backend.name() + " does not support " + type);
     }
 
     /** {@return a seed that differs per test, size and variant but never between runs} */

@@ -27,6 +27,11 @@ class DelegatingBackend implements Backend {
     }
 
     @Override
+    public boolean supports(DType dtype) {
+        return delegate.supports(dtype);
+    }
+
+    @Override
     public Tensor allocate(Shape shape) {
         return delegate.allocate(shape);
     }

@@ -1,6 +1,5 @@
 package dev.forwardpass.backend.djl;
 
-import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkState;
 
 import ai.djl.Device;
@@ -20,6 +19,7 @@ import dev.forwardpass.api.DType;
 import dev.forwardpass.api.Rope;
 import dev.forwardpass.api.Shape;
 import dev.forwardpass.api.Tensor;
+import dev.forwardpass.api.spi.OpChecks;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -57,7 +57,8 @@ import java.util.Map;
  * MKL runs in strict reproducibility mode: start the JVM with {@code MKL_CBWR=AUTO,STRICT} in its environment (MKL
  * reads it once, when it starts) for results that do not depend on {@code --threads}.
  *
- * <p>A backend is used by one thread at a time.
+ * <p>It meets {@link Backend}'s thread contract and promises no more: one thread at a time (its caches of constants
+ * and RoPE tables are unguarded maps).
  */
 public final class DjlBackend implements Backend {
     /** The name this backend is registered under. */
@@ -145,6 +146,14 @@ public final class DjlBackend implements Backend {
         return NAME;
     }
 
+    /** {@inheritDoc} Every dtype: F16 and BF16 are widened to F32 once, by {@link #upload}. */
+    @Override
+    public boolean supports(DType dtype) {
+        return switch (dtype) {
+            case F32, F16, BF16 -> true;
+        };
+    }
+
     /** {@return the intra-op thread count PyTorch runs this backend's ops with} */
     @Override
     public int threads() {
@@ -175,9 +184,8 @@ public final class DjlBackend implements Backend {
     @Override
     public Tensor upload(MemorySegment data, Shape shape, DType dtype) {
         checkState(!closed, "backend '%s' is closed", NAME);
+        OpChecks.checkUpload(this, data, shape, dtype);
         long size = shape.size();
-        checkArgument(data.byteSize() == size * dtype.byteSize(),
-                "%s of shape %s needs %s bytes, found %s", dtype, shape, size * dtype.byteSize(), data.byteSize());
         NDArray array = manager.create(djlShape(shape), DataType.FLOAT32); // uninitialized: filled below
         NDScope.unregister(array);
         try (NDScope scope = new NDScope()) {
@@ -222,15 +230,13 @@ public final class DjlBackend implements Backend {
                     MemorySegment.copy(floats, 0, dst, ValueLayout.JAVA_FLOAT_UNALIGNED, done * Float.BYTES, n);
                 }
             }
-            default -> throw new IllegalArgumentException("backend '" + NAME + "' does not support dtype " + dtype);
         }
     }
 
     @Override
     public void copyTo(Tensor src, float[] dst) {
-        NDArray a = array(src, "src");
-        checkArgument(dst.length == src.shape().size(),
-                "dst has %s elements, src %s has %s", dst.length, src.shape(), src.shape().size());
+        NDArray a = array(src, "copyTo: src");
+        OpChecks.checkCopyTo(src, dst);
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             // A view of the native memory, so one copy straight into dst. (Our tensors are contiguous; were one not,
@@ -243,20 +249,12 @@ public final class DjlBackend implements Backend {
     @Override
     public void copyRows(Tensor dst, int dstRow, Tensor src, int srcRow, int rows) {
         enter();
-        NDArray d = array(dst, "dst");
-        NDArray s = array(src, "src");
-        Shape ds = dst.shape();
-        Shape ss = src.shape();
-        checkArgument(ds.rank() <= 2 && ss.rank() <= 2 && ss.columns() == ds.columns(),
-                "dst %s and src %s must be [n] or [rows, n] with the same n", ds, ss);
-        checkArgument(rows >= 1, "rows must be >= 1, found %s", rows);
-        checkArgument(srcRow >= 0 && srcRow <= ss.rows() - rows, "rows %s..%s are not rows of src %s",
-                srcRow, srcRow + rows - 1, ss);
-        checkArgument(dstRow >= 0 && dstRow <= ds.rows() - rows, "rows %s..%s do not fit in dst %s",
-                dstRow, dstRow + rows - 1, ds);
+        NDArray d = array(dst, "copyRows: dst");
+        NDArray s = array(src, "copyRows: src");
+        OpChecks.checkCopyRows(dst, dstRow, src, srcRow, rows);
         // along dim 0 of dst: its rows, or all of a vector [n] (index_put drops the leading 1 of a [1, n] value)
-        long to = ds.rank() == 1 ? ds.columns() : dstRow + rows;
-        if (rows == ss.rows()) {
+        long to = dst.shape().rank() == 1 ? dst.shape().columns() : dstRow + rows;
+        if (rows == src.shape().rows()) {
             putRows(d, dstRow, to, s); // all of src: a key or value entering a cache
             return;
         }
@@ -272,17 +270,9 @@ public final class DjlBackend implements Backend {
     @Override
     public void embedding(Tensor out, Tensor table, int[] tokens) {
         enter();
-        DjlTensor o = tensor(out, "out");
-        NDArray t = array(table, "table");
-        Shape ts = table.shape();
-        checkArgument(ts.rank() == 2, "table must be [vocab, dim], found %s", ts);
-        checkRowsOrVector(out.shape(), ts.columns(), "out");
-        checkArgument(tokens.length == out.shape().rows(),
-                "%s tokens for out %s (one token per row)", tokens.length, out.shape());
-        int vocab = ts.dim(0);
-        for (int token : tokens) {
-            checkArgument(token >= 0 && token < vocab, "token %s out of range [0, %s)", token, vocab);
-        }
+        DjlTensor o = tensor(out, "embedding: out");
+        NDArray t = array(table, "embedding: table");
+        OpChecks.checkEmbedding(out, table, tokens);
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             if (tokens.length == 1) {
@@ -302,21 +292,11 @@ public final class DjlBackend implements Backend {
     @Override
     public void matmul(Tensor out, Tensor w, Tensor x, Tensor bias) {
         enter();
-        DjlTensor o = tensor(out, "out");
-        NDArray wa = array(w, "w");
-        NDArray xa = array(x, "x");
-        NDArray ba = bias == null ? null : array(bias, "bias");
-        checkArgument(out != x, "out must not be x");
-        Shape ws = w.shape();
-        checkArgument(ws.rank() == 2, "w must be [d, n], found %s", ws);
-        int d = ws.dim(0);
-        int n = ws.dim(1);
-        checkRowsOrVector(x.shape(), n, "x");
-        Shape expected = x.shape().rank() == 1 ? Shape.of(d) : Shape.of(x.shape().rows(), d);
-        checkArgument(out.shape().equals(expected), "out must be %s for w %s and x %s, found %s",
-                expected, ws, x.shape(), out.shape());
-        checkArgument(bias == null || bias.shape().equals(Shape.of(d)), "bias must be [%s], found %s",
-                d, bias == null ? null : bias.shape());
+        DjlTensor o = tensor(out, "matmul: out");
+        NDArray wa = array(w, "matmul: w");
+        NDArray xa = array(x, "matmul: x");
+        NDArray ba = bias == null ? null : array(bias, "matmul: bias");
+        OpChecks.checkMatmul(out, w, x, bias);
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             // torch linear: x · wᵀ + bias (addmm / mv on the row-major [d, n] weight, no transpose copy)
@@ -327,14 +307,10 @@ public final class DjlBackend implements Backend {
     @Override
     public void rmsNorm(Tensor out, Tensor x, Tensor weight, float eps) {
         enter();
-        DjlTensor o = tensor(out, "out");
-        NDArray xa = array(x, "x");
-        NDArray wa = array(weight, "weight");
-        checkSameShape(out, x);
-        checkRowsOrVector(x.shape(), x.shape().columns(), "x");
-        checkArgument(weight.shape().equals(Shape.of(x.shape().columns())),
-                "weight must be [%s], found %s", x.shape().columns(), weight.shape());
-        checkEps(eps);
+        DjlTensor o = tensor(out, "rmsNorm: out");
+        NDArray xa = array(x, "rmsNorm: x");
+        NDArray wa = array(weight, "rmsNorm: weight");
+        OpChecks.checkRmsNorm(out, x, weight, eps);
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             int n = x.shape().columns();
@@ -356,19 +332,14 @@ public final class DjlBackend implements Backend {
     @Override
     public void layerNorm(Tensor out, Tensor x, Tensor weight, Tensor bias, float eps) {
         enter();
-        DjlTensor o = tensor(out, "out");
-        NDArray xa = array(x, "x");
-        NDArray wa = array(weight, "weight");
-        NDArray ba = array(bias, "bias");
-        checkSameShape(out, x);
-        checkRowsOrVector(x.shape(), x.shape().columns(), "x");
-        Shape row = Shape.of(x.shape().columns());
-        checkArgument(weight.shape().equals(row), "weight must be %s, found %s", row, weight.shape());
-        checkArgument(bias.shape().equals(row), "bias must be %s, found %s", row, bias.shape());
-        checkEps(eps);
+        DjlTensor o = tensor(out, "layerNorm: out");
+        NDArray xa = array(x, "layerNorm: x");
+        NDArray wa = array(weight, "layerNorm: weight");
+        NDArray ba = array(bias, "layerNorm: bias");
+        OpChecks.checkLayerNorm(out, x, weight, bias, eps);
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            ai.djl.ndarray.types.Shape normalized = new ai.djl.ndarray.types.Shape(row.columns());
+            ai.djl.ndarray.types.Shape normalized = new ai.djl.ndarray.types.Shape(x.shape().columns());
             store(o, xa.getNDArrayInternal().layerNorm(xa, normalized, wa, ba, eps).singletonOrThrow());
         }
     }
@@ -376,14 +347,11 @@ public final class DjlBackend implements Backend {
     @Override
     public void rope(Tensor x, int pos, Rope rope) {
         enter();
-        DjlTensor t = tensor(x, "x");
-        Shape shape = x.shape();
+        DjlTensor t = tensor(x, "rope: x");
+        OpChecks.checkRope(x, pos, rope);
         int headSize = rope.headSize();
-        checkArgument(shape.rank() <= 2 && shape.columns() % headSize == 0,
-                "x must be [nHeads * %s] or [B, nHeads * %s], found %s", headSize, headSize, shape);
-        int rows = shape.rows();
-        checkPositions(pos, rows);
-        int nHeads = shape.columns() / headSize;
+        int rows = x.shape().rows();
+        int nHeads = x.shape().columns() / headSize;
         RopeTable table = ropeTables.computeIfAbsent(rope, r -> new RopeTable(r, manager));
         if ((long) rows * nHeads * headSize * headSize < SMALL_WORK) {
             useThreads(1); // the next op's enter() restores this backend's count
@@ -410,24 +378,16 @@ public final class DjlBackend implements Backend {
     @Override
     public void attention(Tensor out, Tensor q, Tensor keys, Tensor values, int pos, AttentionShape heads) {
         enter();
-        DjlTensor o = tensor(out, "out");
-        NDArray qa = array(q, "q");
-        DjlTensor kt = tensor(keys, "keys");
-        DjlTensor vt = tensor(values, "values");
-        checkArgument(out != q, "out must not be q");
+        DjlTensor o = tensor(out, "attention: out");
+        NDArray qa = array(q, "attention: q");
+        DjlTensor kt = tensor(keys, "attention: keys");
+        DjlTensor vt = tensor(values, "attention: values");
+        OpChecks.checkAttention(out, q, keys, values, pos, heads);
         int headSize = heads.headSize();
         int nKv = heads.nKvHeads();
         int kvMul = heads.kvMul();
-        checkRowsOrVector(q.shape(), heads.queryDim(), "q");
-        checkSameShape(out, q);
-        Shape ks = keys.shape();
-        checkArgument(ks.rank() == 2 && ks.columns() == heads.kvDim(),
-                "keys must be [seqLen, %s], found %s", heads.kvDim(), ks);
-        checkArgument(values.shape().equals(ks), "values must be %s like keys, found %s", ks, values.shape());
         int rows = q.shape().rows();
-        checkPositions(pos, rows);
         int len = pos + rows; // keys 0..len-1 are valid; row b sees 0..pos+b
-        checkArgument(len <= ks.dim(0), "positions %s..%s exceed the cache %s", pos, len - 1, ks);
         if ((long) rows * heads.nHeads() * len * headSize < SMALL_WORK) {
             useThreads(1); // the next op's enter() restores this backend's count
         }
@@ -466,14 +426,12 @@ public final class DjlBackend implements Backend {
         return manager.create(mask, new ai.djl.ndarray.types.Shape(rows, 1, len));
     }
 
-
-
     @Override
     public void gelu(Tensor out, Tensor x) {
         enter();
-        DjlTensor o = tensor(out, "out");
-        NDArray xa = array(x, "x");
-        checkSameShape(out, x);
+        DjlTensor o = tensor(out, "gelu: out");
+        NDArray xa = array(x, "gelu: x");
+        OpChecks.checkGelu(out, x);
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             // 0.5 x (1 + tanh(sqrt(2/π) (x + 0.044715 x³))); PyTorch has this form, but DJL only exposes the erf one
@@ -485,11 +443,10 @@ public final class DjlBackend implements Backend {
     @Override
     public void swiglu(Tensor out, Tensor gate, Tensor up) {
         enter();
-        DjlTensor o = tensor(out, "out");
-        NDArray ga = array(gate, "gate");
-        NDArray ua = array(up, "up");
-        checkSameShape(out, gate);
-        checkSameShape(up, gate);
+        DjlTensor o = tensor(out, "swiglu: out");
+        NDArray ga = array(gate, "swiglu: gate");
+        NDArray ua = array(up, "swiglu: up");
+        OpChecks.checkSwiglu(out, gate, up);
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             store(o, ga.getNDArrayInternal().sigmoid().muli(ga).muli(ua)); // silu(gate) ⊙ up
@@ -499,13 +456,11 @@ public final class DjlBackend implements Backend {
     @Override
     public void add(Tensor out, Tensor a, Tensor b) {
         enter();
-        DjlTensor o = tensor(out, "out");
-        NDArray aa = array(a, "a");
-        NDArray ba = array(b, "b");
-        checkSameShape(out, a);
+        DjlTensor o = tensor(out, "add: out");
+        NDArray aa = array(a, "add: a");
+        NDArray ba = array(b, "add: b");
+        OpChecks.checkAdd(out, a, b);
         boolean rowBroadcast = !b.shape().equals(a.shape());
-        checkArgument(!rowBroadcast || b.shape().equals(Shape.of(a.shape().columns())),
-                "b must be %s or [%s], found %s", a.shape(), a.shape().columns(), b.shape());
         if (out == a) {
             aa.addi(ba); // the residual connection: no new tensor at all
         } else if (out == b && !rowBroadcast) {
@@ -571,11 +526,9 @@ public final class DjlBackend implements Backend {
     /** {@return {@code t} as this backend's tensor}, or an IllegalArgumentException naming both backends. */
     private DjlTensor tensor(Tensor t, String role) {
         checkState(!closed, "backend '%s' is closed", NAME);
-        if (!(t instanceof DjlTensor d)) {
-            throw new IllegalArgumentException(String.format(
-                    "%s is a tensor of backend '%s', not of backend '%s'", role, t.backendName(), NAME));
+        if (!(t instanceof DjlTensor d && d.owner() == this)) {
+            throw OpChecks.foreignTensor(role, t, NAME);
         }
-        checkArgument(d.owner() == this, "%s belongs to another '%s' backend instance", role, NAME);
         checkState(!d.isClosed(), "%s is closed", role);
         return d;
     }
@@ -618,26 +571,6 @@ public final class DjlBackend implements Backend {
      */
     private static void storeReshaped(DjlTensor out, NDArray result) {
         out.array().intern(result.reshape(djlShape(out.shape())));
-    }
-
-    private static void checkSameShape(Tensor a, Tensor b) {
-        checkArgument(a.shape().equals(b.shape()), "shapes differ: %s and %s", a.shape(), b.shape());
-    }
-
-    private static void checkRowsOrVector(Shape shape, int columns, String role) {
-        checkArgument(shape.rank() <= 2 && shape.columns() == columns,
-                "%s must be [%s] or [B, %s], found %s", role, columns, columns, shape);
-    }
-
-    private static void checkPositions(int pos, int rows) {
-        checkArgument(pos >= 0, "pos must be >= 0, found %s", pos);
-        checkArgument(pos <= Integer.MAX_VALUE - rows, "positions overflow from pos %s", pos);
-    }
-
-    private static void checkEps(float eps) {
-        if (!(eps >= 0 && eps < Float.POSITIVE_INFINITY)) { // NaN fails too
-            throw new IllegalArgumentException("eps must be finite and >= 0, found " + eps);
-        }
     }
 
     private static ai.djl.ndarray.types.Shape djlShape(Shape shape) {

@@ -16,8 +16,9 @@ import java.lang.foreign.MemorySegment;
  * <p>A decode step allocates nothing: the worker threads, their scratch memory and the objects describing the current
  * matmul or attention are created once, here, and reused. Results are bit-identical for any thread count.
  *
- * <p>Thread-safe. The ops that use the shared tasks and scratch memory (matmul, attention, rope) run one at a time;
- * as each already uses every thread, callers on several threads lose little by waiting for each other.
+ * <p>Calls from several threads may overlap, beyond what {@link dev.forwardpass.api.Backend} promises: the ops that
+ * use the shared tasks and scratch memory (matmul, attention, rope) run one at a time; as each already uses every
+ * thread, callers on several threads lose little by waiting for each other.
  */
 public final class JavaBackend extends SegmentBackend {
     /** The name this backend is found by. */

@@ -12,7 +12,8 @@ import java.lang.foreign.MemorySegment;
  * meant to be: it is the living definition of the ops, the reference the conformance suite holds every other backend
  * to, and the place to read what an op computes.
  *
- * <p>Thread-safe: it keeps no state between calls. Its attention allocates a score buffer per call.
+ * <p>Calls from several threads may overlap, beyond what {@link dev.forwardpass.api.Backend} promises: it keeps no
+ * state between calls. Its attention allocates a score buffer per call.
  */
 public final class ScalarBackend extends SegmentBackend {
     /** The name this backend is found by. */
