@@ -31,7 +31,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * The conformance suite every backend passes: each op of {@link Backend}, through the api only, on seeded random
  * inputs of awkward sizes, compared with the reference backend {@code "scalar"} (the plain-loop definition of the
- * ops). A backend's test extends this class and implements {@link #createBackend}; nothing else is needed.
+ * ops). A backend's test extends this class and implements {@link #createBackend}; nothing else is needed. The suite
+ * asks the backend which weight dtypes to try ({@link Backend#supports}), and checks that bad arguments are rejected
+ * with the messages of {@link dev.forwardpass.api.spi.OpChecks}.
  *
  * <p>Sizes cover vector tails ({@link #SIZES}); row-wise ops run as a vector {@code [n]} and as a batch
  * {@code [B, n]}. A failure message names the op, the case and its seed, and the worst element, e.g.

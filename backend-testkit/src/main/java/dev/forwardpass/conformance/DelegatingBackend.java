@@ -8,11 +8,15 @@ import dev.forwardpass.api.Shape;
 import dev.forwardpass.api.Tensor;
 import java.lang.foreign.MemorySegment;
 
-/** A backend that forwards every call to another; a test overrides the op it wants to break. */
-class DelegatingBackend implements Backend {
+/**
+ * A backend that forwards every call to another; a test overrides the op it wants to break or observe (the
+ * conformance suite's own test runs it against the reference with RoPE turned the wrong way).
+ */
+public class DelegatingBackend implements Backend {
     private final Backend delegate;
 
-    DelegatingBackend(Backend delegate) {
+    /** Creates a backend that forwards to {@code delegate}, closing it on {@link #close()}. */
+    public DelegatingBackend(Backend delegate) {
         this.delegate = delegate;
     }
 
