@@ -86,7 +86,11 @@ public final class DjlBackend implements Backend {
     private static final ValueLayout.OfShort SHORT_LE =
             ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    /** The intra-op thread count last given to PyTorch on each thread (0: none yet). */
+    /**
+     * The intra-op thread count last given to PyTorch on each thread (0: none yet). Static and per thread because
+     * PyTorch's own setting is: it mirrors what {@link #useThreads} set, holds one int per thread, and is stale only if
+     * code outside this class calls {@code JniUtils.setNumThreads} on a thread the backends use.
+     */
     private static final ThreadLocal<int[]> THREADS_SET = ThreadLocal.withInitial(() -> new int[1]);
 
     private final NDManager manager; // owns every native tensor of this backend
@@ -130,7 +134,8 @@ public final class DjlBackend implements Backend {
         PyTorchNatives.requireAvailable();
         // Tensors are filled and read as raw bytes; the API's data is little-endian, as is every PyTorch platform.
         checkState(ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN, "backend '%s' needs a little-endian CPU", NAME);
-        // Must precede the first touch of ai.djl.engine.Engine, whose static initializer otherwise phones home.
+        // Must precede the first touch of ai.djl.engine.Engine, whose static initializer otherwise phones home. It is
+        // process-wide and stays: DJL then never goes to the network in this JVM, which is this backend's promise.
         System.setProperty("ai.djl.offline", "true");
         Engine engine;
         try {
@@ -188,8 +193,7 @@ public final class DjlBackend implements Backend {
         long size = shape.size();
         NDArray array = manager.create(djlShape(shape), DataType.FLOAT32); // uninitialized: filled below
         NDScope.unregister(array);
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
+        try (NDScope _ = enterScope()) {
             long chunk = MAX_VIEW_BYTES / Float.BYTES;
             NDArray flat = array.reshape(size);
             for (long from = 0; from < size; from += chunk) {
@@ -235,10 +239,9 @@ public final class DjlBackend implements Backend {
 
     @Override
     public void copyTo(Tensor src, float[] dst) {
-        NDArray a = array(src, "copyTo: src");
         OpChecks.checkCopyTo(src, dst);
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
+        NDArray a = array(src, "copyTo: src");
+        try (NDScope _ = enterScope()) {
             // A view of the native memory, so one copy straight into dst. (Our tensors are contiguous; were one not,
             // DJL would view a contiguous copy, which the scope then frees.)
             ByteBuffer view = a.toByteBuffer(true);
@@ -248,71 +251,63 @@ public final class DjlBackend implements Backend {
 
     @Override
     public void copyRows(Tensor dst, int dstRow, Tensor src, int srcRow, int rows) {
-        enter();
+        OpChecks.checkCopyRows(dst, dstRow, src, srcRow, rows);
         NDArray d = array(dst, "copyRows: dst");
         NDArray s = array(src, "copyRows: src");
-        OpChecks.checkCopyRows(dst, dstRow, src, srcRow, rows);
         // along dim 0 of dst: its rows, or all of a vector [n] (index_put drops the leading 1 of a [1, n] value)
         long to = dst.shape().rank() == 1 ? dst.shape().columns() : dstRow + rows;
         if (rows == src.shape().rows()) {
-            putRows(d, dstRow, to, s); // all of src: a key or value entering a cache
-            return;
-        }
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            putRows(d, dstRow, to, slice(s, 0, srcRow, srcRow + rows)); // a view of the rows, then one copy
+            enter();
+            putRows(d, dstRow, to, s); // all of src, e.g. a key or value entering a cache: no view to free
+        } else {
+            try (NDScope _ = enterScope()) {
+                putRows(d, dstRow, to, slice(s, 0, srcRow, srcRow + rows)); // a view of the rows, one copy
+            }
         }
     }
 
     // ----------------------------------------------------------------------------------------------------------
-    // ops
+    // ops: check, make the tensors ours, compute in a scope
 
     @Override
     public void embedding(Tensor out, Tensor table, int[] tokens) {
-        enter();
+        OpChecks.checkEmbedding(out, table, tokens);
         DjlTensor o = tensor(out, "embedding: out");
         NDArray t = array(table, "embedding: table");
-        OpChecks.checkEmbedding(out, table, tokens);
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
+        try (NDScope _ = enterScope()) {
             if (tokens.length == 1) {
                 // The table's row [1, dim] copied into out's own memory: a slice and one copy, where duplicating the
                 // slice took a clone and a reshape too (the first ops of a token, each slow with the caches emptied
                 // by the classifier). All of out along its first dimension: its one row, or its dim elements (the
                 // row's leading 1 is dropped).
                 putRows(o.array(), 0, out.shape().dim(0), slice(t, 0, tokens[0], tokens[0] + 1));
-                return;
+            } else {
+                NDArray ids = manager.create(Arrays.stream(tokens).asLongStream().toArray());
+                storeReshaped(o, t.getNDArrayInternal().embedding(ids, t, SparseFormat.DENSE).singletonOrThrow());
             }
-            NDArray ids = manager.create(Arrays.stream(tokens).asLongStream().toArray());
-            NDArray rows = t.getNDArrayInternal().embedding(ids, t, SparseFormat.DENSE).singletonOrThrow();
-            storeReshaped(o, rows);
         }
     }
 
     @Override
     public void matmul(Tensor out, Tensor w, Tensor x, Tensor bias) {
-        enter();
+        OpChecks.checkMatmul(out, w, x, bias);
         DjlTensor o = tensor(out, "matmul: out");
         NDArray wa = array(w, "matmul: w");
         NDArray xa = array(x, "matmul: x");
         NDArray ba = bias == null ? null : array(bias, "matmul: bias");
-        OpChecks.checkMatmul(out, w, x, bias);
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            // torch linear: x · wᵀ + bias (addmm / mv on the row-major [d, n] weight, no transpose copy)
+        // torch linear: x · wᵀ + bias (addmm / mv on the row-major [d, n] weight, no transpose copy)
+        try (NDScope _ = enterScope()) {
             store(o, linear(xa, wa, ba));
         }
     }
 
     @Override
     public void rmsNorm(Tensor out, Tensor x, Tensor weight, float eps) {
-        enter();
+        OpChecks.checkRmsNorm(out, x, weight, eps);
         DjlTensor o = tensor(out, "rmsNorm: out");
         NDArray xa = array(x, "rmsNorm: x");
         NDArray wa = array(weight, "rmsNorm: weight");
-        OpChecks.checkRmsNorm(out, x, weight, eps);
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
+        try (NDScope _ = enterScope()) {
             int n = x.shape().columns();
             NDArray meanSquare;
             if (x.shape().rows() == 1) {
@@ -331,14 +326,12 @@ public final class DjlBackend implements Backend {
 
     @Override
     public void layerNorm(Tensor out, Tensor x, Tensor weight, Tensor bias, float eps) {
-        enter();
+        OpChecks.checkLayerNorm(out, x, weight, bias, eps);
         DjlTensor o = tensor(out, "layerNorm: out");
         NDArray xa = array(x, "layerNorm: x");
         NDArray wa = array(weight, "layerNorm: weight");
         NDArray ba = array(bias, "layerNorm: bias");
-        OpChecks.checkLayerNorm(out, x, weight, bias, eps);
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
+        try (NDScope _ = enterScope()) {
             ai.djl.ndarray.types.Shape normalized = new ai.djl.ndarray.types.Shape(x.shape().columns());
             store(o, xa.getNDArrayInternal().layerNorm(xa, normalized, wa, ba, eps).singletonOrThrow());
         }
@@ -346,53 +339,46 @@ public final class DjlBackend implements Backend {
 
     @Override
     public void rope(Tensor x, int pos, Rope rope) {
-        enter();
-        DjlTensor t = tensor(x, "rope: x");
         OpChecks.checkRope(x, pos, rope);
+        DjlTensor t = tensor(x, "rope: x");
         int headSize = rope.headSize();
         int rows = x.shape().rows();
         int nHeads = x.shape().columns() / headSize;
-        RopeTable table = ropeTables.computeIfAbsent(rope, r -> new RopeTable(r, manager));
-        if ((long) rows * nHeads * headSize * headSize < SMALL_WORK) {
-            useThreads(1); // the next op's enter() restores this backend's count
-        }
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
+        try (NDScope _ = enterScope()) {
+            RopeTable table = ropeTables.computeIfAbsent(rope, r -> new RopeTable(r, manager));
+            if ((long) rows * nHeads * headSize * headSize < SMALL_WORK) {
+                useThreads(1); // until the next op's enter(): see useThreads
+            }
             if (rows == 1) {
                 // one position (decoding): one product with that position's rotation matrix
                 NDArray heads = t.array().reshape(nHeads, headSize);
                 storeReshaped(t, heads.matMul(table.rotation(pos)));
-                return;
+            } else {
+                NDArray[] cosSin = table.rows(pos, rows); // (rows, 1, headSize): row b is position pos + b
+                NDArray heads = t.array().reshape(rows, nHeads, headSize);
+                // partner(x): the two elements of every pair swapped (see RopeTable)
+                NDArray partner = heads.matMul(table.swap());
+                storeReshaped(t, heads.mul(cosSin[0]).addi(partner.muli(cosSin[1])));
             }
-            NDArray[] cosSin = table.rows(pos, rows); // (rows, 1, headSize): row b is position pos + b
-            NDArray cos = cosSin[0];
-            NDArray sin = cosSin[1];
-            NDArray heads = t.array().reshape(rows, nHeads, headSize);
-            // partner(x): the two elements of every pair swapped (see RopeTable)
-            NDArray partner = heads.matMul(table.swap());
-            NDArray rotated = heads.mul(cos).addi(partner.muli(sin));
-            storeReshaped(t, rotated);
         }
     }
 
     @Override
     public void attention(Tensor out, Tensor q, Tensor keys, Tensor values, int pos, AttentionShape heads) {
-        enter();
+        OpChecks.checkAttention(out, q, keys, values, pos, heads);
         DjlTensor o = tensor(out, "attention: out");
         NDArray qa = array(q, "attention: q");
         DjlTensor kt = tensor(keys, "attention: keys");
         DjlTensor vt = tensor(values, "attention: values");
-        OpChecks.checkAttention(out, q, keys, values, pos, heads);
         int headSize = heads.headSize();
-        int nKv = heads.nKvHeads();
-        int kvMul = heads.kvMul();
         int rows = q.shape().rows();
         int len = pos + rows; // keys 0..len-1 are valid; row b sees 0..pos+b
-        if ((long) rows * heads.nHeads() * len * headSize < SMALL_WORK) {
-            useThreads(1); // the next op's enter() restores this backend's count
-        }
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
+        try (NDScope _ = enterScope()) {
+            if ((long) rows * heads.nHeads() * len * headSize < SMALL_WORK) {
+                useThreads(1); // until the next op's enter(): see useThreads
+            }
+            int nKv = heads.nKvHeads();
+            int kvMul = heads.kvMul();
             // the valid positions of the caches' head views
             NDArray k = slice(kt.headView(nKv, headSize, true), 2, 0, len); // (nKv, headSize, len)
             NDArray v = slice(vt.headView(nKv, headSize, false), 1, 0, len); // (nKv, len, headSize)
@@ -428,12 +414,10 @@ public final class DjlBackend implements Backend {
 
     @Override
     public void gelu(Tensor out, Tensor x) {
-        enter();
+        OpChecks.checkGelu(out, x);
         DjlTensor o = tensor(out, "gelu: out");
         NDArray xa = array(x, "gelu: x");
-        OpChecks.checkGelu(out, x);
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
+        try (NDScope _ = enterScope()) {
             // 0.5 x (1 + tanh(sqrt(2/π) (x + 0.044715 x³))); PyTorch has this form, but DJL only exposes the erf one
             NDArray inner = xa.square().muli(xa).muli(0.044715f).addi(xa).muli((float) Math.sqrt(2 / Math.PI));
             store(o, inner.tanh().addi(1f).muli(xa).muli(0.5f));
@@ -442,38 +426,33 @@ public final class DjlBackend implements Backend {
 
     @Override
     public void swiglu(Tensor out, Tensor gate, Tensor up) {
-        enter();
+        OpChecks.checkSwiglu(out, gate, up);
         DjlTensor o = tensor(out, "swiglu: out");
         NDArray ga = array(gate, "swiglu: gate");
         NDArray ua = array(up, "swiglu: up");
-        OpChecks.checkSwiglu(out, gate, up);
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
+        try (NDScope _ = enterScope()) {
             store(o, ga.getNDArrayInternal().sigmoid().muli(ga).muli(ua)); // silu(gate) ⊙ up
         }
     }
 
     @Override
     public void add(Tensor out, Tensor a, Tensor b) {
-        enter();
+        OpChecks.checkAdd(out, a, b);
         DjlTensor o = tensor(out, "add: out");
         NDArray aa = array(a, "add: a");
         NDArray ba = array(b, "add: b");
-        OpChecks.checkAdd(out, a, b);
-        boolean rowBroadcast = !b.shape().equals(a.shape());
         if (out == a) {
+            enter();
             aa.addi(ba); // the residual connection: no new tensor at all
-        } else if (out == b && !rowBroadcast) {
+        } else if (out == b && b.shape().equals(a.shape())) {
+            enter();
             ba.addi(aa);
         } else {
-            try (NDScope scope = new NDScope()) {
-                scope.suppressNotUsedWarning();
+            try (NDScope _ = enterScope()) {
                 store(o, aa.add(ba));
             }
         }
     }
-
-
 
     /** Frees every native tensor this backend made. Idempotent. */
     @Override
@@ -514,7 +493,23 @@ public final class DjlBackend implements Backend {
         useThreads(threads);
     }
 
-    /** Makes PyTorch run the ops of the calling thread on {@code count} intra-op threads, until the next change. */
+    /**
+     * {@return a scope for an op that makes native arrays}, after {@link #enter}: closed by the op's
+     * try-with-resources, it frees every array made meanwhile except those moved into a tensor ({@link #store}) or
+     * unregistered. A try block, not a method taking the op's body as a lambda: a capturing lambda measured 24 bytes
+     * more per call wherever the JIT did not inline the method taking it.
+     */
+    private NDScope enterScope() {
+        enter();
+        return new NDScope();
+    }
+
+    /**
+     * Makes PyTorch run the ops of the calling thread on {@code count} intra-op threads, until the next change. The
+     * setting is process-wide state, per thread, left as it is when an op returns (restoring it would cost a native
+     * call per op). That is safe for the backends: every op of every DjlBackend sets its own count first
+     * ({@link #enter}); only PyTorch code run outside them on the same thread sees the count of the last op.
+     */
     private static void useThreads(int count) {
         int[] set = THREADS_SET.get();
         if (set[0] != count) {
