@@ -13,8 +13,8 @@ import java.lang.foreign.MemorySegment;
 /**
  * The argument checks of every op of {@link Backend}, written once: every backend calls the op's check before it
  * computes, so that all of them reject the same arguments with the same message. Checks here are about shapes,
- * dtypes, indices and aliasing; whether a tensor belongs to the backend, and is still open, the backend checks itself
- * first (and words the refusal with {@link #foreignTensor}).
+ * dtypes, indices and aliasing, and work on any {@link Tensor}; whether a tensor belongs to the backend, and is still
+ * open, the backend checks itself (and words the refusal of another backend's tensor with {@link #foreignTensor}).
  *
  * <p>A message names the op, the argument, what was expected and what was found, e.g.
  * {@code "matmul: x must be [n] or [B, n] with the n of w [5, 8], found [3, 7]"}. A passing check compares ints and
