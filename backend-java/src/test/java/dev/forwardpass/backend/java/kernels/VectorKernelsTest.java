@@ -1,42 +1,20 @@
 package dev.forwardpass.backend.java.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.forwardpass.api.AttentionShape;
 import dev.forwardpass.api.DType;
 import dev.forwardpass.api.Rope;
 import dev.forwardpass.api.RopeLayout;
 import dev.forwardpass.conformance.Tolerance;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/**
- * Every vector kernel against its scalar definition, on seeded random inputs of sizes that hit every tail case.
- * Surefire runs this class four times: with the CPU's widest vectors, forced to 128 and 256 bits, and with the Vector
- * API off ({@value VectorKernels#VECTOR_BITS_PROPERTY}), so every path is covered on any machine.
- *
- * <p>Tolerances: {@link Tolerance#F32} (1e-5 absolute + 1e-4 relative) for float arithmetic against the double
- * oracle; for matmul the absolute part is scaled by sqrt(n) (inputs in [-1, 1]: a float dot product's rounding error
- * and its size both grow like sqrt(n)); exact where the kernels promise bit-identical results (weight widening,
- * embedding, rope, the tiling of matmul and its order of multiply-adds).
- */
-class VectorKernelsTest {
-    private static final int[] SIZES = {1, 7, 8, 15, 16, 17, 63, 64, 65, 257, 4099};
-
-    private final Arena arena = Arena.ofConfined();
-    private final Workspace workspace = new Workspace();
-
-    @AfterEach
-    void freeMemory() {
-        arena.close();
-    }
-
+/** The vector kernels not yet in a class of their own, each against its scalar definition. */
+class VectorKernelsTest extends KernelComparisonTest {
     @Test
     void widenF16AgreesWithFloat16ToFloatOnEveryValue() {
         MemorySegment halves = arena.allocate(65536 * 2L);
@@ -48,7 +26,7 @@ class VectorKernelsTest {
         MemorySegment floats = arena.allocate(65536 * 4L);
         VectorKernels.widen(halves, DType.F16, 0, floats, 0, 65536);
         Tolerance.EXACT.assertClose(expected, toArray(floats, 65536), "widen F16 of all 65536 bit patterns "
-                + VectorKernels.describe());
+                + VectorMath.describe());
     }
 
     @Test
@@ -62,7 +40,7 @@ class VectorKernelsTest {
         MemorySegment floats = arena.allocate(65536 * 4L);
         VectorKernels.widen(halves, DType.BF16, 0, floats, 0, 65536);
         Tolerance.EXACT.assertClose(expected, toArray(floats, 65536), "widen BF16 of all 65536 bit patterns "
-                + VectorKernels.describe());
+                + VectorMath.describe());
     }
 
     @ParameterizedTest
@@ -145,7 +123,7 @@ class VectorKernelsTest {
     void matmulPanelsOfEveryShapeGiveTheMultiplyAddsInInputOrder() {
         // x rows for full panels and a last one of two vectors, or of three, the last vector partly padding (and
         // several blocks of x when n is large)
-        int lanes = VectorKernels.F.length();
+        int lanes = VectorMath.F.length();
         int panelRows = 4 * lanes;
         for (int n : SIZES) {
             assertPanelsGiveTheMultiplyAddsInInputOrder(2 * panelRows + lanes + 3, n);
@@ -175,7 +153,7 @@ class VectorKernelsTest {
             }
         }
         Tolerance.EXACT.assertClose(expected, toArray(actual, batch * d),
-                "matmul panels B=" + batch + " d=" + d + " n=" + n + " seed=" + seed + " " + VectorKernels.describe());
+                "matmul panels B=" + batch + " d=" + d + " n=" + n + " seed=" + seed + " " + VectorMath.describe());
     }
 
     @Test
@@ -328,82 +306,5 @@ class VectorKernelsTest {
             Elements.setFloat(x, n / 2, Float.NaN);
             assertEquals(ScalarKernels.argmax(x, n), VectorKernels.argmax(x, n), "argmax with a NaN [" + n + "]");
         }
-    }
-
-    @Test
-    void expIsWithinTwoUlpOfMathExpAndTheSameInEveryLane() {
-        int n = 100_003;
-        MemorySegment x = floats(n);
-        float[] expected = new float[n];
-        for (int i = 0; i < n; i++) {
-            float v = -87f + 175f * i / (n - 1); // the whole unclamped range [-87, 88]
-            Elements.setFloat(x, i, v);
-            expected[i] = (float) Math.exp(v);
-        }
-        MemorySegment viaSoftmaxLanes = floats(n);
-        for (int i = 0; i < n; i++) {
-            float scalar = VectorKernels.exp(Elements.getFloat(x, i));
-            if (Math.abs(scalar - expected[i]) > 2 * Math.ulp(expected[i])) {
-                fail("exp(" + Elements.getFloat(x, i) + ") = " + scalar + ", Math.exp gives " + expected[i]);
-            }
-            Elements.setFloat(viaSoftmaxLanes, i, scalar);
-        }
-        // silu(x) = x / (1 + exp(-x)) uses the vector exp in its lanes and the scalar one in its tail
-        MemorySegment vectorSilu = floats(n);
-        VectorKernels.silu(vectorSilu, x, n);
-        for (int i = 0; i < n; i++) {
-            float v = Elements.getFloat(x, i);
-            float scalarSilu = v / (VectorKernels.exp(-v) + 1f);
-            if (Float.floatToIntBits(scalarSilu) != Float.floatToIntBits(Elements.getFloat(vectorSilu, i))) {
-                fail("silu(" + v + ") differs between a vector lane and the scalar formula " + VectorKernels.describe());
-            }
-        }
-    }
-
-    // ----------------------------------------------------------------------------------------------------------
-
-    private void assertClose(Tolerance tolerance, MemorySegment expected, MemorySegment actual, String op, long seed) {
-        int n = Math.toIntExact(expected.byteSize() / Float.BYTES);
-        tolerance.assertClose(toArray(expected, n), toArray(actual, n),
-                op + " seed=" + seed + " " + VectorKernels.describe());
-    }
-
-    private static float[] toArray(MemorySegment segment, int n) {
-        float[] values = new float[n];
-        MemorySegment.copy(segment, Elements.F32, 0, values, 0, n);
-        return values;
-    }
-
-    private static long seed(int size, int variant) {
-        return size * 1_000_003L + variant;
-    }
-
-    private MemorySegment floats(int n) {
-        return arena.allocate((long) n * Float.BYTES, 64);
-    }
-
-    /** {@return n floats uniform in [-scale, scale]} */
-    private MemorySegment random(long seed, int n, float scale) {
-        SplittableRandom random = new SplittableRandom(seed);
-        MemorySegment segment = floats(n);
-        for (int i = 0; i < n; i++) {
-            Elements.setFloat(segment, i, (float) ((random.nextDouble() * 2 - 1) * scale));
-        }
-        return segment;
-    }
-
-    /** {@return n random weights in [-1, 1] stored as {@code type}} */
-    private MemorySegment weights(long seed, int n, DType type) {
-        if (type == DType.F32) {
-            return random(seed, n, 1);
-        }
-        SplittableRandom random = new SplittableRandom(seed);
-        MemorySegment segment = arena.allocate((long) n * 2);
-        for (int i = 0; i < n; i++) {
-            float v = (float) (random.nextDouble() * 2 - 1);
-            short bits = type == DType.F16 ? Float.floatToFloat16(v) : (short) (Float.floatToRawIntBits(v) >>> 16);
-            segment.setAtIndex(Elements.BITS16, i, bits);
-        }
-        return segment;
     }
 }
