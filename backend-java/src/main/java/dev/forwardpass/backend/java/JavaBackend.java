@@ -4,8 +4,10 @@ import dev.forwardpass.api.AttentionShape;
 import dev.forwardpass.api.BackendOptions;
 import dev.forwardpass.api.DType;
 import dev.forwardpass.api.Rope;
+import dev.forwardpass.backend.java.kernels.MatmulKernels;
 import dev.forwardpass.backend.java.kernels.Parallel;
 import dev.forwardpass.backend.java.kernels.VectorKernels;
+import dev.forwardpass.backend.java.kernels.Widening;
 import dev.forwardpass.backend.java.kernels.Workspace;
 import java.lang.foreign.MemorySegment;
 
@@ -45,14 +47,14 @@ public final class JavaBackend extends SegmentBackend {
     void computeMatmul(MemorySegment out, MemorySegment w, DType wType, MemorySegment x, MemorySegment bias,
                        int batch, int n, int d) {
         // chunks of whole tiles of weight rows, so that only the last chunk of a batch has a smaller tile
-        int minChunk = roundUp(chunkItems((long) n * batch), VectorKernels.TILE_ROWS);
+        int minChunk = roundUp(chunkItems((long) n * batch), MatmulKernels.TILE_ROWS);
         synchronized (lock) {
             try {
                 MemorySegment panels = null;
-                if (VectorKernels.usesPanels(batch)) {
+                if (MatmulKernels.usesPanels(batch)) {
                     // x transposed once for all threads (by all threads), in memory the caller owns
-                    panels = parallel.callerWorkspace().transposed(VectorKernels.panelFloats(batch, n));
-                    int vectorRows = VectorKernels.panelVectorRows();
+                    panels = parallel.callerWorkspace().transposed(MatmulKernels.panelFloats(batch, n));
+                    int vectorRows = MatmulKernels.panelVectorRows();
                     transposeRows.set(panels, x, batch, n);
                     parallel.forRange(0, Math.ceilDiv(batch, vectorRows), chunkItems((long) vectorRows * n),
                             transposeRows);
@@ -90,7 +92,7 @@ public final class JavaBackend extends SegmentBackend {
 
     @Override
     void computeEmbedding(MemorySegment out, MemorySegment table, DType tableType, int[] tokens, int dim) {
-        VectorKernels.embedding(out, table, tableType, tokens, dim);
+        Widening.embedding(out, table, tableType, tokens, dim);
     }
 
     @Override
@@ -175,7 +177,7 @@ public final class JavaBackend extends SegmentBackend {
 
         @Override
         public void run(int from, int to, Workspace workspace) {
-            VectorKernels.transposeToPanels(panels, x, batch, n, from, to);
+            MatmulKernels.transposeToPanels(panels, x, batch, n, from, to);
         }
     }
 
@@ -212,9 +214,9 @@ public final class JavaBackend extends SegmentBackend {
         @Override
         public void run(int from, int to, Workspace workspace) {
             if (panels != null) {
-                VectorKernels.matmulPanels(out, w, wType, panels, bias, batch, n, d, from, to, workspace);
+                MatmulKernels.matmulPanels(out, w, wType, panels, bias, batch, n, d, from, to, workspace);
             } else {
-                VectorKernels.matmul(out, w, wType, x, bias, batch, n, d, from, to, workspace);
+                MatmulKernels.matmul(out, w, wType, x, bias, batch, n, d, from, to, workspace);
             }
         }
     }
