@@ -4,15 +4,19 @@ import dev.forwardpass.api.AttentionShape;
 import dev.forwardpass.api.BackendOptions;
 import dev.forwardpass.api.DType;
 import dev.forwardpass.api.Rope;
+import dev.forwardpass.backend.java.kernels.AttentionKernels;
+import dev.forwardpass.backend.java.kernels.ElementwiseKernels;
 import dev.forwardpass.backend.java.kernels.MatmulKernels;
+import dev.forwardpass.backend.java.kernels.NormKernels;
 import dev.forwardpass.backend.java.kernels.Parallel;
-import dev.forwardpass.backend.java.kernels.VectorKernels;
+import dev.forwardpass.backend.java.kernels.RopeKernels;
+import dev.forwardpass.backend.java.kernels.SoftmaxKernels;
 import dev.forwardpass.backend.java.kernels.Widening;
 import dev.forwardpass.backend.java.kernels.Workspace;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Backend {@code "java"}: the ops of {@link VectorKernels} (Vector API), with matmul rows and attention heads split
+ * Backend {@code "java"}: the Vector API kernels of package {@code kernels}, with matmul rows and attention heads split
  * over {@link BackendOptions#threads()} threads by {@link Parallel} (the caller plus a pool this backend owns).
  *
  * <p>A decode step allocates nothing: the worker threads, their scratch memory and the objects describing the current
@@ -86,7 +90,7 @@ public final class JavaBackend extends SegmentBackend {
     @Override
     void computeRope(MemorySegment x, int rows, int width, int pos, Rope rope) {
         synchronized (lock) {
-            VectorKernels.rope(x, rows, width, pos, rope, parallel.callerWorkspace());
+            RopeKernels.rope(x, rows, width, pos, rope, parallel.callerWorkspace());
         }
     }
 
@@ -97,48 +101,48 @@ public final class JavaBackend extends SegmentBackend {
 
     @Override
     void computeRmsNorm(MemorySegment out, MemorySegment x, MemorySegment weight, int rows, int n, float eps) {
-        VectorKernels.rmsNorm(out, x, weight, rows, n, eps);
+        NormKernels.rmsNorm(out, x, weight, rows, n, eps);
     }
 
     @Override
     void computeLayerNorm(MemorySegment out, MemorySegment x, MemorySegment weight, MemorySegment bias,
                           int rows, int n, float eps) {
-        VectorKernels.layerNorm(out, x, weight, bias, rows, n, eps);
+        NormKernels.layerNorm(out, x, weight, bias, rows, n, eps);
     }
 
     @Override
     void computeSoftmax(MemorySegment out, MemorySegment x, int rows, int n) {
-        VectorKernels.softmax(out, x, rows, n);
+        SoftmaxKernels.softmax(out, x, rows, n);
     }
 
     @Override
     void computeSilu(MemorySegment out, MemorySegment x, int size) {
-        VectorKernels.silu(out, x, size);
+        ElementwiseKernels.silu(out, x, size);
     }
 
     @Override
     void computeGelu(MemorySegment out, MemorySegment x, int size) {
-        VectorKernels.gelu(out, x, size);
+        ElementwiseKernels.gelu(out, x, size);
     }
 
     @Override
     void computeSwiglu(MemorySegment out, MemorySegment gate, MemorySegment up, int size) {
-        VectorKernels.swiglu(out, gate, up, size);
+        ElementwiseKernels.swiglu(out, gate, up, size);
     }
 
     @Override
     void computeAdd(MemorySegment out, MemorySegment a, MemorySegment b, int size, int bSize) {
-        VectorKernels.add(out, a, b, size, bSize);
+        ElementwiseKernels.add(out, a, b, size, bSize);
     }
 
     @Override
     void computeMul(MemorySegment out, MemorySegment a, MemorySegment b, int size) {
-        VectorKernels.mul(out, a, b, size);
+        ElementwiseKernels.mul(out, a, b, size);
     }
 
     @Override
     int computeArgmax(MemorySegment x, int n) {
-        return VectorKernels.argmax(x, n);
+        return SoftmaxKernels.argmax(x, n);
     }
 
     /** Frees the tensors still open and stops the pool threads. */
@@ -246,7 +250,7 @@ public final class JavaBackend extends SegmentBackend {
 
         @Override
         public void run(int from, int to, Workspace workspace) {
-            VectorKernels.attention(out, q, keys, values, pos, heads, from, to, workspace);
+            AttentionKernels.attention(out, q, keys, values, pos, heads, from, to, workspace);
         }
     }
 }

@@ -27,7 +27,7 @@ class VectorMathTest extends KernelComparisonTest {
         }
         // silu(x) = x / (1 + exp(-x)) uses the vector exp in its lanes and the scalar one in its tail
         MemorySegment vectorSilu = floats(n);
-        VectorKernels.silu(vectorSilu, x, n);
+        ElementwiseKernels.silu(vectorSilu, x, n);
         for (int i = 0; i < n; i++) {
             float v = Elements.getFloat(x, i);
             float scalarSilu = v / (VectorMath.exp(-v) + 1f);
