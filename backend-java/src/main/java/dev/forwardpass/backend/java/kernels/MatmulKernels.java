@@ -2,14 +2,11 @@ package dev.forwardpass.backend.java.kernels;
 
 import static dev.forwardpass.backend.java.kernels.Elements.F32;
 import static dev.forwardpass.backend.java.kernels.VectorMath.F;
-import static dev.forwardpass.backend.java.kernels.VectorMath.LE;
 import static dev.forwardpass.backend.java.kernels.VectorMath.VECTORIZED;
-import static dev.forwardpass.backend.java.kernels.VectorMath.sumLanes;
-import static jdk.incubator.vector.FloatVector.fromMemorySegment;
+import static dev.forwardpass.backend.java.kernels.VectorMath.dot;
 
 import dev.forwardpass.api.DType;
 import java.lang.foreign.MemorySegment;
-import jdk.incubator.vector.FloatVector;
 
 /**
  * Linear layers (matrix-vector for a decode step, matrix-matrix for a prefill) with the Vector API, for weights in
@@ -22,6 +19,8 @@ public final class MatmulKernels {
     public static final int TILE_ROWS = 6;
     /** Vectors of x rows per panel and per batched matmul tile: each weight read feeds four multiply-adds. */
     static final int TILE_VECTORS = 4;
+    /** Rows of x in a panel: a vector of rows for each of the {@value #TILE_VECTORS} vectors of a tile. */
+    private static final int PANEL_ROWS = TILE_VECTORS * F.length();
     /**
      * Batches from which a matmul transposes x into panels; smaller ones run row by row like a decode step, as a panel
      * vector would be mostly padding.
@@ -53,10 +52,10 @@ public final class MatmulKernels {
      * Linear layer for the output rows {@code rowFrom..rowTo-1} only (one thread's share): W (d,n) @ x (n,) + bias
      * (d,) -> out (d,), for each of the B rows of x.
      *
-     * <p>A few rows of x (a decode step): one row of W at a time, read once from start to end, each output a dot
-     * product along the row (one vector accumulator, its lanes summed by {@link VectorMath#sumLanes}, then the tail
-     * in order, then the bias). A single sequential stream is what the hardware prefetcher follows best; interleaving
-     * the rows of a tile (four streams 3 KB apart) measured at half the memory bandwidth.
+     * <p>A few rows of x (a decode step): one row of W at a time, read once from start to end, each output the
+     * {@link VectorMath#dot} of the row and x, then the bias. A single sequential stream is what the hardware
+     * prefetcher follows best; interleaving the rows of a tile (four streams 3 KB apart) measured at half the memory
+     * bandwidth.
      *
      * <p>A batch ({@link #usesPanels}, a prefill): x is transposed into panels here, then {@link #matmulPanels}. A
      * backend that splits the rows between threads transposes x once instead, and calls matmulPanels from each.
@@ -89,8 +88,7 @@ public final class MatmulKernels {
 
     /** {@return the floats of the panels of B rows of n floats: whole panels} */
     public static long panelFloats(int batch, int n) {
-        int panelRows = TILE_VECTORS * F.length();
-        return (long) Math.ceilDiv(batch, panelRows) * panelRows * n;
+        return (long) Math.ceilDiv(batch, PANEL_ROWS) * PANEL_ROWS * n;
     }
 
     /**
@@ -103,7 +101,6 @@ public final class MatmulKernels {
      */
     public static void transposeToPanels(MemorySegment panels, MemorySegment x, int batch, int n, int vectorFrom,
                                          int vectorTo) {
-        int panelRows = TILE_VECTORS * F.length();
         int rowTo = Math.min(batch, vectorTo * F.length());
         int t = vectorFrom * F.length();
         if (Transpose16.AVAILABLE) {
@@ -111,15 +108,15 @@ public final class MatmulKernels {
             // multiple of 16 one by one
             int blocksEnd = n / 16 * 16;
             for (; t + 16 <= rowTo; t += 16) {
-                long dst = (long) (t / panelRows) * panelRows * n + t % panelRows;
+                long dst = panelIndex(t, n);
                 long src = (long) t * n;
                 for (int k = 0; k < blocksEnd; k += 16) {
-                    Transpose16.storeTransposed(panels, (dst + (long) k * panelRows) * Float.BYTES,
-                            (long) panelRows * Float.BYTES, x, (src + k) * Float.BYTES, (long) n * Float.BYTES, null, 0);
+                    Transpose16.storeTransposed(panels, (dst + (long) k * PANEL_ROWS) * Float.BYTES,
+                            (long) PANEL_ROWS * Float.BYTES, x, (src + k) * Float.BYTES, (long) n * Float.BYTES, null, 0);
                 }
                 for (int i = 0; i < 16; i++) {
                     for (int k = blocksEnd; k < n; k++) {
-                        panels.setAtIndex(F32, dst + i + (long) k * panelRows, x.getAtIndex(F32, src + (long) i * n + k));
+                        panels.setAtIndex(F32, dst + i + (long) k * PANEL_ROWS, x.getAtIndex(F32, src + (long) i * n + k));
                     }
                 }
             }
@@ -127,10 +124,10 @@ public final class MatmulKernels {
         // four rows at a time, so that each step writes four consecutive floats of a panel: three times faster than
         // one row at a time, whose every store went to another cache line
         for (; t + 4 <= rowTo; t += 4) { // t is a multiple of 4, as L is: the four rows are in one panel
-            long dst = (long) (t / panelRows) * panelRows * n + t % panelRows;
+            long dst = panelIndex(t, n);
             long src = (long) t * n;
             for (int k = 0; k < n; k++) {
-                long at = dst + (long) k * panelRows;
+                long at = dst + (long) k * PANEL_ROWS;
                 long from = src + k;
                 panels.setAtIndex(F32, at, x.getAtIndex(F32, from));
                 panels.setAtIndex(F32, at + 1, x.getAtIndex(F32, from + n));
@@ -141,12 +138,17 @@ public final class MatmulKernels {
         // the rows left, then zeros up to the end of the last vector
         int padTo = Math.min(vectorTo, Math.ceilDiv(batch, F.length())) * F.length();
         for (; t < padTo; t++) {
-            long dst = (long) (t / panelRows) * panelRows * n + t % panelRows;
+            long dst = panelIndex(t, n);
             for (int k = 0; k < n; k++) {
                 float value = t < batch ? x.getAtIndex(F32, (long) t * n + k) : 0f;
-                panels.setAtIndex(F32, dst + (long) k * panelRows, value);
+                panels.setAtIndex(F32, dst + (long) k * PANEL_ROWS, value);
             }
         }
+    }
+
+    /** {@return the index in the panels of element 0 of row t of x (n floats a row)} */
+    private static long panelIndex(int t, int n) {
+        return (long) (t / PANEL_ROWS) * PANEL_ROWS * n + t % PANEL_ROWS;
     }
 
     /**
@@ -171,10 +173,9 @@ public final class MatmulKernels {
     public static void matmulPanels(MemorySegment out, MemorySegment w, DType wType, MemorySegment panels,
                                     MemorySegment bias, int batch, int n, int d, int rowFrom, int rowTo,
                                     Workspace workspace) {
-        int panelRows = TILE_VECTORS * F.length();
         long rowBytes = (long) n * Float.BYTES;
         int xBlock = (int) Math.min(X_BLOCK_MAX_ROWS, Math.min(batch, X_BLOCK_BYTES / rowBytes));
-        xBlock = Math.max(1, xBlock / panelRows) * panelRows;
+        xBlock = Math.max(1, xBlock / PANEL_ROWS) * PANEL_ROWS;
         // scratch: a group's sums (GROUP_ROWS rows of xBlock floats), then a tile widened to F32 if it is not
         long sumsRowBytes = (long) xBlock * Float.BYTES;
         long widenedAt = GROUP_ROWS * sumsRowBytes;
@@ -192,10 +193,10 @@ public final class MatmulKernels {
                         tileAt = widenedAt;
                         Widening.widen(w, wType, (long) r * n, tile, widenedAt / Float.BYTES, rows * n);
                     }
-                    for (int p0 = b0; p0 < b1; p0 += panelRows) {
+                    for (int p0 = b0; p0 < b1; p0 += PANEL_ROWS) {
                         long panelAt = p0 * rowBytes;
                         long tileSumsAt = (r - g) * sumsRowBytes + (long) (p0 - b0) * Float.BYTES;
-                        int vectors = Math.ceilDiv(Math.min(panelRows, b1 - p0), F.length());
+                        int vectors = Math.ceilDiv(Math.min(PANEL_ROWS, b1 - p0), F.length());
                         if (rows == TILE_ROWS && vectors == TILE_VECTORS) {
                             MatmulTiles.tile6x4(tile, tileAt, rowBytes, panels, panelAt, n, scratch, tileSumsAt,
                                     sumsRowBytes);
@@ -260,44 +261,12 @@ public final class MatmulKernels {
                 Widening.widen(w, wType, (long) r * n, row, 0, n);
             }
             for (int b = 0; b < batch; b++) {
-                tile1x1(out, (long) b * d + r, row, rowOffset, x, b * rowBytes, n, bias, r);
+                storeOutput(out, (long) b * d + r, dot(row, rowOffset, x, b * rowBytes, n), bias, r);
             }
         }
     }
 
-    /** One row of W against one row of x: a dot product along the row (see {@link #matmul}). Writes out[b, r]. */
-    private static void tile1x1(MemorySegment out, long outAt, MemorySegment w, long w0,
-                                MemorySegment x, long x0, int n, MemorySegment bias, int r) {
-        float s = 0;
-        int j = 0;
-        if (VECTORIZED) {
-            FloatVector a = FloatVector.zero(F);
-            int lanes = F.length();
-            int bound = F.loopBound(n);
-            // Two vectors per iteration, one after the other into the one accumulator (the same sums in the same
-            // order as one per iteration): left to itself the JIT unrolls this loop eight times once it has seen long
-            // rows, and that form streamed rows of 2048 floats or more at half the memory bandwidth (10 GB/s against
-            // 25 here); written two by two it unrolls less and streams at full speed whatever the row length.
-            for (; j + 2 * lanes <= bound; j += 2 * lanes) {
-                long o = (long) j * Float.BYTES;
-                a = fromMemorySegment(F, w, w0 + o, LE).fma(fromMemorySegment(F, x, x0 + o, LE), a);
-                long o2 = o + F.vectorByteSize();
-                a = fromMemorySegment(F, w, w0 + o2, LE).fma(fromMemorySegment(F, x, x0 + o2, LE), a);
-            }
-            for (; j < bound; j += lanes) {
-                long o = (long) j * Float.BYTES;
-                a = fromMemorySegment(F, w, w0 + o, LE).fma(fromMemorySegment(F, x, x0 + o, LE), a);
-            }
-            s = sumLanes(a);
-        }
-        for (; j < n; j++) {
-            long o = (long) j * Float.BYTES;
-            s = Math.fma(w.get(F32, w0 + o), x.get(F32, x0 + o), s);
-        }
-        storeOutput(out, outAt, s, bias, r);
-    }
-
-    private static void storeOutput(MemorySegment out, long index, float dot, MemorySegment bias, int row) {
-        out.setAtIndex(F32, index, bias == null ? dot : dot + bias.getAtIndex(F32, row));
+    private static void storeOutput(MemorySegment out, long index, float sum, MemorySegment bias, int row) {
+        out.setAtIndex(F32, index, bias == null ? sum : sum + bias.getAtIndex(F32, row));
     }
 }

@@ -4,6 +4,7 @@ import static dev.forwardpass.backend.java.kernels.Elements.F32;
 import static dev.forwardpass.backend.java.kernels.VectorMath.F;
 import static dev.forwardpass.backend.java.kernels.VectorMath.LE;
 import static dev.forwardpass.backend.java.kernels.VectorMath.VECTORIZED;
+import static dev.forwardpass.backend.java.kernels.VectorMath.dot;
 import static dev.forwardpass.backend.java.kernels.VectorMath.sumLanes;
 import static jdk.incubator.vector.FloatVector.fromMemorySegment;
 
@@ -24,8 +25,8 @@ public final class NormKernels {
     public static void rmsNorm(MemorySegment out, MemorySegment x, MemorySegment weight, int rows, int n, float eps) {
         for (int b = 0; b < rows; b++) {
             long row = (long) b * n * Float.BYTES;
-            float ss = sumOfSquares(x, row, n);
-            float scale = 1f / (float) Math.sqrt(ss / n + eps);
+            float sumOfSquares = dot(x, row, x, row, n);
+            float scale = 1f / (float) Math.sqrt(sumOfSquares / n + eps);
             int j = 0;
             if (VECTORIZED) {
                 for (int bound = F.loopBound(n); j < bound; j += F.length()) {
@@ -83,24 +84,6 @@ public final class NormKernels {
         }
         for (; j < n; j++) {
             s += x.get(F32, offset + (long) j * Float.BYTES);
-        }
-        return s;
-    }
-
-    private static float sumOfSquares(MemorySegment x, long offset, int n) {
-        float s = 0;
-        int j = 0;
-        if (VECTORIZED) {
-            FloatVector acc = FloatVector.zero(F);
-            for (int bound = F.loopBound(n); j < bound; j += F.length()) {
-                FloatVector v = fromMemorySegment(F, x, offset + (long) j * Float.BYTES, LE);
-                acc = v.fma(v, acc);
-            }
-            s = sumLanes(acc);
-        }
-        for (; j < n; j++) {
-            float v = x.get(F32, offset + (long) j * Float.BYTES);
-            s = Math.fma(v, v, s);
         }
         return s;
     }

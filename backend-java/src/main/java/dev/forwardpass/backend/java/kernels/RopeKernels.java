@@ -86,12 +86,7 @@ public final class RopeKernels {
         for (; j < headSize; j += 2) {
             long o0 = (long) j * Float.BYTES;
             long o1 = o0 + Float.BYTES;
-            float fcr = table.get(F32, o0);
-            float fci = table.get(F32, sinAt + o1);
-            float v0 = x.get(F32, head + o0);
-            float v1 = x.get(F32, head + o1);
-            x.set(F32, head + o0, v0 * fcr - v1 * fci);
-            x.set(F32, head + o1, v0 * fci + v1 * fcr);
+            rotatePair(x, head + o0, head + o1, table.get(F32, o0), table.get(F32, sinAt + o1));
         }
     }
 
@@ -112,12 +107,15 @@ public final class RopeKernels {
         }
         for (; i < half; i++) {
             long o = (long) i * Float.BYTES;
-            float fcr = table.get(F32, o);
-            float fci = table.get(F32, sinAt + o);
-            float v0 = x.get(F32, head + o);
-            float v1 = x.get(F32, head + partner + o);
-            x.set(F32, head + o, v0 * fcr - v1 * fci);
-            x.set(F32, head + partner + o, v0 * fci + v1 * fcr);
+            rotatePair(x, head + o, head + partner + o, table.get(F32, o), table.get(F32, sinAt + o));
         }
+    }
+
+    /** Rotates the pair of floats at byte offsets at0 and at1 by the angle whose cosine is fcr and sine fci. */
+    private static void rotatePair(MemorySegment x, long at0, long at1, float fcr, float fci) {
+        float v0 = x.get(F32, at0);
+        float v1 = x.get(F32, at1);
+        x.set(F32, at0, v0 * fcr - v1 * fci);
+        x.set(F32, at1, v0 * fci + v1 * fcr);
     }
 }

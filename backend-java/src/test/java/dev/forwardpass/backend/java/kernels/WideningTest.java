@@ -9,32 +9,24 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /** Weight widening and the embedding lookup built on it; exact, as every F16 and BF16 value is a float. */
 class WideningTest extends KernelComparisonTest {
+    private static final int BIT_PATTERNS = 1 << 16;
+
     @Test
     void widenF16AgreesWithFloat16ToFloatOnEveryValue() {
-        MemorySegment halves = arena.allocate(65536 * 2L);
-        float[] expected = new float[65536];
-        for (int bits = 0; bits < 65536; bits++) {
-            halves.setAtIndex(Elements.BITS16, bits, (short) bits);
+        float[] expected = new float[BIT_PATTERNS];
+        for (int bits = 0; bits < BIT_PATTERNS; bits++) {
             expected[bits] = Float.float16ToFloat((short) bits);
         }
-        MemorySegment floats = arena.allocate(65536 * 4L);
-        Widening.widen(halves, DType.F16, 0, floats, 0, 65536);
-        Tolerance.EXACT.assertClose(expected, toArray(floats, 65536), "widen F16 of all 65536 bit patterns "
-                + VectorMath.describe());
+        assertWidensEveryBitPatternTo(expected, DType.F16);
     }
 
     @Test
     void widenBf16AgreesWithTheUpperHalfOfAFloatOnEveryValue() {
-        MemorySegment halves = arena.allocate(65536 * 2L);
-        float[] expected = new float[65536];
-        for (int bits = 0; bits < 65536; bits++) {
-            halves.setAtIndex(Elements.BITS16, bits, (short) bits);
+        float[] expected = new float[BIT_PATTERNS];
+        for (int bits = 0; bits < BIT_PATTERNS; bits++) {
             expected[bits] = Float.intBitsToFloat(bits << 16);
         }
-        MemorySegment floats = arena.allocate(65536 * 4L);
-        Widening.widen(halves, DType.BF16, 0, floats, 0, 65536);
-        Tolerance.EXACT.assertClose(expected, toArray(floats, 65536), "widen BF16 of all 65536 bit patterns "
-                + VectorMath.describe());
+        assertWidensEveryBitPatternTo(expected, DType.BF16);
     }
 
     @ParameterizedTest
@@ -51,5 +43,17 @@ class WideningTest extends KernelComparisonTest {
             Widening.embedding(actual, table, tableType, tokens, dim);
             assertClose(Tolerance.EXACT, expected, actual, "embedding dim=" + dim + " " + tableType, seed);
         }
+    }
+
+    /** Widens the 16-bit patterns 0..65535 as {@code type} and expects {@code expected[bits]} for each, bit for bit. */
+    private void assertWidensEveryBitPatternTo(float[] expected, DType type) {
+        MemorySegment halves = arena.allocate(BIT_PATTERNS * 2L);
+        for (int bits = 0; bits < BIT_PATTERNS; bits++) {
+            halves.setAtIndex(Elements.BITS16, bits, (short) bits);
+        }
+        MemorySegment floats = arena.allocate(BIT_PATTERNS * 4L);
+        Widening.widen(halves, type, 0, floats, 0, BIT_PATTERNS);
+        Tolerance.EXACT.assertClose(expected, toArray(floats, BIT_PATTERNS),
+                "widen " + type + " of all 65536 bit patterns " + VectorMath.describe());
     }
 }
