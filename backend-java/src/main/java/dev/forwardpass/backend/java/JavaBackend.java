@@ -4,13 +4,18 @@ import dev.forwardpass.api.AttentionShape;
 import dev.forwardpass.api.BackendOptions;
 import dev.forwardpass.api.DType;
 import dev.forwardpass.api.Rope;
+import dev.forwardpass.backend.java.kernels.AttentionKernels;
+import dev.forwardpass.backend.java.kernels.ElementwiseKernels;
+import dev.forwardpass.backend.java.kernels.MatmulKernels;
+import dev.forwardpass.backend.java.kernels.NormKernels;
 import dev.forwardpass.backend.java.kernels.Parallel;
-import dev.forwardpass.backend.java.kernels.VectorKernels;
+import dev.forwardpass.backend.java.kernels.RopeKernels;
+import dev.forwardpass.backend.java.kernels.Widening;
 import dev.forwardpass.backend.java.kernels.Workspace;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Backend {@code "java"}: the ops of {@link VectorKernels} (Vector API), with matmul rows and attention heads split
+ * Backend {@code "java"}: the Vector API kernels of package {@code kernels}, with matmul rows and attention heads split
  * over {@link BackendOptions#threads()} threads by {@link Parallel} (the caller plus a pool this backend owns).
  *
  * <p>A decode step allocates nothing: the worker threads, their scratch memory and the objects describing the current
@@ -46,14 +51,14 @@ public final class JavaBackend extends SegmentBackend {
     void computeMatmul(MemorySegment out, MemorySegment w, DType wType, MemorySegment x, MemorySegment bias,
                        int batch, int n, int d) {
         // chunks of whole tiles of weight rows, so that only the last chunk of a batch has a smaller tile
-        int minChunk = roundUp(chunkItems((long) n * batch), VectorKernels.TILE_ROWS);
+        int minChunk = roundUp(chunkItems((long) n * batch), MatmulKernels.TILE_ROWS);
         synchronized (lock) {
             try {
                 MemorySegment panels = null;
-                if (VectorKernels.usesPanels(batch)) {
+                if (MatmulKernels.usesPanels(batch)) {
                     // x transposed once for all threads (by all threads), in memory the caller owns
-                    panels = parallel.callerWorkspace().transposed(VectorKernels.panelFloats(batch, n));
-                    int vectorRows = VectorKernels.panelVectorRows();
+                    panels = parallel.callerWorkspace().transposed(MatmulKernels.panelFloats(batch, n));
+                    int vectorRows = MatmulKernels.panelVectorRows();
                     transposeRows.set(panels, x, batch, n);
                     parallel.forRange(0, Math.ceilDiv(batch, vectorRows), chunkItems((long) vectorRows * n),
                             transposeRows);
@@ -85,39 +90,39 @@ public final class JavaBackend extends SegmentBackend {
     @Override
     void computeRope(MemorySegment x, int rows, int width, int pos, Rope rope) {
         synchronized (lock) {
-            VectorKernels.rope(x, rows, width, pos, rope, parallel.callerWorkspace());
+            RopeKernels.rope(x, rows, width, pos, rope, parallel.callerWorkspace());
         }
     }
 
     @Override
     void computeEmbedding(MemorySegment out, MemorySegment table, DType tableType, int[] tokens, int dim) {
-        VectorKernels.embedding(out, table, tableType, tokens, dim);
+        Widening.embedding(out, table, tableType, tokens, dim);
     }
 
     @Override
     void computeRmsNorm(MemorySegment out, MemorySegment x, MemorySegment weight, int rows, int n, float eps) {
-        VectorKernels.rmsNorm(out, x, weight, rows, n, eps);
+        NormKernels.rmsNorm(out, x, weight, rows, n, eps);
     }
 
     @Override
     void computeLayerNorm(MemorySegment out, MemorySegment x, MemorySegment weight, MemorySegment bias,
                           int rows, int n, float eps) {
-        VectorKernels.layerNorm(out, x, weight, bias, rows, n, eps);
+        NormKernels.layerNorm(out, x, weight, bias, rows, n, eps);
     }
 
     @Override
     void computeGelu(MemorySegment out, MemorySegment x, int size) {
-        VectorKernels.gelu(out, x, size);
+        ElementwiseKernels.gelu(out, x, size);
     }
 
     @Override
     void computeSwiglu(MemorySegment out, MemorySegment gate, MemorySegment up, int size) {
-        VectorKernels.swiglu(out, gate, up, size);
+        ElementwiseKernels.swiglu(out, gate, up, size);
     }
 
     @Override
     void computeAdd(MemorySegment out, MemorySegment a, MemorySegment b, int size, int bSize) {
-        VectorKernels.add(out, a, b, size, bSize);
+        ElementwiseKernels.add(out, a, b, size, bSize);
     }
 
     /** Frees the tensors still open and stops the pool threads. */
@@ -156,7 +161,7 @@ public final class JavaBackend extends SegmentBackend {
 
         @Override
         public void run(int from, int to, Workspace workspace) {
-            VectorKernels.transposeToPanels(panels, x, batch, n, from, to);
+            MatmulKernels.transposeToPanels(panels, x, batch, n, from, to);
         }
     }
 
@@ -193,9 +198,9 @@ public final class JavaBackend extends SegmentBackend {
         @Override
         public void run(int from, int to, Workspace workspace) {
             if (panels != null) {
-                VectorKernels.matmulPanels(out, w, wType, panels, bias, batch, n, d, from, to, workspace);
+                MatmulKernels.matmulPanels(out, w, wType, panels, bias, batch, n, d, from, to, workspace);
             } else {
-                VectorKernels.matmul(out, w, wType, x, bias, batch, n, d, from, to, workspace);
+                MatmulKernels.matmul(out, w, wType, x, bias, batch, n, d, from, to, workspace);
             }
         }
     }
@@ -225,7 +230,7 @@ public final class JavaBackend extends SegmentBackend {
 
         @Override
         public void run(int from, int to, Workspace workspace) {
-            VectorKernels.attention(out, q, keys, values, pos, heads, from, to, workspace);
+            AttentionKernels.attention(out, q, keys, values, pos, heads, from, to, workspace);
         }
     }
 }

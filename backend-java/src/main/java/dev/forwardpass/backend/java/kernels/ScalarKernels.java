@@ -150,7 +150,7 @@ public final class ScalarKernels {
      * scores[t] = q·k[t] / sqrt(headSize) for t in 0..p, softmax, then the weighted sum of the values. Query head h
      * reads key/value head h / kvMul (grouped-query attention).
      *
-     * <p>Allocates its score buffer per call: the oracle favours plainness; {@link VectorKernels} preallocates.
+     * <p>Allocates its score buffer per call: the oracle favours plainness; {@link AttentionKernels} preallocates.
      *
      * @param out (B, nHeads * headSize), not q
      * @param q (B, nHeads * headSize)
