@@ -5,18 +5,16 @@ import dev.forwardpass.api.BackendOptions;
 import dev.forwardpass.api.DType;
 import dev.forwardpass.api.Rope;
 import dev.forwardpass.backend.java.kernels.AttentionKernels;
-import dev.forwardpass.backend.java.kernels.ElementwiseKernels;
 import dev.forwardpass.backend.java.kernels.MatmulKernels;
-import dev.forwardpass.backend.java.kernels.NormKernels;
 import dev.forwardpass.backend.java.kernels.Parallel;
 import dev.forwardpass.backend.java.kernels.RopeKernels;
-import dev.forwardpass.backend.java.kernels.Widening;
 import dev.forwardpass.backend.java.kernels.Workspace;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Backend {@code "java"}: the Vector API kernels of package {@code kernels}, with matmul rows and attention heads split
- * over {@link BackendOptions#threads()} threads by {@link Parallel} (the caller plus a pool this backend owns).
+ * Backend {@code "java"}: the Vector API kernels of package {@code kernels} ({@link RowKernels#VECTOR} for the row
+ * ops), with matmul rows and attention heads split over {@link BackendOptions#threads()} threads by {@link Parallel}
+ * (the caller plus a pool this backend owns).
  *
  * <p>A decode step allocates nothing: the worker threads, their scratch memory and the objects describing the current
  * matmul or attention are created once, here, and reused. Results are bit-identical for any thread count.
@@ -43,7 +41,7 @@ public final class JavaBackend extends SegmentBackend {
 
     /** Creates the backend and its thread pool ({@code options.threads() - 1} threads; the caller is the last). */
     public JavaBackend(BackendOptions options) {
-        super(NAME, options.threads());
+        super(NAME, options.threads(), RowKernels.VECTOR);
         this.parallel = new Parallel(options.threads(), NAME);
     }
 
@@ -92,37 +90,6 @@ public final class JavaBackend extends SegmentBackend {
         synchronized (lock) {
             RopeKernels.rope(x, rows, width, pos, rope, parallel.callerWorkspace());
         }
-    }
-
-    @Override
-    void computeEmbedding(MemorySegment out, MemorySegment table, DType tableType, int[] tokens, int dim) {
-        Widening.embedding(out, table, tableType, tokens, dim);
-    }
-
-    @Override
-    void computeRmsNorm(MemorySegment out, MemorySegment x, MemorySegment weight, int rows, int n, float eps) {
-        NormKernels.rmsNorm(out, x, weight, rows, n, eps);
-    }
-
-    @Override
-    void computeLayerNorm(MemorySegment out, MemorySegment x, MemorySegment weight, MemorySegment bias,
-                          int rows, int n, float eps) {
-        NormKernels.layerNorm(out, x, weight, bias, rows, n, eps);
-    }
-
-    @Override
-    void computeGelu(MemorySegment out, MemorySegment x, int size) {
-        ElementwiseKernels.gelu(out, x, size);
-    }
-
-    @Override
-    void computeSwiglu(MemorySegment out, MemorySegment gate, MemorySegment up, int size) {
-        ElementwiseKernels.swiglu(out, gate, up, size);
-    }
-
-    @Override
-    void computeAdd(MemorySegment out, MemorySegment a, MemorySegment b, int size, int bSize) {
-        ElementwiseKernels.add(out, a, b, size, bSize);
     }
 
     /** Frees the tensors still open and stops the pool threads. */

@@ -21,7 +21,7 @@ public final class ScalarBackend extends SegmentBackend {
 
     /** Creates the backend; it always computes on the calling thread alone, whatever {@code options} say. */
     public ScalarBackend(BackendOptions options) {
-        super(NAME, 1);
+        super(NAME, 1, RowKernels.SCALAR);
     }
 
     /** Creates the backend. */
@@ -30,25 +30,9 @@ public final class ScalarBackend extends SegmentBackend {
     }
 
     @Override
-    void computeEmbedding(MemorySegment out, MemorySegment table, DType tableType, int[] tokens, int dim) {
-        ScalarKernels.embedding(out, table, tableType, tokens, dim);
-    }
-
-    @Override
     void computeMatmul(MemorySegment out, MemorySegment w, DType wType, MemorySegment x, MemorySegment bias,
                        int batch, int n, int d) {
         ScalarKernels.matmul(out, w, wType, x, bias, batch, n, d);
-    }
-
-    @Override
-    void computeRmsNorm(MemorySegment out, MemorySegment x, MemorySegment weight, int rows, int n, float eps) {
-        ScalarKernels.rmsNorm(out, x, weight, rows, n, eps);
-    }
-
-    @Override
-    void computeLayerNorm(MemorySegment out, MemorySegment x, MemorySegment weight, MemorySegment bias,
-                          int rows, int n, float eps) {
-        ScalarKernels.layerNorm(out, x, weight, bias, rows, n, eps);
     }
 
     @Override
@@ -60,20 +44,5 @@ public final class ScalarBackend extends SegmentBackend {
     void computeAttention(MemorySegment out, MemorySegment q, MemorySegment keys, MemorySegment values,
                           int rows, int pos, AttentionShape heads) {
         ScalarKernels.attention(out, q, keys, values, rows, pos, heads);
-    }
-
-    @Override
-    void computeGelu(MemorySegment out, MemorySegment x, int size) {
-        ScalarKernels.gelu(out, x, size);
-    }
-
-    @Override
-    void computeSwiglu(MemorySegment out, MemorySegment gate, MemorySegment up, int size) {
-        ScalarKernels.swiglu(out, gate, up, size);
-    }
-
-    @Override
-    void computeAdd(MemorySegment out, MemorySegment a, MemorySegment b, int size, int bSize) {
-        ScalarKernels.add(out, a, b, size, bSize);
     }
 }

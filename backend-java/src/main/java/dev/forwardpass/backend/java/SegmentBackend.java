@@ -17,9 +17,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * What the pure-Java backends share: tensors as memory segments ({@link JavaTensor}), the memory ops, and the
- * checking of every op's arguments ({@link OpChecks}), once, before a kernel sees them. A subclass supplies the
- * kernels through the {@code compute*} methods, which receive validated segments and sizes only.
+ * What the pure-Java backends share: tensors as memory segments ({@link JavaTensor}), the memory ops, the checking of
+ * every op's arguments ({@link OpChecks}), once, before a kernel sees them, and the ops that run row by row on the
+ * calling thread, with the kernel set a subclass hands over ({@link RowKernels}). A subclass runs matmul, RoPE and
+ * attention its own way, through the {@code compute*} methods; kernels receive validated segments and sizes only.
  *
  * <p>Beyond {@link Backend}'s contract, calls from several threads may overlap: the tensor registry is concurrent and
  * the kernels keep no state between calls (a subclass that shares state across calls guards it).
@@ -30,13 +31,15 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
 
     private final String name;
     private final int threads;
+    private final RowKernels kernels;
     /** Tensors created and not yet closed, so that {@link #close()} frees what their users did not. */
     private final Set<JavaTensor> live = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    SegmentBackend(String name, int threads) {
+    SegmentBackend(String name, int threads, RowKernels kernels) {
         this.name = name;
         this.threads = threads;
+        this.kernels = kernels;
     }
 
     @Override
@@ -150,7 +153,7 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
     @Override
     public final void embedding(Tensor out, Tensor table, int[] tokens) {
         OpChecks.checkEmbedding(out, table, tokens);
-        computeEmbedding(data(out, "embedding: out"), data(table, "embedding: table"), table.dtype(), tokens,
+        kernels.embedding().run(data(out, "embedding: out"), data(table, "embedding: table"), table.dtype(), tokens,
                 table.shape().columns());
     }
 
@@ -166,15 +169,16 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
     @Override
     public final void rmsNorm(Tensor out, Tensor x, Tensor weight, float eps) {
         OpChecks.checkRmsNorm(out, x, weight, eps);
-        computeRmsNorm(data(out, "rmsNorm: out"), data(x, "rmsNorm: x"), data(weight, "rmsNorm: weight"),
+        kernels.rmsNorm().run(data(out, "rmsNorm: out"), data(x, "rmsNorm: x"), data(weight, "rmsNorm: weight"),
                 x.shape().rows(), x.shape().columns(), eps);
     }
 
     @Override
     public final void layerNorm(Tensor out, Tensor x, Tensor weight, Tensor bias, float eps) {
         OpChecks.checkLayerNorm(out, x, weight, bias, eps);
-        computeLayerNorm(data(out, "layerNorm: out"), data(x, "layerNorm: x"), data(weight, "layerNorm: weight"),
-                data(bias, "layerNorm: bias"), x.shape().rows(), x.shape().columns(), eps);
+        kernels.layerNorm().run(data(out, "layerNorm: out"), data(x, "layerNorm: x"),
+                data(weight, "layerNorm: weight"), data(bias, "layerNorm: bias"), x.shape().rows(), x.shape().columns(),
+                eps);
     }
 
     @Override
@@ -193,19 +197,20 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
     @Override
     public final void gelu(Tensor out, Tensor x) {
         OpChecks.checkGelu(out, x);
-        computeGelu(data(out, "gelu: out"), data(x, "gelu: x"), size(x));
+        kernels.gelu().run(data(out, "gelu: out"), data(x, "gelu: x"), size(x));
     }
 
     @Override
     public final void swiglu(Tensor out, Tensor gate, Tensor up) {
         OpChecks.checkSwiglu(out, gate, up);
-        computeSwiglu(data(out, "swiglu: out"), data(gate, "swiglu: gate"), data(up, "swiglu: up"), size(gate));
+        kernels.swiglu().run(data(out, "swiglu: out"), data(gate, "swiglu: gate"), data(up, "swiglu: up"),
+                size(gate));
     }
 
     @Override
     public final void add(Tensor out, Tensor a, Tensor b) {
         OpChecks.checkAdd(out, a, b);
-        computeAdd(data(out, "add: out"), data(a, "add: a"), data(b, "add: b"), size(a), size(b));
+        kernels.add().run(data(out, "add: out"), data(a, "add: a"), data(b, "add: b"), size(a), size(b));
     }
 
     /** Frees every tensor still open; subclasses then stop their threads. */
@@ -218,28 +223,15 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
     }
 
     // ----------------------------------------------------------------------------------------------------------
-    // kernels, given validated arguments; shapes as in ScalarKernels, with B = rows
-
-    abstract void computeEmbedding(MemorySegment out, MemorySegment table, DType tableType, int[] tokens, int dim);
+    // the ops a subclass runs its own way, given validated arguments; shapes as in ScalarKernels, with B = rows
 
     abstract void computeMatmul(MemorySegment out, MemorySegment w, DType wType, MemorySegment x, MemorySegment bias,
                                 int batch, int n, int d);
-
-    abstract void computeRmsNorm(MemorySegment out, MemorySegment x, MemorySegment weight, int rows, int n, float eps);
-
-    abstract void computeLayerNorm(MemorySegment out, MemorySegment x, MemorySegment weight, MemorySegment bias,
-                                   int rows, int n, float eps);
 
     abstract void computeRope(MemorySegment x, int rows, int width, int pos, Rope rope);
 
     abstract void computeAttention(MemorySegment out, MemorySegment q, MemorySegment keys, MemorySegment values,
                                    int rows, int pos, AttentionShape heads);
-
-    abstract void computeGelu(MemorySegment out, MemorySegment x, int size);
-
-    abstract void computeSwiglu(MemorySegment out, MemorySegment gate, MemorySegment up, int size);
-
-    abstract void computeAdd(MemorySegment out, MemorySegment a, MemorySegment b, int size, int bSize);
 
     // ----------------------------------------------------------------------------------------------------------
     // tensors
