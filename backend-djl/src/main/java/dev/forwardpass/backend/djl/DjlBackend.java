@@ -292,12 +292,10 @@ public final class DjlBackend implements Backend {
     public void matmul(Tensor out, Tensor w, Tensor x, Tensor bias) {
         OpChecks.checkMatmul(out, w, x, bias);
         DjlTensor o = tensor(out, "matmul: out");
-        NDArray wa = array(w, "matmul: w");
-        NDArray xa = array(x, "matmul: x");
         NDArray ba = bias == null ? null : array(bias, "matmul: bias");
-        // torch linear: x · wᵀ + bias (addmm / mv on the row-major [d, n] weight, no transpose copy)
         try (NDScope _ = enterScope()) {
-            store(o, linear(xa, wa, ba));
+            // torch linear: x · wᵀ + bias (addmm / mv on the row-major [d, n] weight, no transpose copy)
+            store(o, linear(array(x, "matmul: x"), array(w, "matmul: w"), ba));
         }
     }
 
@@ -429,9 +427,8 @@ public final class DjlBackend implements Backend {
         OpChecks.checkSwiglu(out, gate, up);
         DjlTensor o = tensor(out, "swiglu: out");
         NDArray ga = array(gate, "swiglu: gate");
-        NDArray ua = array(up, "swiglu: up");
         try (NDScope _ = enterScope()) {
-            store(o, ga.getNDArrayInternal().sigmoid().muli(ga).muli(ua)); // silu(gate) ⊙ up
+            store(o, ga.getNDArrayInternal().sigmoid().muli(ga).muli(array(up, "swiglu: up"))); // silu(gate) ⊙ up
         }
     }
 
