@@ -101,10 +101,8 @@ def work(name, params):
     if name == "AttentionBenchmark.attention":
         positions = int(params["pos"]) + 1
         return 2 * F32 * positions * ATTENTION_DIM, 4 * positions * ATTENTION_DIM, None
-    if name == "RowOpsBenchmark.rmsNorm":
+    if name in ("RowOpsBenchmark.rmsNorm", "RowOpsBenchmark.add"):
         return 3 * F32 * int(params["n"]), None, None
-    if name == "RowOpsBenchmark.softmax":
-        return 2 * F32 * int(params["n"]), None, None
     return None, None, None
 
 

@@ -9,13 +9,22 @@ import java.lang.foreign.MemorySegment;
  * <ul>
  *   <li>Outputs come first, like BLAS and llama2.c: {@code rmsNorm(out, x, weight, eps)}.
  *   <li>Activations are {@link DType#F32}. Weights (the {@code w}, {@code table}, {@code weight}, {@code bias}
- *       arguments) may be any {@link DType} the backend supports.
+ *       arguments) may be any {@link DType} the backend {@link #supports}.
  *   <li>Row-wise ops accept a vector {@code [n]} or a batch of rows {@code [B, n]}; a batch row {@code b} is
  *       processed as its own vector. Position-dependent ops ({@link #rope}, {@link #attention}) give row {@code b}
  *       the position {@code pos + b}, so a prompt can be processed as one batch.
  *   <li>Unless an op says otherwise, {@code out} may be the same tensor as an input (the op is then in place).
  *   <li>No op allocates memory that outlives it; per-token calls should allocate nothing at all.
+ *   <li>Every op checks its arguments as {@link dev.forwardpass.api.spi.OpChecks} words it, so every backend rejects the same calls with
+ *       the same message.
  * </ul>
+ *
+ * <h2>Threads</h2>
+ * A backend may be called from any thread, but by one thread at a time: calls to one backend, including the use of
+ * its tensors and {@link #close()}, must not overlap, and each must happen-before the next (as handing the backend
+ * over through a lock, a queue or {@link Thread#join()} ensures). A caller that shares a backend between threads
+ * serialises its calls. An implementation may allow more, and says so in its own documentation; nothing written
+ * against this interface may count on it.
  */
 public interface Backend extends AutoCloseable {
 
@@ -24,6 +33,12 @@ public interface Backend extends AutoCloseable {
 
     /** {@return how many threads this backend computes with} */
     int threads();
+
+    /**
+     * {@return whether {@link #upload} accepts weights of {@code dtype}} (the {@code w} of {@link #matmul}, the
+     * {@code table} of {@link #embedding}, norm weights and biases). Activations are always {@link DType#F32}.
+     */
+    boolean supports(DType dtype);
 
     // ----------------------------------------------------------------------------------------------------------
     // memory
@@ -45,16 +60,12 @@ public interface Backend extends AutoCloseable {
     void copyTo(Tensor src, float[] dst);
 
     /**
-     * Copies the rows of {@code src} ({@code [n]} or {@code [B, n]}) into {@code dst} ({@code [R, n]}) starting at
-     * row {@code dstRow}: how a key or value enters a KV cache.
+     * Copies {@code rows} rows of {@code src}, from row {@code srcRow} on, into {@code dst} from row {@code dstRow}
+     * on; {@code src} and {@code dst} are {@code [n]} (one row) or {@code [R, n]}. How keys and values enter a KV cache
+     * ({@code copyRows(cache, pos, k, 0, B)}) and how the last position of a prompt is taken alone to the classifier
+     * ({@code copyRows(last, 0, x, B - 1, 1)}).
      */
-    void copyRows(Tensor dst, int dstRow, Tensor src);
-
-    /**
-     * Copies row {@code srcRow} of {@code src} ({@code [B, n]}) into {@code dst} ({@code [n]} or {@code [1, n]}): how
-     * the last position of a prompt is taken alone to the classifier.
-     */
-    void copyRow(Tensor dst, Tensor src, int srcRow);
+    void copyRows(Tensor dst, int dstRow, Tensor src, int srcRow, int rows);
 
     // ----------------------------------------------------------------------------------------------------------
     // ops
@@ -97,26 +108,14 @@ public interface Backend extends AutoCloseable {
      */
     void attention(Tensor out, Tensor q, Tensor keys, Tensor values, int pos, AttentionShape heads);
 
-    /** Softmax of every row: {@code out = exp(x - max(x)) / Σ exp(x - max(x))}. */
-    void softmax(Tensor out, Tensor x);
-
-    /** {@code out = x · sigmoid(x)}, elementwise. */
-    void silu(Tensor out, Tensor x);
-
     /** GELU, tanh approximation: {@code out = 0.5 x (1 + tanh(sqrt(2/π) (x + 0.044715 x³)))}, elementwise. */
     void gelu(Tensor out, Tensor x);
 
-    /** SwiGLU's gate: {@code out = silu(gate) ⊙ up}, elementwise. */
+    /** SwiGLU's gate: {@code out = silu(gate) ⊙ up}, elementwise, where {@code silu(x) = x · sigmoid(x)}. */
     void swiglu(Tensor out, Tensor gate, Tensor up);
 
     /** {@code out = a + b}, elementwise; {@code b} may also be one row {@code [n]} added to every row of {@code a}. */
     void add(Tensor out, Tensor a, Tensor b);
-
-    /** {@code out = a ⊙ b}, elementwise. */
-    void mul(Tensor out, Tensor a, Tensor b);
-
-    /** {@return the index of the largest element of the vector {@code x} (the first one on ties)} */
-    int argmax(Tensor x);
 
     /** Releases the backend's threads and memory; tensors it created must not be used afterwards. */
     @Override

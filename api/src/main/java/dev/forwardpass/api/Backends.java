@@ -2,7 +2,6 @@ package dev.forwardpass.api;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
-import dev.forwardpass.api.spi.BackendProvider;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.TreeMap;

@@ -20,10 +20,11 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The small row ops of a decode step on one vector {@code [n]}: {@code rmsNorm} (n = 768 is the 110M model's dim) and
- * {@code softmax} (n = 32000 is a logits vector). Each reads {@code 4·n} bytes (plus {@code 4·n} of norm weight) and
- * writes {@code 4·n}, a few microseconds of memory traffic at most, so what these mostly show is the fixed cost of one
- * op call on each backend: a decode step of the 110M model makes about 200 calls. One thread: the pure-Java backends
+ * The small row ops of a decode step on one vector {@code [n]} (n = 768 is the 110M model's dim, 32000 the length of
+ * a logits vector): {@code rmsNorm} and {@code add} (the residual connection). Each reads {@code 8·n} bytes (x and
+ * the norm weight or the added row) and writes {@code 4·n}, a few microseconds of memory traffic at most, so what
+ * these mostly show is the fixed cost of one op call on each backend: a decode step of the 110M model makes about 200
+ * calls. One thread: the pure-Java backends
  * run these ops on the caller, and PyTorch does not split vectors this short.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -47,7 +48,7 @@ public class RowOpsBenchmark {
     private Backend compute;
     private Arena arena;
     private Tensor x;      // (n,)
-    private Tensor weight; // (n,)
+    private Tensor weight; // (n,): the norm weight, and the row add adds
     private Tensor out;    // (n,)
 
     @Setup(Level.Trial)
@@ -65,8 +66,8 @@ public class RowOpsBenchmark {
     }
 
     @Benchmark
-    public void softmax() {
-        compute.softmax(out, x);
+    public void add() {
+        compute.add(out, x, weight);
     }
 
     @TearDown(Level.Trial)

@@ -5,7 +5,7 @@
  * <ul>
  *   <li>Per op: {@link dev.forwardpass.benchmarks.MatVecBenchmark} (matrix × vector, a decode step's matmuls),
  *       {@link dev.forwardpass.benchmarks.MatMulBenchmark} (matrix × 128-row matrix, a prefill chunk's matmuls),
- *       {@link dev.forwardpass.benchmarks.RowOpsBenchmark} (rmsNorm, softmax) and
+ *       {@link dev.forwardpass.benchmarks.RowOpsBenchmark} (rmsNorm, add) and
  *       {@link dev.forwardpass.benchmarks.AttentionBenchmark}.
  *   <li>End to end: {@link dev.forwardpass.benchmarks.ForwardBenchmark}, one decoded token and one 128-token prefill
  *       of random-weight checkpoints with the shapes of the TinyStories 15M and 110M models.

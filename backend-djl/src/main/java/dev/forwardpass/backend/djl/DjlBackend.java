@@ -1,6 +1,5 @@
 package dev.forwardpass.backend.djl;
 
-import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkState;
 
 import ai.djl.Device;
@@ -20,6 +19,7 @@ import dev.forwardpass.api.DType;
 import dev.forwardpass.api.Rope;
 import dev.forwardpass.api.Shape;
 import dev.forwardpass.api.Tensor;
+import dev.forwardpass.api.spi.OpChecks;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -57,7 +57,8 @@ import java.util.Map;
  * MKL runs in strict reproducibility mode: start the JVM with {@code MKL_CBWR=AUTO,STRICT} in its environment (MKL
  * reads it once, when it starts) for results that do not depend on {@code --threads}.
  *
- * <p>A backend is used by one thread at a time.
+ * <p>It meets {@link Backend}'s thread contract and promises no more: one thread at a time (its caches of constants
+ * and RoPE tables are unguarded maps).
  */
 public final class DjlBackend implements Backend {
     /** The name this backend is registered under. */
@@ -85,7 +86,11 @@ public final class DjlBackend implements Backend {
     private static final ValueLayout.OfShort SHORT_LE =
             ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    /** The intra-op thread count last given to PyTorch on each thread (0: none yet). */
+    /**
+     * The intra-op thread count last given to PyTorch on each thread (0: none yet). Static and per thread because
+     * PyTorch's own setting is: it mirrors what {@link #useThreads} set, holds one int per thread, and is stale only if
+     * code outside this class calls {@code JniUtils.setNumThreads} on a thread the backends use.
+     */
     private static final ThreadLocal<int[]> THREADS_SET = ThreadLocal.withInitial(() -> new int[1]);
 
     private final NDManager manager; // owns every native tensor of this backend
@@ -129,7 +134,8 @@ public final class DjlBackend implements Backend {
         PyTorchNatives.requireAvailable();
         // Tensors are filled and read as raw bytes; the API's data is little-endian, as is every PyTorch platform.
         checkState(ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN, "backend '%s' needs a little-endian CPU", NAME);
-        // Must precede the first touch of ai.djl.engine.Engine, whose static initializer otherwise phones home.
+        // Must precede the first touch of ai.djl.engine.Engine, whose static initializer otherwise phones home. It is
+        // process-wide and stays: DJL then never goes to the network in this JVM, which is this backend's promise.
         System.setProperty("ai.djl.offline", "true");
         Engine engine;
         try {
@@ -143,6 +149,14 @@ public final class DjlBackend implements Backend {
     @Override
     public String name() {
         return NAME;
+    }
+
+    /** {@inheritDoc} Every dtype: F16 and BF16 are widened to F32 once, by {@link #upload}. */
+    @Override
+    public boolean supports(DType dtype) {
+        return switch (dtype) {
+            case F32, F16, BF16 -> true;
+        };
     }
 
     /** {@return the intra-op thread count PyTorch runs this backend's ops with} */
@@ -175,13 +189,11 @@ public final class DjlBackend implements Backend {
     @Override
     public Tensor upload(MemorySegment data, Shape shape, DType dtype) {
         checkState(!closed, "backend '%s' is closed", NAME);
+        OpChecks.checkUpload(this, data, shape, dtype);
         long size = shape.size();
-        checkArgument(data.byteSize() == size * dtype.byteSize(),
-                "%s of shape %s needs %s bytes, found %s", dtype, shape, size * dtype.byteSize(), data.byteSize());
         NDArray array = manager.create(djlShape(shape), DataType.FLOAT32); // uninitialized: filled below
         NDScope.unregister(array);
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
+        try (NDScope _ = enterScope()) {
             long chunk = MAX_VIEW_BYTES / Float.BYTES;
             NDArray flat = array.reshape(size);
             for (long from = 0; from < size; from += chunk) {
@@ -222,17 +234,14 @@ public final class DjlBackend implements Backend {
                     MemorySegment.copy(floats, 0, dst, ValueLayout.JAVA_FLOAT_UNALIGNED, done * Float.BYTES, n);
                 }
             }
-            default -> throw new IllegalArgumentException("backend '" + NAME + "' does not support dtype " + dtype);
         }
     }
 
     @Override
     public void copyTo(Tensor src, float[] dst) {
-        NDArray a = array(src, "src");
-        checkArgument(dst.length == src.shape().size(),
-                "dst has %s elements, src %s has %s", dst.length, src.shape(), src.shape().size());
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
+        OpChecks.checkCopyTo(src, dst);
+        NDArray a = array(src, "copyTo: src");
+        try (NDScope _ = enterScope()) {
             // A view of the native memory, so one copy straight into dst. (Our tensors are contiguous; were one not,
             // DJL would view a contiguous copy, which the scope then frees.)
             ByteBuffer view = a.toByteBuffer(true);
@@ -241,110 +250,62 @@ public final class DjlBackend implements Backend {
     }
 
     @Override
-    public void copyRows(Tensor dst, int dstRow, Tensor src) {
-        enter();
-        NDArray d = array(dst, "dst");
-        NDArray s = array(src, "src");
-        Shape ds = dst.shape();
-        Shape ss = src.shape();
-        checkArgument(ds.rank() == 2, "dst must be [rows, n], found %s", ds);
-        checkArgument(ss.rank() <= 2 && ss.columns() == ds.columns(),
-                "src must be [%s] or [B, %s], found %s", ds.columns(), ds.columns(), ss);
-        int rows = ss.rows();
-        checkArgument(dstRow >= 0 && dstRow <= ds.dim(0) - rows,
-                "rows %s..%s do not fit in dst %s", dstRow, dstRow + rows - 1, ds);
-        putRows(d, dstRow, dstRow + rows, s);
-    }
-
-    @Override
-    public void copyRow(Tensor dst, Tensor src, int srcRow) {
-        enter();
-        NDArray d = array(dst, "dst");
-        NDArray s = array(src, "src");
-        Shape ds = dst.shape();
-        Shape ss = src.shape();
-        checkArgument(ss.rank() == 2, "src must be [B, n], found %s", ss);
-        checkArgument(ds.rank() <= 2 && ds.rows() == 1 && ds.columns() == ss.columns(),
-                "dst must be [%s] or [1, %s], found %s", ss.columns(), ss.columns(), ds);
-        checkArgument(srcRow >= 0 && srcRow < ss.dim(0), "row %s is not a row of src %s", srcRow, ss);
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            // a copy of the row (a view of src) into all of dst
-            putRows(d, 0, ds.dim(0), slice(s, 0, srcRow, srcRow + 1).reshape(djlShape(ds)));
+    public void copyRows(Tensor dst, int dstRow, Tensor src, int srcRow, int rows) {
+        OpChecks.checkCopyRows(dst, dstRow, src, srcRow, rows);
+        NDArray d = array(dst, "copyRows: dst");
+        NDArray s = array(src, "copyRows: src");
+        // along dim 0 of dst: its rows, or all of a vector [n] (index_put drops the leading 1 of a [1, n] value)
+        long to = dst.shape().rank() == 1 ? dst.shape().columns() : dstRow + rows;
+        if (rows == src.shape().rows()) {
+            enter();
+            putRows(d, dstRow, to, s); // all of src, e.g. a key or value entering a cache: no view to free
+        } else {
+            try (NDScope _ = enterScope()) {
+                putRows(d, dstRow, to, slice(s, 0, srcRow, srcRow + rows)); // a view of the rows, one copy
+            }
         }
     }
 
     // ----------------------------------------------------------------------------------------------------------
-    // ops
+    // ops: check, make the tensors ours, compute in a scope
 
     @Override
     public void embedding(Tensor out, Tensor table, int[] tokens) {
-        enter();
-        DjlTensor o = tensor(out, "out");
-        NDArray t = array(table, "table");
-        Shape ts = table.shape();
-        checkArgument(ts.rank() == 2, "table must be [vocab, dim], found %s", ts);
-        checkRowsOrVector(out.shape(), ts.columns(), "out");
-        checkArgument(tokens.length == out.shape().rows(),
-                "%s tokens for out %s (one token per row)", tokens.length, out.shape());
-        int vocab = ts.dim(0);
-        for (int token : tokens) {
-            checkArgument(token >= 0 && token < vocab, "token %s out of range [0, %s)", token, vocab);
-        }
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
+        OpChecks.checkEmbedding(out, table, tokens);
+        DjlTensor o = tensor(out, "embedding: out");
+        NDArray t = array(table, "embedding: table");
+        try (NDScope _ = enterScope()) {
             if (tokens.length == 1) {
                 // The table's row [1, dim] copied into out's own memory: a slice and one copy, where duplicating the
                 // slice took a clone and a reshape too (the first ops of a token, each slow with the caches emptied
                 // by the classifier). All of out along its first dimension: its one row, or its dim elements (the
                 // row's leading 1 is dropped).
                 putRows(o.array(), 0, out.shape().dim(0), slice(t, 0, tokens[0], tokens[0] + 1));
-                return;
+            } else {
+                NDArray ids = manager.create(Arrays.stream(tokens).asLongStream().toArray());
+                storeReshaped(o, t.getNDArrayInternal().embedding(ids, t, SparseFormat.DENSE).singletonOrThrow());
             }
-            NDArray ids = manager.create(Arrays.stream(tokens).asLongStream().toArray());
-            NDArray rows = t.getNDArrayInternal().embedding(ids, t, SparseFormat.DENSE).singletonOrThrow();
-            storeReshaped(o, rows);
         }
     }
 
     @Override
     public void matmul(Tensor out, Tensor w, Tensor x, Tensor bias) {
-        enter();
-        DjlTensor o = tensor(out, "out");
-        NDArray wa = array(w, "w");
-        NDArray xa = array(x, "x");
-        NDArray ba = bias == null ? null : array(bias, "bias");
-        checkArgument(out != x, "out must not be x");
-        Shape ws = w.shape();
-        checkArgument(ws.rank() == 2, "w must be [d, n], found %s", ws);
-        int d = ws.dim(0);
-        int n = ws.dim(1);
-        checkRowsOrVector(x.shape(), n, "x");
-        Shape expected = x.shape().rank() == 1 ? Shape.of(d) : Shape.of(x.shape().rows(), d);
-        checkArgument(out.shape().equals(expected), "out must be %s for w %s and x %s, found %s",
-                expected, ws, x.shape(), out.shape());
-        checkArgument(bias == null || bias.shape().equals(Shape.of(d)), "bias must be [%s], found %s",
-                d, bias == null ? null : bias.shape());
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
+        OpChecks.checkMatmul(out, w, x, bias);
+        DjlTensor o = tensor(out, "matmul: out");
+        NDArray ba = bias == null ? null : array(bias, "matmul: bias");
+        try (NDScope _ = enterScope()) {
             // torch linear: x · wᵀ + bias (addmm / mv on the row-major [d, n] weight, no transpose copy)
-            store(o, linear(xa, wa, ba));
+            store(o, linear(array(x, "matmul: x"), array(w, "matmul: w"), ba));
         }
     }
 
     @Override
     public void rmsNorm(Tensor out, Tensor x, Tensor weight, float eps) {
-        enter();
-        DjlTensor o = tensor(out, "out");
-        NDArray xa = array(x, "x");
-        NDArray wa = array(weight, "weight");
-        checkSameShape(out, x);
-        checkRowsOrVector(x.shape(), x.shape().columns(), "x");
-        checkArgument(weight.shape().equals(Shape.of(x.shape().columns())),
-                "weight must be [%s], found %s", x.shape().columns(), weight.shape());
-        checkEps(eps);
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
+        OpChecks.checkRmsNorm(out, x, weight, eps);
+        DjlTensor o = tensor(out, "rmsNorm: out");
+        NDArray xa = array(x, "rmsNorm: x");
+        NDArray wa = array(weight, "rmsNorm: weight");
+        try (NDScope _ = enterScope()) {
             int n = x.shape().columns();
             NDArray meanSquare;
             if (x.shape().rows() == 1) {
@@ -363,84 +324,59 @@ public final class DjlBackend implements Backend {
 
     @Override
     public void layerNorm(Tensor out, Tensor x, Tensor weight, Tensor bias, float eps) {
-        enter();
-        DjlTensor o = tensor(out, "out");
-        NDArray xa = array(x, "x");
-        NDArray wa = array(weight, "weight");
-        NDArray ba = array(bias, "bias");
-        checkSameShape(out, x);
-        checkRowsOrVector(x.shape(), x.shape().columns(), "x");
-        Shape row = Shape.of(x.shape().columns());
-        checkArgument(weight.shape().equals(row), "weight must be %s, found %s", row, weight.shape());
-        checkArgument(bias.shape().equals(row), "bias must be %s, found %s", row, bias.shape());
-        checkEps(eps);
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            ai.djl.ndarray.types.Shape normalized = new ai.djl.ndarray.types.Shape(row.columns());
+        OpChecks.checkLayerNorm(out, x, weight, bias, eps);
+        DjlTensor o = tensor(out, "layerNorm: out");
+        NDArray xa = array(x, "layerNorm: x");
+        NDArray wa = array(weight, "layerNorm: weight");
+        NDArray ba = array(bias, "layerNorm: bias");
+        try (NDScope _ = enterScope()) {
+            ai.djl.ndarray.types.Shape normalized = new ai.djl.ndarray.types.Shape(x.shape().columns());
             store(o, xa.getNDArrayInternal().layerNorm(xa, normalized, wa, ba, eps).singletonOrThrow());
         }
     }
 
     @Override
     public void rope(Tensor x, int pos, Rope rope) {
-        enter();
-        DjlTensor t = tensor(x, "x");
-        Shape shape = x.shape();
+        OpChecks.checkRope(x, pos, rope);
+        DjlTensor t = tensor(x, "rope: x");
         int headSize = rope.headSize();
-        checkArgument(shape.rank() <= 2 && shape.columns() % headSize == 0,
-                "x must be [nHeads * %s] or [B, nHeads * %s], found %s", headSize, headSize, shape);
-        int rows = shape.rows();
-        checkPositions(pos, rows);
-        int nHeads = shape.columns() / headSize;
-        RopeTable table = ropeTables.computeIfAbsent(rope, r -> new RopeTable(r, manager));
-        if ((long) rows * nHeads * headSize * headSize < SMALL_WORK) {
-            useThreads(1); // the next op's enter() restores this backend's count
-        }
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
+        int rows = x.shape().rows();
+        int nHeads = x.shape().columns() / headSize;
+        try (NDScope _ = enterScope()) {
+            RopeTable table = ropeTables.computeIfAbsent(rope, r -> new RopeTable(r, manager));
+            if ((long) rows * nHeads * headSize * headSize < SMALL_WORK) {
+                useThreads(1); // until the next op's enter(): see useThreads
+            }
             if (rows == 1) {
                 // one position (decoding): one product with that position's rotation matrix
                 NDArray heads = t.array().reshape(nHeads, headSize);
                 storeReshaped(t, heads.matMul(table.rotation(pos)));
-                return;
+            } else {
+                NDArray[] cosSin = table.rows(pos, rows); // (rows, 1, headSize): row b is position pos + b
+                NDArray heads = t.array().reshape(rows, nHeads, headSize);
+                // partner(x): the two elements of every pair swapped (see RopeTable)
+                NDArray partner = heads.matMul(table.swap());
+                storeReshaped(t, heads.mul(cosSin[0]).addi(partner.muli(cosSin[1])));
             }
-            NDArray[] cosSin = table.rows(pos, rows); // (rows, 1, headSize): row b is position pos + b
-            NDArray cos = cosSin[0];
-            NDArray sin = cosSin[1];
-            NDArray heads = t.array().reshape(rows, nHeads, headSize);
-            // partner(x): the two elements of every pair swapped (see RopeTable)
-            NDArray partner = heads.matMul(table.swap());
-            NDArray rotated = heads.mul(cos).addi(partner.muli(sin));
-            storeReshaped(t, rotated);
         }
     }
 
     @Override
     public void attention(Tensor out, Tensor q, Tensor keys, Tensor values, int pos, AttentionShape heads) {
-        enter();
-        DjlTensor o = tensor(out, "out");
-        NDArray qa = array(q, "q");
-        DjlTensor kt = tensor(keys, "keys");
-        DjlTensor vt = tensor(values, "values");
-        checkArgument(out != q, "out must not be q");
+        OpChecks.checkAttention(out, q, keys, values, pos, heads);
+        DjlTensor o = tensor(out, "attention: out");
+        NDArray qa = array(q, "attention: q");
+        DjlTensor kt = tensor(keys, "attention: keys");
+        DjlTensor vt = tensor(values, "attention: values");
         int headSize = heads.headSize();
-        int nKv = heads.nKvHeads();
-        int kvMul = heads.kvMul();
-        checkRowsOrVector(q.shape(), heads.queryDim(), "q");
-        checkSameShape(out, q);
-        Shape ks = keys.shape();
-        checkArgument(ks.rank() == 2 && ks.columns() == heads.kvDim(),
-                "keys must be [seqLen, %s], found %s", heads.kvDim(), ks);
-        checkArgument(values.shape().equals(ks), "values must be %s like keys, found %s", ks, values.shape());
         int rows = q.shape().rows();
-        checkPositions(pos, rows);
         int len = pos + rows; // keys 0..len-1 are valid; row b sees 0..pos+b
-        checkArgument(len <= ks.dim(0), "positions %s..%s exceed the cache %s", pos, len - 1, ks);
-        if ((long) rows * heads.nHeads() * len * headSize < SMALL_WORK) {
-            useThreads(1); // the next op's enter() restores this backend's count
-        }
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
+        try (NDScope _ = enterScope()) {
+            if ((long) rows * heads.nHeads() * len * headSize < SMALL_WORK) {
+                useThreads(1); // until the next op's enter(): see useThreads
+            }
+            int nKv = heads.nKvHeads();
+            int kvMul = heads.kvMul();
             // the valid positions of the caches' head views
             NDArray k = slice(kt.headView(nKv, headSize, true), 2, 0, len); // (nKv, headSize, len)
             NDArray v = slice(vt.headView(nKv, headSize, false), 1, 0, len); // (nKv, len, headSize)
@@ -475,37 +411,11 @@ public final class DjlBackend implements Backend {
     }
 
     @Override
-    public void softmax(Tensor out, Tensor x) {
-        enter();
-        DjlTensor o = tensor(out, "out");
-        NDArray xa = array(x, "x");
-        checkSameShape(out, x);
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            store(o, xa.softmax(-1));
-        }
-    }
-
-    @Override
-    public void silu(Tensor out, Tensor x) {
-        enter();
-        DjlTensor o = tensor(out, "out");
-        NDArray xa = array(x, "x");
-        checkSameShape(out, x);
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            store(o, xa.getNDArrayInternal().sigmoid().muli(xa));
-        }
-    }
-
-    @Override
     public void gelu(Tensor out, Tensor x) {
-        enter();
-        DjlTensor o = tensor(out, "out");
-        NDArray xa = array(x, "x");
-        checkSameShape(out, x);
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
+        OpChecks.checkGelu(out, x);
+        DjlTensor o = tensor(out, "gelu: out");
+        NDArray xa = array(x, "gelu: x");
+        try (NDScope _ = enterScope()) {
             // 0.5 x (1 + tanh(sqrt(2/π) (x + 0.044715 x³))); PyTorch has this form, but DJL only exposes the erf one
             NDArray inner = xa.square().muli(xa).muli(0.044715f).addi(xa).muli((float) Math.sqrt(2 / Math.PI));
             store(o, inner.tanh().addi(1f).muli(xa).muli(0.5f));
@@ -514,68 +424,30 @@ public final class DjlBackend implements Backend {
 
     @Override
     public void swiglu(Tensor out, Tensor gate, Tensor up) {
-        enter();
-        DjlTensor o = tensor(out, "out");
-        NDArray ga = array(gate, "gate");
-        NDArray ua = array(up, "up");
-        checkSameShape(out, gate);
-        checkSameShape(up, gate);
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            store(o, ga.getNDArrayInternal().sigmoid().muli(ga).muli(ua)); // silu(gate) ⊙ up
+        OpChecks.checkSwiglu(out, gate, up);
+        DjlTensor o = tensor(out, "swiglu: out");
+        NDArray ga = array(gate, "swiglu: gate");
+        try (NDScope _ = enterScope()) {
+            store(o, ga.getNDArrayInternal().sigmoid().muli(ga).muli(array(up, "swiglu: up"))); // silu(gate) ⊙ up
         }
     }
 
     @Override
     public void add(Tensor out, Tensor a, Tensor b) {
-        enter();
-        DjlTensor o = tensor(out, "out");
-        NDArray aa = array(a, "a");
-        NDArray ba = array(b, "b");
-        checkSameShape(out, a);
-        boolean rowBroadcast = !b.shape().equals(a.shape());
-        checkArgument(!rowBroadcast || b.shape().equals(Shape.of(a.shape().columns())),
-                "b must be %s or [%s], found %s", a.shape(), a.shape().columns(), b.shape());
+        OpChecks.checkAdd(out, a, b);
+        DjlTensor o = tensor(out, "add: out");
+        NDArray aa = array(a, "add: a");
+        NDArray ba = array(b, "add: b");
         if (out == a) {
+            enter();
             aa.addi(ba); // the residual connection: no new tensor at all
-        } else if (out == b && !rowBroadcast) {
+        } else if (out == b && b.shape().equals(a.shape())) {
+            enter();
             ba.addi(aa);
         } else {
-            try (NDScope scope = new NDScope()) {
-                scope.suppressNotUsedWarning();
+            try (NDScope _ = enterScope()) {
                 store(o, aa.add(ba));
             }
-        }
-    }
-
-    @Override
-    public void mul(Tensor out, Tensor a, Tensor b) {
-        enter();
-        DjlTensor o = tensor(out, "out");
-        NDArray aa = array(a, "a");
-        NDArray ba = array(b, "b");
-        checkSameShape(out, a);
-        checkSameShape(b, a);
-        if (out == a) {
-            aa.muli(ba);
-        } else if (out == b) {
-            ba.muli(aa);
-        } else {
-            try (NDScope scope = new NDScope()) {
-                scope.suppressNotUsedWarning();
-                store(o, aa.mul(ba));
-            }
-        }
-    }
-
-    @Override
-    public int argmax(Tensor x) {
-        enter();
-        NDArray xa = array(x, "x");
-        checkArgument(x.shape().rows() == 1, "x must be a vector, found %s", x.shape());
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            return Math.toIntExact(xa.argMax().getLong()); // PyTorch returns the first index of the maximum
         }
     }
 
@@ -618,7 +490,23 @@ public final class DjlBackend implements Backend {
         useThreads(threads);
     }
 
-    /** Makes PyTorch run the ops of the calling thread on {@code count} intra-op threads, until the next change. */
+    /**
+     * {@return a scope for an op that makes native arrays}, after {@link #enter}: closed by the op's
+     * try-with-resources, it frees every array made meanwhile except those moved into a tensor ({@link #store}) or
+     * unregistered. A try block, not a method taking the op's body as a lambda: a capturing lambda measured 24 bytes
+     * more per call wherever the JIT did not inline the method taking it.
+     */
+    private NDScope enterScope() {
+        enter();
+        return new NDScope();
+    }
+
+    /**
+     * Makes PyTorch run the ops of the calling thread on {@code count} intra-op threads, until the next change. The
+     * setting is process-wide state, per thread, left as it is when an op returns (restoring it would cost a native
+     * call per op). That is safe for the backends: every op of every DjlBackend sets its own count first
+     * ({@link #enter}); only PyTorch code run outside them on the same thread sees the count of the last op.
+     */
     private static void useThreads(int count) {
         int[] set = THREADS_SET.get();
         if (set[0] != count) {
@@ -630,11 +518,9 @@ public final class DjlBackend implements Backend {
     /** {@return {@code t} as this backend's tensor}, or an IllegalArgumentException naming both backends. */
     private DjlTensor tensor(Tensor t, String role) {
         checkState(!closed, "backend '%s' is closed", NAME);
-        if (!(t instanceof DjlTensor d)) {
-            throw new IllegalArgumentException(String.format(
-                    "%s is a tensor of backend '%s', not of backend '%s'", role, t.backendName(), NAME));
+        if (!(t instanceof DjlTensor d && d.owner() == this)) {
+            throw OpChecks.foreignTensor(role, t, NAME);
         }
-        checkArgument(d.owner() == this, "%s belongs to another '%s' backend instance", role, NAME);
         checkState(!d.isClosed(), "%s is closed", role);
         return d;
     }
@@ -677,26 +563,6 @@ public final class DjlBackend implements Backend {
      */
     private static void storeReshaped(DjlTensor out, NDArray result) {
         out.array().intern(result.reshape(djlShape(out.shape())));
-    }
-
-    private static void checkSameShape(Tensor a, Tensor b) {
-        checkArgument(a.shape().equals(b.shape()), "shapes differ: %s and %s", a.shape(), b.shape());
-    }
-
-    private static void checkRowsOrVector(Shape shape, int columns, String role) {
-        checkArgument(shape.rank() <= 2 && shape.columns() == columns,
-                "%s must be [%s] or [B, %s], found %s", role, columns, columns, shape);
-    }
-
-    private static void checkPositions(int pos, int rows) {
-        checkArgument(pos >= 0, "pos must be >= 0, found %s", pos);
-        checkArgument(pos <= Integer.MAX_VALUE - rows, "positions overflow from pos %s", pos);
-    }
-
-    private static void checkEps(float eps) {
-        if (!(eps >= 0 && eps < Float.POSITIVE_INFINITY)) { // NaN fails too
-            throw new IllegalArgumentException("eps must be finite and >= 0, found " + eps);
-        }
     }
 
     private static ai.djl.ndarray.types.Shape djlShape(Shape shape) {

@@ -2,7 +2,7 @@ package dev.forwardpass.backend.djl;
 
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.BackendOptions;
-import dev.forwardpass.api.spi.BackendProvider;
+import dev.forwardpass.api.BackendProvider;
 import java.util.Optional;
 
 /**

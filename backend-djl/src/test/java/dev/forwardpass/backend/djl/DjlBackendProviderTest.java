@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.BackendOptions;
+import dev.forwardpass.api.BackendProvider;
 import dev.forwardpass.api.Backends;
-import dev.forwardpass.api.spi.BackendProvider;
 import org.junit.jupiter.api.Test;
 
 class DjlBackendProviderTest {

@@ -63,23 +63,6 @@ final class Reference {
         return out;
     }
 
-    static float[] softmax(float[] x, int rows, int n) {
-        float[] out = new float[x.length];
-        for (int b = 0; b < rows; b++) {
-            double max = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < n; j++) {
-                max = Math.max(max, x[b * n + j]);
-            }
-            double sum = 0;
-            for (int j = 0; j < n; j++) {
-                sum += Math.exp(x[b * n + j] - max);
-            }
-            for (int j = 0; j < n; j++) {
-                out[b * n + j] = (float) (Math.exp(x[b * n + j] - max) / sum);
-            }
-        }
-        return out;
-    }
 
     static float[] rope(float[] x, int pos, Rope rope, int rows, int dim) {
         float[] out = x.clone();

@@ -4,20 +4,24 @@ import dev.forwardpass.api.AttentionShape;
 import dev.forwardpass.api.BackendOptions;
 import dev.forwardpass.api.DType;
 import dev.forwardpass.api.Rope;
+import dev.forwardpass.backend.java.kernels.AttentionKernels;
+import dev.forwardpass.backend.java.kernels.MatmulKernels;
 import dev.forwardpass.backend.java.kernels.Parallel;
-import dev.forwardpass.backend.java.kernels.VectorKernels;
+import dev.forwardpass.backend.java.kernels.RopeKernels;
 import dev.forwardpass.backend.java.kernels.Workspace;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Backend {@code "java"}: the ops of {@link VectorKernels} (Vector API), with matmul rows and attention heads split
- * over {@link BackendOptions#threads()} threads by {@link Parallel} (the caller plus a pool this backend owns).
+ * Backend {@code "java"}: the Vector API kernels of package {@code kernels} ({@link RowKernels#VECTOR} for the row
+ * ops), with matmul rows and attention heads split over {@link BackendOptions#threads()} threads by {@link Parallel}
+ * (the caller plus a pool this backend owns).
  *
  * <p>A decode step allocates nothing: the worker threads, their scratch memory and the objects describing the current
  * matmul or attention are created once, here, and reused. Results are bit-identical for any thread count.
  *
- * <p>Thread-safe. The ops that use the shared tasks and scratch memory (matmul, attention, rope) run one at a time;
- * as each already uses every thread, callers on several threads lose little by waiting for each other.
+ * <p>Calls from several threads may overlap, beyond what {@link dev.forwardpass.api.Backend} promises: the ops that
+ * use the shared tasks and scratch memory (matmul, attention, rope) run one at a time; as each already uses every
+ * thread, callers on several threads lose little by waiting for each other.
  */
 public final class JavaBackend extends SegmentBackend {
     /** The name this backend is found by. */
@@ -37,7 +41,7 @@ public final class JavaBackend extends SegmentBackend {
 
     /** Creates the backend and its thread pool ({@code options.threads() - 1} threads; the caller is the last). */
     public JavaBackend(BackendOptions options) {
-        super(NAME, options.threads());
+        super(NAME, options.threads(), RowKernels.VECTOR);
         this.parallel = new Parallel(options.threads(), NAME);
     }
 
@@ -45,14 +49,14 @@ public final class JavaBackend extends SegmentBackend {
     void computeMatmul(MemorySegment out, MemorySegment w, DType wType, MemorySegment x, MemorySegment bias,
                        int batch, int n, int d) {
         // chunks of whole tiles of weight rows, so that only the last chunk of a batch has a smaller tile
-        int minChunk = roundUp(chunkItems((long) n * batch), VectorKernels.TILE_ROWS);
+        int minChunk = roundUp(chunkItems((long) n * batch), MatmulKernels.TILE_ROWS);
         synchronized (lock) {
             try {
                 MemorySegment panels = null;
-                if (VectorKernels.usesPanels(batch)) {
+                if (MatmulKernels.usesPanels(batch)) {
                     // x transposed once for all threads (by all threads), in memory the caller owns
-                    panels = parallel.callerWorkspace().transposed(VectorKernels.panelFloats(batch, n));
-                    int vectorRows = VectorKernels.panelVectorRows();
+                    panels = parallel.callerWorkspace().transposed(MatmulKernels.panelFloats(batch, n));
+                    int vectorRows = MatmulKernels.panelVectorRows();
                     transposeRows.set(panels, x, batch, n);
                     parallel.forRange(0, Math.ceilDiv(batch, vectorRows), chunkItems((long) vectorRows * n),
                             transposeRows);
@@ -84,59 +88,8 @@ public final class JavaBackend extends SegmentBackend {
     @Override
     void computeRope(MemorySegment x, int rows, int width, int pos, Rope rope) {
         synchronized (lock) {
-            VectorKernels.rope(x, rows, width, pos, rope, parallel.callerWorkspace());
+            RopeKernels.rope(x, rows, width, pos, rope, parallel.callerWorkspace());
         }
-    }
-
-    @Override
-    void computeEmbedding(MemorySegment out, MemorySegment table, DType tableType, int[] tokens, int dim) {
-        VectorKernels.embedding(out, table, tableType, tokens, dim);
-    }
-
-    @Override
-    void computeRmsNorm(MemorySegment out, MemorySegment x, MemorySegment weight, int rows, int n, float eps) {
-        VectorKernels.rmsNorm(out, x, weight, rows, n, eps);
-    }
-
-    @Override
-    void computeLayerNorm(MemorySegment out, MemorySegment x, MemorySegment weight, MemorySegment bias,
-                          int rows, int n, float eps) {
-        VectorKernels.layerNorm(out, x, weight, bias, rows, n, eps);
-    }
-
-    @Override
-    void computeSoftmax(MemorySegment out, MemorySegment x, int rows, int n) {
-        VectorKernels.softmax(out, x, rows, n);
-    }
-
-    @Override
-    void computeSilu(MemorySegment out, MemorySegment x, int size) {
-        VectorKernels.silu(out, x, size);
-    }
-
-    @Override
-    void computeGelu(MemorySegment out, MemorySegment x, int size) {
-        VectorKernels.gelu(out, x, size);
-    }
-
-    @Override
-    void computeSwiglu(MemorySegment out, MemorySegment gate, MemorySegment up, int size) {
-        VectorKernels.swiglu(out, gate, up, size);
-    }
-
-    @Override
-    void computeAdd(MemorySegment out, MemorySegment a, MemorySegment b, int size, int bSize) {
-        VectorKernels.add(out, a, b, size, bSize);
-    }
-
-    @Override
-    void computeMul(MemorySegment out, MemorySegment a, MemorySegment b, int size) {
-        VectorKernels.mul(out, a, b, size);
-    }
-
-    @Override
-    int computeArgmax(MemorySegment x, int n) {
-        return VectorKernels.argmax(x, n);
     }
 
     /** Frees the tensors still open and stops the pool threads. */
@@ -175,7 +128,7 @@ public final class JavaBackend extends SegmentBackend {
 
         @Override
         public void run(int from, int to, Workspace workspace) {
-            VectorKernels.transposeToPanels(panels, x, batch, n, from, to);
+            MatmulKernels.transposeToPanels(panels, x, batch, n, from, to);
         }
     }
 
@@ -212,9 +165,9 @@ public final class JavaBackend extends SegmentBackend {
         @Override
         public void run(int from, int to, Workspace workspace) {
             if (panels != null) {
-                VectorKernels.matmulPanels(out, w, wType, panels, bias, batch, n, d, from, to, workspace);
+                MatmulKernels.matmulPanels(out, w, wType, panels, bias, batch, n, d, from, to, workspace);
             } else {
-                VectorKernels.matmul(out, w, wType, x, bias, batch, n, d, from, to, workspace);
+                MatmulKernels.matmul(out, w, wType, x, bias, batch, n, d, from, to, workspace);
             }
         }
     }
@@ -244,7 +197,7 @@ public final class JavaBackend extends SegmentBackend {
 
         @Override
         public void run(int from, int to, Workspace workspace) {
-            VectorKernels.attention(out, q, keys, values, pos, heads, from, to, workspace);
+            AttentionKernels.attention(out, q, keys, values, pos, heads, from, to, workspace);
         }
     }
 }

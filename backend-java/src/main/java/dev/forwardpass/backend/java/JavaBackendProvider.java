@@ -2,7 +2,7 @@ package dev.forwardpass.backend.java;
 
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.BackendOptions;
-import dev.forwardpass.api.spi.BackendProvider;
+import dev.forwardpass.api.BackendProvider;
 
 /**
  * Registers {@link JavaBackend} as {@code "java"}. Cheap: nothing is loaded and no thread starts until

@@ -2,7 +2,7 @@ package dev.forwardpass.backend.java;
 
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.BackendOptions;
-import dev.forwardpass.api.spi.BackendProvider;
+import dev.forwardpass.api.BackendProvider;
 
 /** Registers {@link ScalarBackend} as {@code "scalar"}. Always available: plain Java, no threads. */
 public final class ScalarBackendProvider implements BackendProvider {

@@ -1,6 +1,5 @@
 package dev.forwardpass.backend.java;
 
-import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkState;
 
 import dev.forwardpass.api.AttentionShape;
@@ -9,6 +8,7 @@ import dev.forwardpass.api.DType;
 import dev.forwardpass.api.Rope;
 import dev.forwardpass.api.Shape;
 import dev.forwardpass.api.Tensor;
+import dev.forwardpass.api.spi.OpChecks;
 import dev.forwardpass.backend.java.kernels.Elements;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -17,13 +17,13 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * What the pure-Java backends share: tensors as memory segments ({@link JavaTensor}), the memory ops, and the
- * checking of every op's arguments, once, before a kernel sees them. A subclass supplies the kernels through the
- * {@code compute*} methods, which receive validated segments and sizes only.
+ * What the pure-Java backends share: tensors as memory segments ({@link JavaTensor}), the memory ops, the checking of
+ * every op's arguments ({@link OpChecks}), once, before a kernel sees them, and the ops that run row by row on the
+ * calling thread, with the kernel set a subclass hands over ({@link RowKernels}). A subclass runs matmul, RoPE and
+ * attention its own way, through the {@code compute*} methods; kernels receive validated segments and sizes only.
  *
- * <p>Error messages name the op and the argument, e.g. {@code "matmul: x has shape [3, 7] but w [5, 8] has rows of
- * 8"}. Messages are templates, so a passing check formats nothing and boxes nothing: the per-token calls allocate
- * nothing.
+ * <p>Beyond {@link Backend}'s contract, calls from several threads may overlap: the tensor registry is concurrent and
+ * the kernels keep no state between calls (a subclass that shares state across calls guards it).
  */
 abstract sealed class SegmentBackend implements Backend permits JavaBackend, ScalarBackend {
     /** Owned tensors start on a cache line, so a vector load never straddles two lines. */
@@ -31,13 +31,15 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
 
     private final String name;
     private final int threads;
+    private final RowKernels kernels;
     /** Tensors created and not yet closed, so that {@link #close()} frees what their users did not. */
     private final Set<JavaTensor> live = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    SegmentBackend(String name, int threads) {
+    SegmentBackend(String name, int threads, RowKernels kernels) {
         this.name = name;
         this.threads = threads;
+        this.kernels = kernels;
     }
 
     @Override
@@ -48,6 +50,14 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
     @Override
     public final int threads() {
         return threads;
+    }
+
+    /** {@inheritDoc} Every dtype: the kernels read F16 and BF16 weights as they are, widening as they go. */
+    @Override
+    public final boolean supports(DType dtype) {
+        return switch (dtype) {
+            case F32, F16, BF16 -> true;
+        };
     }
 
     // ----------------------------------------------------------------------------------------------------------
@@ -77,15 +87,13 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
     @Override
     public final Tensor upload(MemorySegment data, Shape shape, DType dtype) {
         checkOpen();
-        long bytes = Math.multiplyExact(shape.size(), (long) dtype.byteSize());
-        checkArgument(data.byteSize() == bytes, "upload: %s bytes cannot hold the %s elements of shape %s (%s bytes)",
-                data.byteSize(), dtype, shape, bytes);
+        OpChecks.checkUpload(this, data, shape, dtype);
         if (dtype != DType.F32 && shape.rank() == 1) {
             return widenedCopy(data, shape, dtype);
         }
         if (!data.isNative()) {
             Arena arena = Arena.ofShared();
-            MemorySegment copy = arena.allocate(bytes, ALIGNMENT);
+            MemorySegment copy = arena.allocate(data.byteSize(), ALIGNMENT);
             copy.copyFrom(data);
             return register(new JavaTensor(this, shape, dtype, copy, arena));
         }
@@ -121,7 +129,7 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
     @Override
     public final void copyTo(Tensor src, float[] dst) {
         JavaTensor s = own(src, "copyTo: src");
-        checkArgument(dst.length == s.shape().size(), "copyTo: dst holds %s floats, src %s does not", dst.length, s);
+        OpChecks.checkCopyTo(src, dst);
         if (s.dtype() == DType.F32) {
             MemorySegment.copy(s.data(), Elements.F32, 0, dst, 0, dst.length);
         } else {
@@ -132,193 +140,77 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
     }
 
     @Override
-    public final void copyRows(Tensor dst, int dstRow, Tensor src) {
-        JavaTensor d = activation(dst, "copyRows: dst");
-        JavaTensor s = activation(src, "copyRows: src");
-        checkArgument(d.shape().rank() == 2, "copyRows: dst must be [R, n], found %s", d.shape());
-        checkArgument(s.shape().rank() <= 2 && s.shape().columns() == d.shape().columns(),
-                "copyRows: src must be [n] or [B, n] with the n of dst %s, found %s", d.shape(), s.shape());
-        if (dstRow < 0 || dstRow > d.shape().rows() - s.shape().rows()) {
-            throw new IllegalArgumentException("copyRows: " + s.shape().rows() + " rows starting at row " + dstRow
-                    + " do not fit in dst " + d.shape());
-        }
-        long rowBytes = (long) d.shape().columns() * Float.BYTES;
-        MemorySegment.copy(s.data(), 0, d.data(), dstRow * rowBytes, s.data().byteSize());
-    }
-
-    @Override
-    public final void copyRow(Tensor dst, Tensor src, int srcRow) {
-        JavaTensor d = activation(dst, "copyRow: dst");
-        JavaTensor s = activation(src, "copyRow: src");
-        checkArgument(s.shape().rank() == 2, "copyRow: src must be [B, n], found %s", s.shape());
-        checkArgument(d.shape().rank() <= 2 && d.shape().rows() == 1 && d.shape().columns() == s.shape().columns(),
-                "copyRow: dst must be [n] or [1, n] with the n of src %s, found %s", s.shape(), d.shape());
-        if (srcRow < 0 || srcRow >= s.shape().rows()) {
-            throw new IllegalArgumentException("copyRow: row " + srcRow + " is not a row of src " + s.shape());
-        }
-        long rowBytes = (long) s.shape().columns() * Float.BYTES;
-        MemorySegment.copy(s.data(), srcRow * rowBytes, d.data(), 0, rowBytes);
+    public final void copyRows(Tensor dst, int dstRow, Tensor src, int srcRow, int rows) {
+        OpChecks.checkCopyRows(dst, dstRow, src, srcRow, rows);
+        long rowBytes = (long) dst.shape().columns() * Float.BYTES;
+        MemorySegment.copy(data(src, "copyRows: src"), srcRow * rowBytes, data(dst, "copyRows: dst"), dstRow * rowBytes,
+                rows * rowBytes);
     }
 
     // ----------------------------------------------------------------------------------------------------------
-    // ops: validate, then compute
+    // ops: check, then compute
 
     @Override
     public final void embedding(Tensor out, Tensor table, int[] tokens) {
-        JavaTensor o = activation(out, "embedding: out");
-        JavaTensor t = weight(table, "embedding: table");
-        checkArgument(o.shape().rank() <= 2, "embedding: out must be [dim] or [B, dim], found %s", o.shape());
-        checkArgument(t.shape().rank() == 2, "embedding: table must be [vocab, dim], found %s", t.shape());
-        checkArgument(o.shape().columns() == t.shape().columns(),
-                "embedding: out %s and table %s differ in dim", o.shape(), t.shape());
-        checkArgument(tokens.length == o.shape().rows(),
-                "embedding: %s tokens given for out of shape %s (one token per row)", tokens.length, o.shape());
-        int vocab = t.shape().rows();
-        for (int token : tokens) {
-            if (token < 0 || token >= vocab) {
-                throw new IllegalArgumentException(
-                        "embedding: token " + token + " is outside the table's vocabulary [0, " + vocab + ")");
-            }
-        }
-        computeEmbedding(o.data(), t.data(), t.dtype(), tokens, t.shape().columns());
+        OpChecks.checkEmbedding(out, table, tokens);
+        kernels.embedding().run(data(out, "embedding: out"), data(table, "embedding: table"), table.dtype(), tokens,
+                table.shape().columns());
     }
 
+    /** {@inheritDoc} A vector's F16 or BF16 was widened by {@link #upload}, so the kernels read {@code bias} as F32. */
     @Override
     public final void matmul(Tensor out, Tensor w, Tensor x, Tensor bias) {
-        JavaTensor o = activation(out, "matmul: out");
-        JavaTensor ww = weight(w, "matmul: w");
-        JavaTensor xx = activation(x, "matmul: x");
-        Shape ws = ww.shape();
-        Shape xs = xx.shape();
-        checkArgument(ws.rank() == 2, "matmul: w must be [d, n], found %s", ws);
-        checkArgument(xs.rank() <= 2 && xs.columns() == ws.columns(),
-                "matmul: x must be [n] or [B, n] with the n of w %s, found %s", ws, xs);
-        checkArgument(o.shape().rank() == xs.rank() && o.shape().rows() == xs.rows() && o.shape().columns() == ws.rows(),
-                "matmul: out %s does not fit x %s and w %s (out is [d] or [B, d] like x)", o.shape(), xs, ws);
-        checkArgument(o != xx, "matmul: out must not be x");
-        MemorySegment b = null;
-        if (bias != null) {
-            JavaTensor bb = activation(bias, "matmul: bias");
-            checkArgument(bb.shape().rank() == 1 && bb.shape().columns() == ws.rows(),
-                    "matmul: bias must be [d] for w %s, found %s", ws, bb.shape());
-            b = bb.data();
-        }
-        computeMatmul(o.data(), ww.data(), ww.dtype(), xx.data(), b, xs.rows(), ws.columns(), ws.rows());
+        OpChecks.checkMatmul(out, w, x, bias);
+        computeMatmul(data(out, "matmul: out"), data(w, "matmul: w"), w.dtype(), data(x, "matmul: x"),
+                bias == null ? null : data(bias, "matmul: bias"), x.shape().rows(), w.shape().columns(),
+                w.shape().rows());
     }
 
     @Override
     public final void rmsNorm(Tensor out, Tensor x, Tensor weight, float eps) {
-        JavaTensor o = activation(out, "rmsNorm: out");
-        JavaTensor xx = activation(x, "rmsNorm: x");
-        checkSameShape(o, xx, "rmsNorm: out and x");
-        MemorySegment w = rowVector(weight, xx, "rmsNorm: weight");
-        checkEps(eps, "rmsNorm");
-        computeRmsNorm(o.data(), xx.data(), w, xx.shape().rows(), xx.shape().columns(), eps);
+        OpChecks.checkRmsNorm(out, x, weight, eps);
+        kernels.rmsNorm().run(data(out, "rmsNorm: out"), data(x, "rmsNorm: x"), data(weight, "rmsNorm: weight"),
+                x.shape().rows(), x.shape().columns(), eps);
     }
 
     @Override
     public final void layerNorm(Tensor out, Tensor x, Tensor weight, Tensor bias, float eps) {
-        JavaTensor o = activation(out, "layerNorm: out");
-        JavaTensor xx = activation(x, "layerNorm: x");
-        checkSameShape(o, xx, "layerNorm: out and x");
-        MemorySegment w = rowVector(weight, xx, "layerNorm: weight");
-        MemorySegment b = rowVector(bias, xx, "layerNorm: bias");
-        checkEps(eps, "layerNorm");
-        computeLayerNorm(o.data(), xx.data(), w, b, xx.shape().rows(), xx.shape().columns(), eps);
+        OpChecks.checkLayerNorm(out, x, weight, bias, eps);
+        kernels.layerNorm().run(data(out, "layerNorm: out"), data(x, "layerNorm: x"),
+                data(weight, "layerNorm: weight"), data(bias, "layerNorm: bias"), x.shape().rows(), x.shape().columns(),
+                eps);
     }
 
     @Override
     public final void rope(Tensor x, int pos, Rope rope) {
-        JavaTensor xx = activation(x, "rope: x");
-        Shape xs = xx.shape();
-        checkArgument(xs.rank() <= 2 && xs.columns() % rope.headSize() == 0,
-                "rope: x must be [nHeads * headSize] or [B, nHeads * headSize] with headSize %s, found %s",
-                rope.headSize(), xs);
-        checkPositions(pos, xs.rows(), "rope");
-        computeRope(xx.data(), xs.rows(), xs.columns(), pos, rope);
+        OpChecks.checkRope(x, pos, rope);
+        computeRope(data(x, "rope: x"), x.shape().rows(), x.shape().columns(), pos, rope);
     }
 
     @Override
     public final void attention(Tensor out, Tensor q, Tensor keys, Tensor values, int pos, AttentionShape heads) {
-        JavaTensor o = activation(out, "attention: out");
-        JavaTensor qq = activation(q, "attention: q");
-        JavaTensor k = activation(keys, "attention: keys");
-        JavaTensor v = activation(values, "attention: values");
-        Shape qs = qq.shape();
-        checkArgument(qs.rank() <= 2 && qs.columns() == heads.queryDim(),
-                "attention: q must be [queryDim] or [B, queryDim] for %s, found %s", heads, qs);
-        checkSameShape(o, qq, "attention: out and q");
-        checkArgument(o != qq, "attention: out must not be q");
-        checkArgument(k.shape().rank() == 2 && k.shape().columns() == heads.kvDim(),
-                "attention: keys must be [seqLen, kvDim] for %s, found %s", heads, k.shape());
-        checkSameShape(k, v, "attention: keys and values");
-        checkPositions(pos, qs.rows(), "attention");
-        checkArgument(pos + qs.rows() <= k.shape().rows(),
-                "attention: positions up to %s do not fit in a cache of %s rows", pos + qs.rows() - 1, k.shape().rows());
-        computeAttention(o.data(), qq.data(), k.data(), v.data(), qs.rows(), pos, heads);
-    }
-
-    @Override
-    public final void softmax(Tensor out, Tensor x) {
-        JavaTensor o = activation(out, "softmax: out");
-        JavaTensor xx = activation(x, "softmax: x");
-        checkSameShape(o, xx, "softmax: out and x");
-        computeSoftmax(o.data(), xx.data(), xx.shape().rows(), xx.shape().columns());
-    }
-
-    @Override
-    public final void silu(Tensor out, Tensor x) {
-        JavaTensor o = activation(out, "silu: out");
-        JavaTensor xx = activation(x, "silu: x");
-        checkSameShape(o, xx, "silu: out and x");
-        computeSilu(o.data(), xx.data(), size(xx));
+        OpChecks.checkAttention(out, q, keys, values, pos, heads);
+        computeAttention(data(out, "attention: out"), data(q, "attention: q"), data(keys, "attention: keys"),
+                data(values, "attention: values"), q.shape().rows(), pos, heads);
     }
 
     @Override
     public final void gelu(Tensor out, Tensor x) {
-        JavaTensor o = activation(out, "gelu: out");
-        JavaTensor xx = activation(x, "gelu: x");
-        checkSameShape(o, xx, "gelu: out and x");
-        computeGelu(o.data(), xx.data(), size(xx));
+        OpChecks.checkGelu(out, x);
+        kernels.gelu().run(data(out, "gelu: out"), data(x, "gelu: x"), size(x));
     }
 
     @Override
     public final void swiglu(Tensor out, Tensor gate, Tensor up) {
-        JavaTensor o = activation(out, "swiglu: out");
-        JavaTensor g = activation(gate, "swiglu: gate");
-        JavaTensor u = activation(up, "swiglu: up");
-        checkSameShape(o, g, "swiglu: out and gate");
-        checkSameShape(g, u, "swiglu: gate and up");
-        computeSwiglu(o.data(), g.data(), u.data(), size(g));
+        OpChecks.checkSwiglu(out, gate, up);
+        kernels.swiglu().run(data(out, "swiglu: out"), data(gate, "swiglu: gate"), data(up, "swiglu: up"),
+                size(gate));
     }
 
     @Override
     public final void add(Tensor out, Tensor a, Tensor b) {
-        JavaTensor o = activation(out, "add: out");
-        JavaTensor aa = activation(a, "add: a");
-        JavaTensor bb = activation(b, "add: b");
-        checkSameShape(o, aa, "add: out and a");
-        boolean oneRow = bb.shape().rank() == 1 && bb.shape().columns() == aa.shape().columns();
-        checkArgument(bb.shape().equals(aa.shape()) || oneRow,
-                "add: b must have the shape of a %s, or be one row of it, found %s", aa.shape(), bb.shape());
-        computeAdd(o.data(), aa.data(), bb.data(), size(aa), size(bb));
-    }
-
-    @Override
-    public final void mul(Tensor out, Tensor a, Tensor b) {
-        JavaTensor o = activation(out, "mul: out");
-        JavaTensor aa = activation(a, "mul: a");
-        JavaTensor bb = activation(b, "mul: b");
-        checkSameShape(o, aa, "mul: out and a");
-        checkSameShape(aa, bb, "mul: a and b");
-        computeMul(o.data(), aa.data(), bb.data(), size(aa));
-    }
-
-    @Override
-    public final int argmax(Tensor x) {
-        JavaTensor xx = activation(x, "argmax: x");
-        checkArgument(xx.shape().rows() == 1, "argmax: x must be one vector, found %s", xx.shape());
-        return computeArgmax(xx.data(), xx.shape().columns());
+        OpChecks.checkAdd(out, a, b);
+        kernels.add().run(data(out, "add: out"), data(a, "add: a"), data(b, "add: b"), size(a), size(b));
     }
 
     /** Frees every tensor still open; subclasses then stop their threads. */
@@ -331,39 +223,18 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
     }
 
     // ----------------------------------------------------------------------------------------------------------
-    // kernels, given validated arguments; shapes as in ScalarKernels, with B = rows
-
-    abstract void computeEmbedding(MemorySegment out, MemorySegment table, DType tableType, int[] tokens, int dim);
+    // the ops a subclass runs its own way, given validated arguments; shapes as in ScalarKernels, with B = rows
 
     abstract void computeMatmul(MemorySegment out, MemorySegment w, DType wType, MemorySegment x, MemorySegment bias,
                                 int batch, int n, int d);
-
-    abstract void computeRmsNorm(MemorySegment out, MemorySegment x, MemorySegment weight, int rows, int n, float eps);
-
-    abstract void computeLayerNorm(MemorySegment out, MemorySegment x, MemorySegment weight, MemorySegment bias,
-                                   int rows, int n, float eps);
 
     abstract void computeRope(MemorySegment x, int rows, int width, int pos, Rope rope);
 
     abstract void computeAttention(MemorySegment out, MemorySegment q, MemorySegment keys, MemorySegment values,
                                    int rows, int pos, AttentionShape heads);
 
-    abstract void computeSoftmax(MemorySegment out, MemorySegment x, int rows, int n);
-
-    abstract void computeSilu(MemorySegment out, MemorySegment x, int size);
-
-    abstract void computeGelu(MemorySegment out, MemorySegment x, int size);
-
-    abstract void computeSwiglu(MemorySegment out, MemorySegment gate, MemorySegment up, int size);
-
-    abstract void computeAdd(MemorySegment out, MemorySegment a, MemorySegment b, int size, int bSize);
-
-    abstract void computeMul(MemorySegment out, MemorySegment a, MemorySegment b, int size);
-
-    abstract int computeArgmax(MemorySegment x, int n);
-
     // ----------------------------------------------------------------------------------------------------------
-    // argument checks
+    // tensors
 
     /** Called by a tensor that was closed, so that {@link #close()} does not close it again. */
     final void forget(JavaTensor tensor) {
@@ -381,50 +252,19 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
 
     /** {@return the tensor as one of ours}, or fails naming both backends. */
     private JavaTensor own(Tensor tensor, String role) {
-        checkArgument(tensor.backendName().equals(name) && tensor instanceof JavaTensor,
-                "%s is a tensor of backend '%s'; backend '%s' cannot use it", role, tensor.backendName(), name);
-        JavaTensor ours = (JavaTensor) tensor;
+        if (!(tensor instanceof JavaTensor ours && tensor.backendName().equals(name))) {
+            throw OpChecks.foreignTensor(role, tensor, name);
+        }
         checkState(!ours.isClosed(), "%s was closed, or the memory it views was freed", role);
         return ours;
     }
 
-    /** {@return an F32 tensor of ours}: activations, and weights read as F32 (norm weights, biases). */
-    private JavaTensor activation(Tensor tensor, String role) {
-        JavaTensor ours = own(tensor, role);
-        checkArgument(ours.dtype() == DType.F32, "%s must be F32, found %s", role, ours.dtype());
-        return ours;
+    /** {@return the elements of a tensor of ours}, or fails as {@link #own} does. */
+    private MemorySegment data(Tensor tensor, String role) {
+        return own(tensor, role).data();
     }
 
-    /** {@return a weight matrix of ours}: every dtype is supported, the kernels widen F16 and BF16. */
-    private JavaTensor weight(Tensor tensor, String role) {
-        return own(tensor, role);
-    }
-
-    /** {@return the data of a [n] F32 tensor, n being the row length of x}: a norm's weight or bias. */
-    private MemorySegment rowVector(Tensor tensor, JavaTensor x, String role) {
-        JavaTensor ours = activation(tensor, role);
-        checkArgument(ours.shape().rank() == 1 && ours.shape().columns() == x.shape().columns(),
-                "%s must be [n] for x %s, found %s", role, x.shape(), ours.shape());
-        return ours.data();
-    }
-
-    private static void checkSameShape(JavaTensor a, JavaTensor b, String roles) {
-        checkArgument(a.shape().equals(b.shape()), "%s must have the same shape, found %s and %s",
-                roles, a.shape(), b.shape());
-    }
-
-    private static void checkPositions(int pos, int rows, String op) {
-        checkArgument(pos >= 0, "%s: pos must be >= 0, found %s", op, pos);
-        checkArgument(pos <= Integer.MAX_VALUE - rows, "%s: positions overflow from pos %s", op, pos);
-    }
-
-    private static void checkEps(float eps, String op) {
-        if (!(eps >= 0 && eps < Float.POSITIVE_INFINITY)) { // an if, not a template: a float argument would be boxed
-            throw new IllegalArgumentException(op + ": eps must be finite and >= 0, found " + eps);
-        }
-    }
-
-    private static int size(JavaTensor tensor) {
+    private static int size(Tensor tensor) {
         return Math.toIntExact(tensor.shape().size());
     }
 }

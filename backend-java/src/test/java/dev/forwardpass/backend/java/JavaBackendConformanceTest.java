@@ -7,7 +7,6 @@ import dev.forwardpass.conformance.BackendConformanceTest;
 
 /**
  * The conformance suite for backend {@code "java"} (Vector API kernels, thread pool), found by name as users do.
- * It lives outside the suite's package, as every other backend's will.
  */
 class JavaBackendConformanceTest extends BackendConformanceTest {
     @Override

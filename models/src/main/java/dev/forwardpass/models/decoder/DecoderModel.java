@@ -181,7 +181,7 @@ public abstract class DecoderModel<C extends Record & DecoderConfig> implements 
             switch (s.logitRows) {
                 case EVERY_ROW -> classify(s.logits, s.x);
                 case LAST_ROW -> {
-                    backend.copyRow(s.xLast, s.x, s.rows - 1);
+                    backend.copyRows(s.xLast, 0, s.x, s.rows - 1, 1);
                     classify(s.logits, s.xLast);
                 }
                 case NONE -> { } // a chunk before the last: run for the keys and values it left in the cache

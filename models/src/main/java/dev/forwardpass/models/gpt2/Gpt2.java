@@ -73,8 +73,8 @@ public final class Gpt2 extends DecoderModel<Gpt2Config> {
             backend.matmul(s.v, layer.get(WV), s.xb, layer.get(BV));
 
             // store these positions' keys and values in the cache
-            backend.copyRows(cache.keys(l), pos, s.k);
-            backend.copyRows(cache.values(l), pos, s.v);
+            backend.copyRows(cache.keys(l), pos, s.k, 0, s.rows);
+            backend.copyRows(cache.values(l), pos, s.v, 0, s.rows);
 
             // multihead attention, each position over positions 0..itself
             backend.attention(s.attnOut, s.q, cache.keys(l), cache.values(l), pos, heads);

@@ -70,8 +70,8 @@ public final class Llama extends DecoderModel<LlamaConfig> {
             backend.rope(s.k, pos, rope);
 
             // store these positions' keys and values in the cache
-            backend.copyRows(cache.keys(l), pos, s.k);
-            backend.copyRows(cache.values(l), pos, s.v);
+            backend.copyRows(cache.keys(l), pos, s.k, 0, s.rows);
+            backend.copyRows(cache.values(l), pos, s.v, 0, s.rows);
 
             // multihead attention, each position over positions 0..itself
             backend.attention(s.attnOut, s.q, cache.keys(l), cache.values(l), pos, heads);

@@ -150,7 +150,7 @@ public final class ScalarKernels {
      * scores[t] = q·k[t] / sqrt(headSize) for t in 0..p, softmax, then the weighted sum of the values. Query head h
      * reads key/value head h / kvMul (grouped-query attention).
      *
-     * <p>Allocates its score buffer per call: the oracle favours plainness; {@link VectorKernels} preallocates.
+     * <p>Allocates its score buffer per call: the oracle favours plainness; {@link AttentionKernels} preallocates.
      *
      * @param out (B, nHeads * headSize), not q
      * @param q (B, nHeads * headSize)
@@ -199,45 +199,6 @@ public final class ScalarKernels {
     }
 
     /**
-     * Softmax of each row: out = exp(x - max(x)) / sum(exp(x - max(x))).
-     *
-     * @param out (B, n), may be x
-     * @param x (B, n)
-     */
-    public static void softmax(MemorySegment out, MemorySegment x, int rows, int n) {
-        for (int b = 0; b < rows; b++) {
-            long row = (long) b * n;
-            // find max value (for numerical stability)
-            double max = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < n; j++) {
-                max = Math.max(max, getFloat(x, row + j));
-            }
-            // exp and sum
-            double sum = 0;
-            for (int j = 0; j < n; j++) {
-                sum += Math.exp(getFloat(x, row + j) - max);
-            }
-            // normalize
-            for (int j = 0; j < n; j++) {
-                setFloat(out, row + j, (float) (Math.exp(getFloat(x, row + j) - max) / sum));
-            }
-        }
-    }
-
-    /**
-     * SiLU: out = x * sigmoid(x).
-     *
-     * @param out (size,), may be x
-     * @param x (size,)
-     */
-    public static void silu(MemorySegment out, MemorySegment x, long size) {
-        for (long i = 0; i < size; i++) {
-            double v = getFloat(x, i);
-            setFloat(out, i, (float) silu(v));
-        }
-    }
-
-    /**
      * GELU, tanh approximation: out = 0.5 x (1 + tanh(sqrt(2/π) (x + 0.044715 x³))).
      *
      * @param out (size,), may be x
@@ -275,37 +236,6 @@ public final class ScalarKernels {
         for (long i = 0; i < size; i++) {
             setFloat(out, i, getFloat(a, i) + getFloat(b, i % bSize));
         }
-    }
-
-    /**
-     * out = a * b, elementwise.
-     *
-     * @param out (size,), may be a or b
-     * @param a (size,)
-     * @param b (size,)
-     */
-    public static void mul(MemorySegment out, MemorySegment a, MemorySegment b, long size) {
-        for (long i = 0; i < size; i++) {
-            setFloat(out, i, getFloat(a, i) * getFloat(b, i));
-        }
-    }
-
-    /**
-     * {@return the index of the largest element, the first one on ties}
-     *
-     * @param x (n,)
-     */
-    public static int argmax(MemorySegment x, int n) {
-        int best = 0;
-        float max = getFloat(x, 0);
-        for (int i = 1; i < n; i++) {
-            float v = getFloat(x, i);
-            if (v > max) {
-                max = v;
-                best = i;
-            }
-        }
-        return best;
     }
 
     private static double silu(double x) {

@@ -1,10 +1,7 @@
-package dev.forwardpass.api.spi;
-
-import dev.forwardpass.api.Backend;
-import dev.forwardpass.api.BackendOptions;
+package dev.forwardpass.api;
 
 /**
- * Makes a backend findable by name. Registered in {@code META-INF/services/dev.forwardpass.api.spi.BackendProvider}.
+ * Makes a backend findable by name. Registered in {@code META-INF/services/dev.forwardpass.api.BackendProvider}.
  *
  * <p>Providers are cheap: constructing one and calling {@link #name()} or {@link #isAvailable()} must not load
  * native libraries or start threads. {@link #create} does the heavy work.

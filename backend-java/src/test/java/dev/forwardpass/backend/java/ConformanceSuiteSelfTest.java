@@ -1,4 +1,4 @@
-package dev.forwardpass.conformance;
+package dev.forwardpass.backend.java;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,7 +9,8 @@ import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.BackendOptions;
 import dev.forwardpass.api.Rope;
 import dev.forwardpass.api.Tensor;
-import dev.forwardpass.backend.java.ScalarBackend;
+import dev.forwardpass.conformance.BackendConformanceTest;
+import dev.forwardpass.conformance.DelegatingBackend;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

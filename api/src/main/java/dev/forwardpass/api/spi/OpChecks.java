@@ -1,0 +1,213 @@
+package dev.forwardpass.api.spi;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import dev.forwardpass.api.AttentionShape;
+import dev.forwardpass.api.Backend;
+import dev.forwardpass.api.DType;
+import dev.forwardpass.api.Rope;
+import dev.forwardpass.api.Shape;
+import dev.forwardpass.api.Tensor;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The argument checks of every op of {@link Backend}, written once: every backend calls the op's check before it
+ * computes, so that all of them reject the same arguments with the same message. Checks here are about shapes,
+ * dtypes, indices and aliasing, and work on any {@link Tensor}; whether a tensor belongs to the backend, and is still
+ * open, the backend checks itself (and words the refusal of another backend's tensor with {@link #foreignTensor}).
+ *
+ * <p>A message names the op, the argument, what was expected and what was found, e.g.
+ * {@code "matmul: x must be [n] or [B, n] with the n of w [5, 8], found [3, 7]"}. A passing check compares ints and
+ * references only: nothing is formatted, boxed or allocated, so the checks cost nothing per token.
+ */
+public final class OpChecks {
+    private OpChecks() {}
+
+    /** {@return the refusal of a tensor that is not the backend's: {@code role} names the op and the argument} */
+    public static IllegalArgumentException foreignTensor(String role, Tensor tensor, String backend) {
+        String owner = tensor.backendName();
+        return new IllegalArgumentException(owner.equals(backend)
+                ? role + " is a tensor of another '" + backend + "' backend instance; this one cannot use it"
+                : role + " is a tensor of backend '" + owner + "'; backend '" + backend + "' cannot use it");
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // memory
+
+    /** Checks the arguments of {@link Backend#upload}. */
+    public static void checkUpload(Backend backend, MemorySegment data, Shape shape, DType dtype) {
+        checkArgument(backend.supports(dtype), "upload: backend '%s' does not support dtype %s", backend.name(), dtype);
+        long bytes = Math.multiplyExact(shape.size(), (long) dtype.byteSize());
+        if (data.byteSize() != bytes) {
+            throw new IllegalArgumentException("upload: data must be " + bytes + " bytes for " + dtype + " " + shape
+                    + ", found " + data.byteSize() + " bytes");
+        }
+    }
+
+    /** Checks the arguments of {@link Backend#copyTo}. */
+    public static void checkCopyTo(Tensor src, float[] dst) {
+        if (dst.length != src.shape().size()) {
+            throw new IllegalArgumentException("copyTo: dst must hold the " + src.shape().size() + " elements of src "
+                    + src.shape() + ", found " + dst.length);
+        }
+    }
+
+    /** Checks the arguments of {@link Backend#copyRows}. */
+    public static void checkCopyRows(Tensor dst, int dstRow, Tensor src, int srcRow, int rows) {
+        Shape ds = activation(dst, "copyRows: dst");
+        Shape ss = activation(src, "copyRows: src");
+        checkArgument(ds.rank() <= 2 && ss.rank() <= 2 && ss.columns() == ds.columns(),
+                "copyRows: dst and src must be [n] or [R, n] with the same n, found %s and %s", ds, ss);
+        checkArgument(rows >= 1, "copyRows: rows must be >= 1, found %s", rows);
+        checkRowRange("copyRows: src", ss, srcRow, rows);
+        checkRowRange("copyRows: dst", ds, dstRow, rows);
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // ops
+
+    /** Checks the arguments of {@link Backend#embedding}. */
+    public static void checkEmbedding(Tensor out, Tensor table, int[] tokens) {
+        Shape os = activation(out, "embedding: out");
+        Shape ts = table.shape();
+        checkArgument(ts.rank() == 2, "embedding: table must be [vocab, dim], found %s", ts);
+        checkArgument(os.rank() <= 2 && os.columns() == ts.columns(),
+                "embedding: out must be [dim] or [B, dim] with the dim of table %s, found %s", ts, os);
+        checkArgument(tokens.length == os.rows(),
+                "embedding: tokens must be one per row of out %s, found %s tokens", os, tokens.length);
+        int vocab = ts.rows();
+        for (int token : tokens) {
+            if (token < 0 || token >= vocab) {
+                throw new IllegalArgumentException(
+                        "embedding: tokens must be in the table's vocabulary [0, " + vocab + "), found " + token);
+            }
+        }
+    }
+
+    /** Checks the arguments of {@link Backend#matmul(Tensor, Tensor, Tensor, Tensor)}. */
+    public static void checkMatmul(Tensor out, Tensor w, Tensor x, Tensor bias) {
+        Shape os = activation(out, "matmul: out");
+        Shape xs = activation(x, "matmul: x");
+        Shape ws = w.shape();
+        checkArgument(ws.rank() == 2, "matmul: w must be [d, n], found %s", ws);
+        checkArgument(xs.rank() <= 2 && xs.columns() == ws.columns(),
+                "matmul: x must be [n] or [B, n] with the n of w %s, found %s", ws, xs);
+        checkArgument(os.rank() == xs.rank() && os.rows() == xs.rows() && os.columns() == ws.rows(),
+                "matmul: out must be [d] or [B, d] like x %s with the d of w %s, found %s", xs, ws, os);
+        checkArgument(out != x, "matmul: out must not be x");
+        if (bias != null) {
+            checkArgument(bias.shape().rank() == 1 && bias.shape().columns() == ws.rows(),
+                    "matmul: bias must be [d] for w %s, found %s", ws, bias.shape());
+        }
+    }
+
+    /** Checks the arguments of {@link Backend#rmsNorm}. */
+    public static void checkRmsNorm(Tensor out, Tensor x, Tensor weight, float eps) {
+        Shape xs = rows(x, "rmsNorm: x");
+        checkSameShape("rmsNorm: out", activation(out, "rmsNorm: out"), "x", xs);
+        checkRowVector("rmsNorm: weight", weight, xs);
+        checkEps("rmsNorm", eps);
+    }
+
+    /** Checks the arguments of {@link Backend#layerNorm}. */
+    public static void checkLayerNorm(Tensor out, Tensor x, Tensor weight, Tensor bias, float eps) {
+        Shape xs = rows(x, "layerNorm: x");
+        checkSameShape("layerNorm: out", activation(out, "layerNorm: out"), "x", xs);
+        checkRowVector("layerNorm: weight", weight, xs);
+        checkRowVector("layerNorm: bias", bias, xs);
+        checkEps("layerNorm", eps);
+    }
+
+    /** Checks the arguments of {@link Backend#rope}. */
+    public static void checkRope(Tensor x, int pos, Rope rope) {
+        Shape xs = activation(x, "rope: x");
+        checkArgument(xs.rank() <= 2 && xs.columns() % rope.headSize() == 0,
+                "rope: x must be [nHeads * headSize] or [B, nHeads * headSize] with headSize %s, found %s",
+                rope.headSize(), xs);
+        checkPositions("rope", pos, xs.rows());
+    }
+
+    /** Checks the arguments of {@link Backend#attention}. */
+    public static void checkAttention(Tensor out, Tensor q, Tensor keys, Tensor values, int pos, AttentionShape heads) {
+        Shape os = activation(out, "attention: out");
+        Shape qs = activation(q, "attention: q");
+        Shape ks = activation(keys, "attention: keys");
+        Shape vs = activation(values, "attention: values");
+        checkArgument(qs.rank() <= 2 && qs.columns() == heads.queryDim(),
+                "attention: q must be [queryDim] or [B, queryDim] for %s, found %s", heads, qs);
+        checkSameShape("attention: out", os, "q", qs);
+        checkArgument(out != q, "attention: out must not be q");
+        checkArgument(ks.rank() == 2 && ks.columns() == heads.kvDim(),
+                "attention: keys must be [seqLen, kvDim] for %s, found %s", heads, ks);
+        checkSameShape("attention: values", vs, "keys", ks);
+        checkPositions("attention", pos, qs.rows());
+        if (pos + qs.rows() > ks.rows()) {
+            throw new IllegalArgumentException("attention: keys must hold positions 0.." + (pos + qs.rows() - 1)
+                    + ", found a cache of " + ks.rows() + " rows");
+        }
+    }
+
+    /** Checks the arguments of {@link Backend#gelu}. */
+    public static void checkGelu(Tensor out, Tensor x) {
+        checkSameShape("gelu: out", activation(out, "gelu: out"), "x", activation(x, "gelu: x"));
+    }
+
+    /** Checks the arguments of {@link Backend#swiglu}. */
+    public static void checkSwiglu(Tensor out, Tensor gate, Tensor up) {
+        Shape gs = activation(gate, "swiglu: gate");
+        checkSameShape("swiglu: out", activation(out, "swiglu: out"), "gate", gs);
+        checkSameShape("swiglu: up", activation(up, "swiglu: up"), "gate", gs);
+    }
+
+    /** Checks the arguments of {@link Backend#add}. */
+    public static void checkAdd(Tensor out, Tensor a, Tensor b) {
+        Shape as = activation(a, "add: a");
+        Shape bs = activation(b, "add: b");
+        checkSameShape("add: out", activation(out, "add: out"), "a", as);
+        checkArgument(bs.equals(as) || bs.rank() == 1 && bs.columns() == as.columns(),
+                "add: b must have the shape of a %s or be one row of it, found %s", as, bs);
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // shared parts
+
+    /** {@return the shape of an activation}, which must be F32 (weights may be any dtype the backend supports) */
+    private static Shape activation(Tensor tensor, String role) {
+        checkArgument(tensor.dtype() == DType.F32, "%s must be F32, found %s", role, tensor.dtype());
+        return tensor.shape();
+    }
+
+    /** {@return the shape of the F32 rows of a row-wise op}: a vector {@code [n]} or a batch {@code [B, n]} */
+    private static Shape rows(Tensor tensor, String role) {
+        Shape shape = activation(tensor, role);
+        checkArgument(shape.rank() <= 2, "%s must be [n] or [B, n], found %s", role, shape);
+        return shape;
+    }
+
+    private static void checkRowVector(String role, Tensor tensor, Shape x) {
+        checkArgument(tensor.shape().rank() == 1 && tensor.shape().columns() == x.columns(),
+                "%s must be [n] for x %s, found %s", role, x, tensor.shape());
+    }
+
+    private static void checkSameShape(String role, Shape shape, String other, Shape expected) {
+        checkArgument(shape.equals(expected), "%s must have the shape of %s %s, found %s", role, other, expected, shape);
+    }
+
+    private static void checkRowRange(String role, Shape shape, int from, int rows) {
+        if (from < 0 || from > shape.rows() - rows) {
+            throw new IllegalArgumentException(role + " must have rows " + from + ".." + ((long) from + rows - 1)
+                    + ", found " + shape);
+        }
+    }
+
+    private static void checkPositions(String op, int pos, int rows) {
+        checkArgument(pos >= 0, "%s: pos must be >= 0, found %s", op, pos);
+        checkArgument(pos <= Integer.MAX_VALUE - rows, "%s: positions from pos %s overflow an int", op, pos);
+    }
+
+    private static void checkEps(String op, float eps) {
+        if (!(eps >= 0 && eps < Float.POSITIVE_INFINITY)) { // an if, not a template: a float argument would be boxed
+            throw new IllegalArgumentException(op + ": eps must be finite and >= 0, found " + eps);
+        }
+    }
+}

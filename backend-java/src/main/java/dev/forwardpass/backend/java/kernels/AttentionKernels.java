@@ -1,0 +1,154 @@
+package dev.forwardpass.backend.java.kernels;
+
+import static dev.forwardpass.backend.java.kernels.Elements.F32;
+import static dev.forwardpass.backend.java.kernels.VectorMath.F;
+import static dev.forwardpass.backend.java.kernels.VectorMath.LE;
+import static dev.forwardpass.backend.java.kernels.VectorMath.VECTORIZED;
+import static dev.forwardpass.backend.java.kernels.VectorMath.dot;
+import static dev.forwardpass.backend.java.kernels.VectorMath.sumLanes;
+import static jdk.incubator.vector.FloatVector.fromMemorySegment;
+
+import dev.forwardpass.api.AttentionShape;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+
+/** Causal multi-head attention over a KV cache, with the Vector API. */
+public final class AttentionKernels {
+    private AttentionKernels() {}
+
+    /**
+     * Causal multi-head attention over a KV cache, for all query rows and heads.
+     *
+     * @see #attention(MemorySegment, MemorySegment, MemorySegment, MemorySegment, int, AttentionShape, int, int, Workspace)
+     */
+    public static void attention(MemorySegment out, MemorySegment q, MemorySegment keys, MemorySegment values,
+                                 int rows, int pos, AttentionShape heads, Workspace workspace) {
+        attention(out, q, keys, values, pos, heads, 0, rows * heads.nHeads(), workspace);
+    }
+
+    /**
+     * Causal multi-head attention over a KV cache for the items {@code itemFrom..itemTo-1} only (one thread's share),
+     * item {@code b * nHeads + h} being head h of query row b (position pos + b): scores[t] = q·k[t] / sqrt(headSize)
+     * for t in 0..pos+b, softmax, then the weighted sum of the values. Query head h reads key/value head h / kvMul.
+     *
+     * <p>Three passes in three methods, for the JIT: each method that takes or returns a vector must be inlined for
+     * its vectors to stay in registers, and one compilation can inline only so much Vector API code.
+     *
+     * @param out (B, nHeads * headSize), not q
+     * @param q (B, nHeads * headSize)
+     * @param keys (seqLen, nKvHeads * headSize), rows 0..pos+B-1 filled
+     * @param values (seqLen, nKvHeads * headSize), rows 0..pos+B-1 filled
+     * @param workspace holds the scores (pos + B,) of one item at a time
+     */
+    public static void attention(MemorySegment out, MemorySegment q, MemorySegment keys, MemorySegment values,
+                                 int pos, AttentionShape heads, int itemFrom, int itemTo, Workspace workspace) {
+        int headSize = heads.headSize();
+        long kvRowBytes = (long) heads.kvDim() * Float.BYTES;
+        float sqrtHeadSize = (float) Math.sqrt(headSize);
+        for (int item = itemFrom; item < itemTo; item++) {
+            int b = item / heads.nHeads();
+            int h = item % heads.nHeads();
+            int p = pos + b;
+            long qHead = ((long) b * heads.queryDim() + (long) h * headSize) * Float.BYTES;
+            long kvHead = (long) (h / heads.kvMul()) * headSize * Float.BYTES;
+            MemorySegment att = workspace.floats(p + 1); // (p + 1,) scores, then weights
+            // iterate over all timesteps, including the current one
+            scores(att, q, qHead, keys, kvHead, kvRowBytes, p + 1, headSize, sqrtHeadSize);
+            SoftmaxKernels.softmaxRow(att, 0, att, 0, p + 1);
+            weightedSumOfValues(out, qHead, att, values, kvHead, kvRowBytes, p + 1, headSize);
+        }
+    }
+
+    /**
+     * att[t] = q·keys[t] / sqrt(headSize) for t in 0..steps-1, each score the {@link VectorMath#dot} of q and the
+     * key. Four keys at a time, so that four independent dot products are in flight rather than one chain of
+     * multiply-adds.
+     */
+    private static void scores(MemorySegment att, MemorySegment q, long qHead, MemorySegment keys, long kvHead,
+                               long kvRowBytes, int steps, int headSize, float sqrtHeadSize) {
+        int t = 0;
+        if (VECTORIZED) {
+            int bound = F.loopBound(headSize);
+            for (; t + 4 <= steps; t += 4) {
+                long k0 = t * kvRowBytes + kvHead;
+                long k1 = k0 + kvRowBytes;
+                long k2 = k1 + kvRowBytes;
+                long k3 = k2 + kvRowBytes;
+                FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+                int j = 0;
+                for (; j < bound; j += F.length()) {
+                    long o = (long) j * Float.BYTES;
+                    FloatVector qv = fromMemorySegment(F, q, qHead + o, LE);
+                    a0 = qv.fma(fromMemorySegment(F, keys, k0 + o, LE), a0);
+                    a1 = qv.fma(fromMemorySegment(F, keys, k1 + o, LE), a1);
+                    a2 = qv.fma(fromMemorySegment(F, keys, k2 + o, LE), a2);
+                    a3 = qv.fma(fromMemorySegment(F, keys, k3 + o, LE), a3);
+                }
+                float s0 = sumLanes(a0);
+                float s1 = sumLanes(a1);
+                float s2 = sumLanes(a2);
+                float s3 = sumLanes(a3);
+                for (; j < headSize; j++) {
+                    long o = (long) j * Float.BYTES;
+                    float qj = q.get(F32, qHead + o);
+                    s0 = Math.fma(qj, keys.get(F32, k0 + o), s0);
+                    s1 = Math.fma(qj, keys.get(F32, k1 + o), s1);
+                    s2 = Math.fma(qj, keys.get(F32, k2 + o), s2);
+                    s3 = Math.fma(qj, keys.get(F32, k3 + o), s3);
+                }
+                att.setAtIndex(F32, t, s0 / sqrtHeadSize);
+                att.setAtIndex(F32, t + 1, s1 / sqrtHeadSize);
+                att.setAtIndex(F32, t + 2, s2 / sqrtHeadSize);
+                att.setAtIndex(F32, t + 3, s3 / sqrtHeadSize);
+            }
+        }
+        for (; t < steps; t++) {
+            att.setAtIndex(F32, t, dot(q, qHead, keys, t * kvRowBytes + kvHead, headSize) / sqrtHeadSize);
+        }
+    }
+
+    /**
+     * out[i] = sum over t of att[t] * values[t, i]: each lane i accumulates over all t in order. Four vectors of lanes
+     * at a time, so that four independent chains of multiply-adds are in flight.
+     */
+    private static void weightedSumOfValues(MemorySegment out, long outAt, MemorySegment att, MemorySegment values,
+                                            long kvHead, long kvRowBytes, int steps, int headSize) {
+        int i = 0;
+        if (VECTORIZED) {
+            long vectorBytes = F.vectorByteSize();
+            for (; i + 4 * F.length() <= headSize; i += 4 * F.length()) {
+                long o = kvHead + (long) i * Float.BYTES;
+                FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+                for (int t = 0; t < steps; t++) {
+                    long row = t * kvRowBytes + o;
+                    FloatVector weight = FloatVector.broadcast(F, att.getAtIndex(F32, t));
+                    a0 = fromMemorySegment(F, values, row, LE).fma(weight, a0);
+                    a1 = fromMemorySegment(F, values, row + vectorBytes, LE).fma(weight, a1);
+                    a2 = fromMemorySegment(F, values, row + 2 * vectorBytes, LE).fma(weight, a2);
+                    a3 = fromMemorySegment(F, values, row + 3 * vectorBytes, LE).fma(weight, a3);
+                }
+                long at = outAt + (long) i * Float.BYTES;
+                a0.intoMemorySegment(out, at, LE);
+                a1.intoMemorySegment(out, at + vectorBytes, LE);
+                a2.intoMemorySegment(out, at + 2 * vectorBytes, LE);
+                a3.intoMemorySegment(out, at + 3 * vectorBytes, LE);
+            }
+            for (int bound = F.loopBound(headSize); i < bound; i += F.length()) {
+                long o = kvHead + (long) i * Float.BYTES;
+                FloatVector acc = FloatVector.zero(F);
+                for (int t = 0; t < steps; t++) {
+                    acc = fromMemorySegment(F, values, t * kvRowBytes + o, LE).fma(FloatVector.broadcast(F, att.getAtIndex(F32, t)), acc);
+                }
+                acc.intoMemorySegment(out, outAt + (long) i * Float.BYTES, LE);
+            }
+        }
+        for (; i < headSize; i++) {
+            long o = kvHead + (long) i * Float.BYTES;
+            float acc = 0;
+            for (int t = 0; t < steps; t++) {
+                acc = Math.fma(values.get(F32, t * kvRowBytes + o), att.getAtIndex(F32, t), acc);
+            }
+            out.set(F32, outAt + (long) i * Float.BYTES, acc);
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package dev.forwardpass.backend.java.kernels;
+
+import static dev.forwardpass.backend.java.kernels.Elements.F32;
+import static dev.forwardpass.backend.java.kernels.VectorMath.F;
+import static dev.forwardpass.backend.java.kernels.VectorMath.LE;
+import static dev.forwardpass.backend.java.kernels.VectorMath.VECTORIZED;
+import static dev.forwardpass.backend.java.kernels.VectorMath.xorShuffle;
+import static jdk.incubator.vector.FloatVector.fromMemorySegment;
+
+import dev.forwardpass.api.Rope;
+import dev.forwardpass.api.RopeLayout;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
+
+/** Rotary position embedding with the Vector API. */
+public final class RopeKernels {
+    /** Swaps the elements of each adjacent pair (2i, 2i+1): the partner of each element in interleaved RoPE. */
+    private static final VectorShuffle<Float> SWAP_PAIRS = xorShuffle(1);
+
+    private RopeKernels() {}
+
+    /**
+     * Rotary position embedding, in place; bit-identical to {@link ScalarKernels#rope} (same float operations, no
+     * fused multiply-add). The cosines and sines of a position are computed once into the workspace and applied to
+     * every head.
+     *
+     * @param x (B, width), width a multiple of rope.headSize(); row b is at position pos + b
+     */
+    public static void rope(MemorySegment x, int rows, int width, int pos, Rope rope, Workspace workspace) {
+        int headSize = rope.headSize();
+        long tableBytes = (long) headSize * Float.BYTES;
+        MemorySegment table = workspace.floats(2L * headSize); // cos (headSize,) then sin (headSize,)
+        boolean interleaved = rope.layout() == RopeLayout.INTERLEAVED;
+        for (int b = 0; b < rows; b++) {
+            int p = pos + b;
+            fillRotationTable(table, tableBytes, p, rope, interleaved);
+            for (long head = (long) b * width; head < (long) (b + 1) * width; head += headSize) {
+                long headOffset = head * Float.BYTES;
+                if (interleaved) {
+                    rotateInterleaved(x, headOffset, headSize, table, tableBytes);
+                } else {
+                    rotateHalves(x, headOffset, headSize, table, tableBytes);
+                }
+            }
+        }
+    }
+
+    /**
+     * Interleaved: cos[2i] = cos[2i+1] = cos θi, and sin[2i] = -sin θi, sin[2i+1] = +sin θi, so that with x' the
+     * pair-swapped x, x * cos + x' * sin rotates every pair in one vector expression. Half-split: cos[i] = cos θi and
+     * sin[i] = sin θi for the first half only.
+     */
+    private static void fillRotationTable(MemorySegment table, long sinAt, int p, Rope rope, boolean interleaved) {
+        for (int i = 0; i < rope.headSize() / 2; i++) {
+            float val = p * rope.inverseFrequency(i);
+            float fcr = (float) Math.cos(val);
+            float fci = (float) Math.sin(val);
+            if (interleaved) {
+                long first = 2L * i * Float.BYTES;
+                long second = first + Float.BYTES;
+                table.set(F32, first, fcr);
+                table.set(F32, second, fcr);
+                table.set(F32, sinAt + first, -fci);
+                table.set(F32, sinAt + second, fci);
+            } else {
+                long at = (long) i * Float.BYTES;
+                table.set(F32, at, fcr);
+                table.set(F32, sinAt + at, fci);
+            }
+        }
+    }
+
+    private static void rotateInterleaved(MemorySegment x, long head, int headSize, MemorySegment table, long sinAt) {
+        int j = 0;
+        if (VECTORIZED) {
+            // a vector holds an even number of lanes, so it never splits a pair
+            for (int bound = F.loopBound(headSize); j < bound; j += F.length()) {
+                long o = (long) j * Float.BYTES;
+                FloatVector v = fromMemorySegment(F, x, head + o, LE);
+                // lane 2i: v0*cos + v1*(-sin) = v0*fcr - v1*fci; lane 2i+1: v1*cos + v0*sin = v0*fci + v1*fcr
+                v.mul(fromMemorySegment(F, table, o, LE)).add(v.rearrange(SWAP_PAIRS).mul(fromMemorySegment(F, table, sinAt + o, LE)))
+                        .intoMemorySegment(x, head + o, LE);
+            }
+        }
+        for (; j < headSize; j += 2) {
+            long o0 = (long) j * Float.BYTES;
+            long o1 = o0 + Float.BYTES;
+            rotatePair(x, head + o0, head + o1, table.get(F32, o0), table.get(F32, sinAt + o1));
+        }
+    }
+
+    private static void rotateHalves(MemorySegment x, long head, int headSize, MemorySegment table, long sinAt) {
+        int half = headSize / 2;
+        long partner = (long) half * Float.BYTES;
+        int i = 0;
+        if (VECTORIZED) {
+            for (int bound = F.loopBound(half); i < bound; i += F.length()) {
+                long o = (long) i * Float.BYTES;
+                FloatVector v0 = fromMemorySegment(F, x, head + o, LE);
+                FloatVector v1 = fromMemorySegment(F, x, head + partner + o, LE);
+                FloatVector fcr = fromMemorySegment(F, table, o, LE);
+                FloatVector fci = fromMemorySegment(F, table, sinAt + o, LE);
+                v0.mul(fcr).sub(v1.mul(fci)).intoMemorySegment(x, head + o, LE);
+                v0.mul(fci).add(v1.mul(fcr)).intoMemorySegment(x, head + partner + o, LE);
+            }
+        }
+        for (; i < half; i++) {
+            long o = (long) i * Float.BYTES;
+            rotatePair(x, head + o, head + partner + o, table.get(F32, o), table.get(F32, sinAt + o));
+        }
+    }
+
+    /** Rotates the pair of floats at byte offsets at0 and at1 by the angle whose cosine is fcr and sine fci. */
+    private static void rotatePair(MemorySegment x, long at0, long at1, float fcr, float fci) {
+        float v0 = x.get(F32, at0);
+        float v1 = x.get(F32, at1);
+        x.set(F32, at0, v0 * fcr - v1 * fci);
+        x.set(F32, at1, v0 * fci + v1 * fcr);
+    }
+}

@@ -1,0 +1,33 @@
+package dev.forwardpass.backend.java.kernels;
+
+import dev.forwardpass.api.AttentionShape;
+import dev.forwardpass.conformance.Tolerance;
+import java.lang.foreign.MemorySegment;
+import org.junit.jupiter.api.Test;
+
+/** Attention against the oracle, for every kind of head shape and tail. */
+class AttentionKernelsTest extends KernelComparisonTest {
+    @Test
+    void attention() {
+        AttentionShape[] shapes = {
+            new AttentionShape(1, 1, 1), new AttentionShape(2, 2, 7), new AttentionShape(4, 2, 8),
+            new AttentionShape(4, 1, 15), new AttentionShape(2, 2, 16), new AttentionShape(3, 3, 17),
+            new AttentionShape(4, 2, 64), new AttentionShape(2, 1, 65),
+        };
+        for (AttentionShape heads : shapes) {
+            for (int pos : new int[] {0, 1, 40}) {
+                int rows = 3;
+                int seqLen = pos + rows;
+                long seed = seed(heads.headSize() * 100 + heads.nHeads(), pos);
+                MemorySegment q = random(seed, rows * heads.queryDim(), 1);
+                MemorySegment keys = random(seed + 1, seqLen * heads.kvDim(), 1);
+                MemorySegment values = random(seed + 2, seqLen * heads.kvDim(), 1);
+                MemorySegment expected = floats(rows * heads.queryDim());
+                MemorySegment actual = floats(rows * heads.queryDim());
+                ScalarKernels.attention(expected, q, keys, values, rows, pos, heads);
+                AttentionKernels.attention(actual, q, keys, values, rows, pos, heads, workspace);
+                assertClose(Tolerance.F32, expected, actual, "attention " + heads + " B=3 pos=" + pos, seed);
+            }
+        }
+    }
+}
