@@ -309,10 +309,9 @@ public final class DjlBackend implements Backend {
             int n = x.shape().columns();
             NDArray meanSquare;
             if (x.shape().rows() == 1) {
-                // Σx² of the one row, for a row [1, n] as the product x · xᵀ. Decoding, every op runs just after a
-                // weight stream has emptied the caches, and linear runs the matrix × vector code that those streams
-                // keep warm: an RMSNorm took 26 us in a decode step this way, 33 with a reshape and a dot product,
-                // 30 with n·eps as linear's bias (another path).
+                // Σx² of the one row, for a row [1, n] as the product x · xᵀ: decoding, every op runs just after a
+                // weight stream has emptied the caches, and linear runs the matrix × vector code those streams keep
+                // warm (faster than a reshape and a dot product; figures in docs/performance.md)
                 NDArray sumOfSquares = x.shape().rank() == 1 ? xa.dot(xa) : linear(xa, xa, null);
                 meanSquare = sumOfSquares.divi(constant(n));
             } else {
@@ -387,7 +386,7 @@ public final class DjlBackend implements Backend {
                     : qa.reshape(rows, nKv, kvMul, headSize).transpose(1, 0, 2, 3)
                             .reshape(nKv, (long) rows * kvMul, headSize);
             // batchMatMul is torch's bmm; matMul (torch matmul) gets to the same bmm through expands and views of
-            // both operands, and made a decode step's attention 15 % slower (139 us against 118)
+            // both operands, which made attention slower (docs/performance.md)
             NDArray scores = qg.batchMatMul(k).divi(constant((float) Math.sqrt(headSize))); // (nKv, rows * kvMul, len)
             if (rows > 1) {
                 // causal mask: row b must not see t > pos + b
@@ -532,7 +531,7 @@ public final class DjlBackend implements Backend {
 
     /** {@return elements {@code from..to-1} of {@code a} along {@code dim}, a view} */
     static NDArray slice(NDArray a, int dim, long from, long to) {
-        // One native call: an NDIndex (a.get(...)) takes DJL's general indexing path, several calls and about 20 us.
+        // One native call: an NDIndex (a.get(...)) takes DJL's general indexing path, several native calls.
         return JniUtils.slice((PtNDArray) a, dim, from, to, 1);
     }
 

@@ -69,8 +69,8 @@ public final class VectorMath {
             int bound = F.loopBound(n);
             // Two vectors per iteration, one after the other into the one accumulator (the same sums in the same
             // order as one per iteration): left to itself the JIT unrolls this loop eight times once it has seen long
-            // rows, and that form streamed rows of 2048 floats or more at half the memory bandwidth (10 GB/s against
-            // 25 here); written two by two it unrolls less and streams at full speed whatever the row length.
+            // rows, and that form streamed long rows at half the memory bandwidth (docs/performance.md); written two
+            // by two it unrolls less and streams at full speed whatever the row length.
             for (; j + 2 * lanes <= bound; j += 2 * lanes) {
                 long o = (long) j * Float.BYTES;
                 acc = fromMemorySegment(F, a, aAt + o, LE).fma(fromMemorySegment(F, b, bAt + o, LE), acc);
