@@ -1,5 +1,7 @@
 package dev.forwardpass.models.decoder;
 
+import dev.forwardpass.api.AttentionShape;
+
 /**
  * The widths every decoder-only transformer's config has, in llama2.c's names: what its session allocates
  * activations and a KV cache from, whatever the family.
@@ -26,4 +28,7 @@ public interface DecoderConfig {
 
     /** {@return the longest sequence a session holds (the KV cache's length)} */
     int seqLen();
+
+    /** {@return the attention's head layout} */
+    AttentionShape attentionShape();
 }

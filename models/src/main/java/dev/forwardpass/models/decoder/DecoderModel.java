@@ -1,5 +1,6 @@
 package dev.forwardpass.models.decoder;
 
+import dev.forwardpass.api.AttentionShape;
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.Tensor;
 import dev.forwardpass.models.format.ModelFormatException;
@@ -18,6 +19,7 @@ public abstract class DecoderModel<C extends Record & DecoderConfig> implements 
     protected final C config;
     protected final Weights weights;
     protected final Backend backend;
+    protected final AttentionShape heads;
     private final Checkpoint<C> checkpoint;
 
     /** A model of {@code checkpoint}'s family on {@code backend}, computing with {@code weights} uploaded from it. */
@@ -25,6 +27,7 @@ public abstract class DecoderModel<C extends Record & DecoderConfig> implements 
         this.config = checkpoint.config();
         this.weights = weights;
         this.backend = backend;
+        this.heads = config.attentionShape();
         this.checkpoint = checkpoint;
     }
 

@@ -22,7 +22,6 @@ import static dev.forwardpass.models.gpt2.Gpt2Tensors.WV;
 import static dev.forwardpass.models.gpt2.Gpt2Tensors.W_DOWN;
 import static dev.forwardpass.models.gpt2.Gpt2Tensors.W_UP;
 
-import dev.forwardpass.api.AttentionShape;
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.Tensor;
 import dev.forwardpass.models.decoder.Architecture;
@@ -43,11 +42,8 @@ public final class Gpt2 extends DecoderModel<Gpt2Config> {
     public static final Architecture<Gpt2Config> ARCHITECTURE =
             new Architecture<>("gpt2", Gpt2Tensors.TABLE, Gpt2::new);
 
-    private final AttentionShape heads;
-
     private Gpt2(Checkpoint<Gpt2Config> checkpoint, Weights weights, Backend backend) {
         super(checkpoint, weights, backend);
-        this.heads = config.attentionShape();
     }
 
     @Override

@@ -49,6 +49,7 @@ public record Gpt2Config(int dim, int hiddenDim, int nLayers, int nHeads, int vo
     }
 
     /** {@return the attention's head layout: plain multi-head attention, every head with its own keys and values} */
+    @Override
     public AttentionShape attentionShape() {
         return new AttentionShape(nHeads, nHeads, headSize());
     }

@@ -16,7 +16,6 @@ import static dev.forwardpass.models.llama.LlamaTensors.W_DOWN;
 import static dev.forwardpass.models.llama.LlamaTensors.W_GATE;
 import static dev.forwardpass.models.llama.LlamaTensors.W_UP;
 
-import dev.forwardpass.api.AttentionShape;
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.Rope;
 import dev.forwardpass.api.Tensor;
@@ -37,12 +36,10 @@ public final class Llama extends DecoderModel<LlamaConfig> {
             new Architecture<>("llama", LlamaTensors.TABLE, Llama::new);
 
     private final Rope rope;
-    private final AttentionShape heads;
 
     private Llama(Checkpoint<LlamaConfig> checkpoint, Weights weights, Backend backend) {
         super(checkpoint, weights, backend);
         this.rope = config.rope();
-        this.heads = config.attentionShape();
     }
 
     @Override

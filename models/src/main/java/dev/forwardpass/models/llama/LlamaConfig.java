@@ -74,6 +74,7 @@ public record LlamaConfig(
     }
 
     /** {@return the attention's head layout} */
+    @Override
     public AttentionShape attentionShape() {
         return new AttentionShape(nHeads, nKvHeads, headSize);
     }
