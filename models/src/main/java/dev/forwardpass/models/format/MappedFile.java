@@ -65,6 +65,25 @@ public final class MappedFile implements AutoCloseable {
         return new BinaryReader(data, source);
     }
 
+    /** Validates a file and makes the object that owns it from then on. */
+    @FunctionalInterface
+    public interface Parser<T> {
+        T parse(MappedFile file) throws ModelFormatException;
+    }
+
+    /**
+     * {@return what {@code parser} makes of this file}, which then owns it (closing that object closes the file); if
+     * the parser fails, the file is closed here
+     */
+    public <T> T parseOrClose(Parser<T> parser) throws ModelFormatException {
+        try {
+            return parser.parse(this);
+        } catch (ModelFormatException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
     @Override
     public void close() {
         arena.close();

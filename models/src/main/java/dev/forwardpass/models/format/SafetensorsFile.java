@@ -76,12 +76,7 @@ public final class SafetensorsFile implements AutoCloseable {
      * closes it; so does a failure here).
      */
     public static SafetensorsFile read(MappedFile file) throws ModelFormatException {
-        try {
-            return parse(file);
-        } catch (ModelFormatException | RuntimeException e) {
-            file.close();
-            throw e;
-        }
+        return file.parseOrClose(SafetensorsFile::parse);
     }
 
     private static SafetensorsFile parse(MappedFile file) throws ModelFormatException {

@@ -60,12 +60,7 @@ public final class Llama2cCheckpoint extends FileCheckpoint<LlamaConfig> {
      * so does a failure here).
      */
     public static Llama2cCheckpoint read(MappedFile file) throws ModelFormatException {
-        try {
-            return parse(file);
-        } catch (ModelFormatException | RuntimeException e) {
-            file.close();
-            throw e;
-        }
+        return file.parseOrClose(Llama2cCheckpoint::parse);
     }
 
     /** {@return whether {@code data} starts like a version-1 llama2.c checkpoint} */
