@@ -6,6 +6,7 @@ import dev.forwardpass.models.decoder.DecoderModel;
 import dev.forwardpass.models.decoder.LanguageModel;
 import dev.forwardpass.models.decoder.RandomCheckpoint;
 import dev.forwardpass.models.format.MappedFile;
+import dev.forwardpass.models.gguf.GgufCheckpoint;
 import dev.forwardpass.models.huggingface.HuggingFaceModel;
 import dev.forwardpass.models.llama2c.Llama2cCheckpoint;
 import dev.forwardpass.models.tokenizer.Llama2cTokenizer;
@@ -73,7 +74,10 @@ public final class ModelLoader {
         }
     }
 
-    /** {@return the checkpoint at {@code model}: a Hugging Face folder, a llama2.c file, or the embedded default} */
+    /**
+     * {@return the checkpoint at {@code model}: a Hugging Face folder, a GGUF file, a llama2.c file, or the embedded
+     * default}
+     */
     private static Checkpoint<?> openCheckpoint(Path model, int contextLimit) throws IOException {
         if (model != null && HuggingFaceModel.isModelFolder(model)) {
             return HuggingFaceModel.open(model, contextLimit);
@@ -81,7 +85,9 @@ public final class ModelLoader {
         MappedFile file = model == null
                 ? MappedFile.ofBytes(readResource(EMBEDDED_MODEL_RESOURCE), EMBEDDED_MODEL)
                 : MappedFile.open(model);
-        return Llama2cCheckpoint.read(file);
+        return GgufCheckpoint.isGguf(file.data())
+                ? GgufCheckpoint.read(file, contextLimit)
+                : Llama2cCheckpoint.read(file);
     }
 
     /**

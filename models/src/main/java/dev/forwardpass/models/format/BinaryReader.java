@@ -12,6 +12,10 @@ import java.nio.ByteOrder;
 public final class BinaryReader {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfDouble DOUBLE =
+            ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final MemorySegment data;
     private final String source;
@@ -68,48 +72,55 @@ public final class BinaryReader {
 
     /** Reads a little-endian int32. */
     public int readInt(String field) throws ModelFormatException {
-        require(field, 4);
-        int value = data.get(INT, offset);
-        offset += 4;
-        return value;
+        return data.get(INT, advance(field, 4));
+    }
+
+    /** Reads a little-endian int64. */
+    public long readLong(String field) throws ModelFormatException {
+        return data.get(LONG, advance(field, 8));
+    }
+
+    /** Reads a little-endian int16. */
+    public short readShort(String field) throws ModelFormatException {
+        return data.get(SHORT, advance(field, 2));
+    }
+
+    /** Reads a little-endian IEEE binary64. */
+    public double readDouble(String field) throws ModelFormatException {
+        return data.get(DOUBLE, advance(field, 8));
     }
 
     /** Reads a little-endian IEEE binary32. */
     public float readFloat(String field) throws ModelFormatException {
-        require(field, 4);
-        float value = data.get(FLOAT, offset);
-        offset += 4;
-        return value;
+        return data.get(FLOAT, advance(field, 4));
     }
 
     /** Reads one unsigned byte. */
     public int readUnsignedByte(String field) throws ModelFormatException {
-        require(field, 1);
-        int value = Byte.toUnsignedInt(data.get(ValueLayout.JAVA_BYTE, offset));
-        offset += 1;
-        return value;
+        return Byte.toUnsignedInt(data.get(ValueLayout.JAVA_BYTE, advance(field, 1)));
     }
 
     /** Reads {@code count} bytes into a new array, after checking that the file holds them. */
     public byte[] readBytes(String field, int count) throws ModelFormatException {
-        require(field, count);
-        byte[] bytes = data.asSlice(offset, count).toArray(ValueLayout.JAVA_BYTE);
-        offset += count;
-        return bytes;
+        return data.asSlice(advance(field, count), count).toArray(ValueLayout.JAVA_BYTE);
     }
 
     /** {@return a view of the next {@code bytes} bytes (no copy)}, after checking that the file holds them. */
     public MemorySegment slice(String field, long bytes) throws ModelFormatException {
-        require(field, bytes);
-        MemorySegment slice = data.asSlice(offset, bytes);
-        offset += bytes;
-        return slice;
+        return data.asSlice(advance(field, bytes), bytes);
     }
 
     /** Skips {@code bytes} bytes, after checking that the file holds them. */
     public void skip(String field, long bytes) throws ModelFormatException {
+        advance(field, bytes);
+    }
+
+    /** {@return the offset of a read of {@code bytes} bytes}, after checking that the file holds them; moves past them */
+    private long advance(String field, long bytes) throws ModelFormatException {
         require(field, bytes);
+        long at = offset;
         offset += bytes;
+        return at;
     }
 
     /** {@return an exception for {@code field}, whose value was read just before the current offset} */

@@ -1,0 +1,87 @@
+package dev.forwardpass.models.gguf;
+
+import dev.forwardpass.api.DType;
+import dev.forwardpass.api.Shape;
+import dev.forwardpass.models.decoder.Architecture;
+import dev.forwardpass.models.decoder.Checkpoint;
+import dev.forwardpass.models.decoder.DecoderConfig;
+import dev.forwardpass.models.decoder.FileCheckpoint;
+import dev.forwardpass.models.decoder.TensorTable;
+import dev.forwardpass.models.format.MappedFile;
+import dev.forwardpass.models.format.ModelFormatException;
+import dev.forwardpass.models.format.TensorData;
+import java.lang.foreign.MemorySegment;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A GGUF file (llama.cpp's format) read through its family's tensor table: GGUF's tensor names are the tables' own,
+ * so every tensor of the table the file holds is a view of the mapped file, its shape the file's dimensions read
+ * outermost first. {@code general.architecture} says the family ({@link GgufArchitectures}); the vocabulary's size is
+ * the token embedding's.
+ */
+public final class GgufCheckpoint<C extends Record & DecoderConfig> extends FileCheckpoint<C> {
+    private final MappedFile file;
+
+    private GgufCheckpoint(MappedFile file, Architecture<C> architecture, C config, Map<String, TensorData> tensors) {
+        super(file.source(), architecture, config, tensors);
+        this.file = file;
+    }
+
+    /** {@return whether {@code data} starts like a GGUF file} */
+    public static boolean isGguf(MemorySegment data) {
+        return GgufFile.isGguf(data);
+    }
+
+    /**
+     * Validates the GGUF file held by {@code file} and takes ownership of it (closing the checkpoint closes it; so
+     * does a failure here).
+     *
+     * @param contextLimit the longest context a session holds, or 0 for the file's {@code context_length}
+     */
+    public static Checkpoint<?> read(MappedFile file, int contextLimit) throws ModelFormatException {
+        return file.parseOrClose(f -> {
+            GgufFile gguf = GgufFile.read(f);
+            return open(f, gguf, GgufArchitectures.of(new GgufMetadata(f.source(), gguf.metadata())), contextLimit);
+        });
+    }
+
+    private static <C extends Record & DecoderConfig> GgufCheckpoint<C> open(MappedFile file, GgufFile gguf,
+            GgufArchitectures.Entry<C> entry, int contextLimit) throws ModelFormatException {
+        GgufMetadata metadata = new GgufMetadata(file.source(), gguf.metadata());
+        String arch = metadata.string("general.architecture");
+        GgufFile.TensorInfo embedding = gguf.tensors().get("token_embd.weight");
+        if (embedding == null || embedding.dims().length != 2) {
+            throw new ModelFormatException(file.source(), -1, "token_embd.weight",
+                    embedding == null ? "no such tensor in the file" : "must have 2 dimensions");
+        }
+        C config = entry.configReader().read(metadata, arch, (int) embedding.dims()[1], contextLimit);
+        Map<String, TensorData> tensors = new LinkedHashMap<>();
+        for (TensorTable.Entry<C> row : entry.architecture().tensors().entries(config.nLayers())) {
+            GgufFile.TensorInfo info = gguf.tensors().get(row.name());
+            if (info != null) {
+                tensors.put(row.name(), tensorData(file.source(), info));
+            }
+        }
+        return new GgufCheckpoint<>(file, entry.architecture(), config, tensors);
+    }
+
+    /** {@return the tensor as the backends take it: row-major shape, outermost dimension first} */
+    private static TensorData tensorData(String source, GgufFile.TensorInfo info) throws ModelFormatException {
+        DType dtype = info.type().dtype();
+        if (dtype == null) {
+            throw new ModelFormatException(source, -1, info.name(), "unsupported tensor type " + info.type()
+                    + " for '" + info.name() + "' (supported: F32, F16, BF16)");
+        }
+        int[] shape = new int[info.dims().length];
+        for (int d = 0; d < shape.length; d++) {
+            shape[d] = (int) info.dims()[shape.length - 1 - d];
+        }
+        return new TensorData(info.name(), dtype, Shape.of(shape), info.data());
+    }
+
+    @Override
+    public void close() {
+        file.close();
+    }
+}

@@ -1,0 +1,6 @@
+/**
+ * GGUF files, llama.cpp's format: a header reader that checks every count and size against the file
+ * ({@code GgufFile}), the registry of {@code general.architecture} names, and
+ * {@link dev.forwardpass.models.gguf.GgufCheckpoint}, which reads a file's tensors through its family's table.
+ */
+package dev.forwardpass.models.gguf;

@@ -1,0 +1,147 @@
+package dev.forwardpass.models.gguf;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.forwardpass.api.Backend;
+import dev.forwardpass.api.BackendOptions;
+import dev.forwardpass.api.Backends;
+import dev.forwardpass.api.RopeLayout;
+import dev.forwardpass.models.Generator;
+import dev.forwardpass.models.KnownOutputs;
+import dev.forwardpass.models.ModelLoader;
+import dev.forwardpass.models.TestFiles;
+import dev.forwardpass.models.decoder.LanguageModel;
+import dev.forwardpass.models.format.ModelFormatException;
+import dev.forwardpass.models.llama.LlamaConfig;
+import dev.forwardpass.models.sampling.Sampler;
+import dev.forwardpass.models.tokenizer.Tokenizer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * GGUF files: ggml-org's stories260K.gguf gives the llama2.c checkpoint's logits and run.c's greedy story, and
+ * malformed headers are refused with the field named, before anything is allocated for them.
+ */
+class GgufCheckpointTest {
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"scalar", "java"})
+    void stories260KGgufGivesTheLogitsOfTheLlama2cCheckpoint(String backendName) throws IOException {
+        Path gguf = TestFiles.shared("models/stories260K/stories260K.gguf");
+        int[] tokens = {1, 403, 407, 261, 488, 5, 17, 400, 259, 511};
+        try (Backend backend = Backends.get(backendName, BackendOptions.withThreads(1));
+                LanguageModel fromGguf = ModelLoader.loadModel(gguf, backend);
+                LanguageModel fromBin = ModelLoader.loadModel(null, backend);
+                LanguageModel.Session a = fromGguf.newSession();
+                LanguageModel.Session b = fromBin.newSession()) {
+            // the .bin's config, but for the context: llama.context_length says 2048, the .bin the 512 it was trained on
+            assertEquals(new LlamaConfig(64, 172, 5, 8, 4, 8, 512, 2048, 1e-5f, 10000f, RopeLayout.INTERLEAVED),
+                    fromGguf.config());
+            assertEquals(new LlamaConfig(64, 172, 5, 8, 4, 8, 512, 512, 1e-5f, 10000f, RopeLayout.INTERLEAVED),
+                    fromBin.config());
+            for (int pos = 0; pos < tokens.length; pos++) {
+                float[] expected = b.forward(tokens[pos], pos).clone();
+                assertArrayEquals(expected, a.forward(tokens[pos], pos), "position " + pos);
+            }
+        }
+    }
+
+    @Test
+    void stories260KGgufTellsRunCsGreedyStory() throws IOException {
+        Path gguf = TestFiles.shared("models/stories260K/stories260K.gguf");
+        try (Backend backend = Backends.get("java", BackendOptions.withThreads(1));
+                LanguageModel model = ModelLoader.loadModel(gguf, backend);
+                LanguageModel.Session session = model.newSession()) {
+            Tokenizer tokenizer = ModelLoader.loadTokenizer(TestFiles.write(dir, "tok512.bin", TestFiles.tok512()),
+                    gguf, model);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            Generator.generate(session, model.seqLen(), tokenizer, "", 200, new Sampler(model.vocabSize(), 0f, 0.9f, 1),
+                    out::writeBytes);
+            assertEquals(KnownOutputs.GREEDY_200, out.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void aTruncatedFileNamesWhereItEnds() throws IOException {
+        byte[] whole = Files.readAllBytes(TestFiles.shared("models/stories260K/stories260K.gguf"));
+        ModelFormatException e = loadError(Arrays.copyOf(whole, whole.length - 100));
+        assertTrue(e.field().endsWith(".offset"), e.getMessage()); // the last tensor's data is cut off
+        ModelFormatException header = loadError(Arrays.copyOf(whole, 300));
+        assertTrue(header.getMessage().contains("truncated") || header.getMessage().contains("do not fit"),
+                header.getMessage());
+    }
+
+    @Test
+    void lyingCountsAreRefusedBeforeAnythingIsAllocated() throws IOException {
+        assertEquals("metadata_kv_count", loadError(new GgufBytes().header(3, 0, 1L << 40).bytes()).field());
+        assertEquals("tensor_count", loadError(new GgufBytes().header(3, Long.MAX_VALUE, 0).bytes()).field());
+        ModelFormatException string = loadError(new GgufBytes().header(3, 0, 1).u64(1L << 50).u64(0).u64(0).bytes());
+        assertEquals("metadata key", string.field());
+        ModelFormatException array = loadError(new GgufBytes().header(3, 0, 1).string("tokenizer.ggml.tokens")
+                .u32(9).u32(8).u64(1L << 40).bytes());
+        assertEquals("tokenizer.ggml.tokens.array_length", array.field());
+    }
+
+    @Test
+    void versionOneAndUnknownTypesAreNamed() throws IOException {
+        ModelFormatException v1 = loadError(new GgufBytes().header(1, 0, 0).bytes());
+        assertEquals("version", v1.field());
+        assertTrue(v1.getMessage().contains("supported: 2, 3"), v1.getMessage());
+        ModelFormatException type = loadError(new GgufBytes().header(3, 0, 1).string("general.name").u32(99).bytes());
+        assertEquals("general.name.type", type.field());
+        assertTrue(type.getMessage().contains("unknown metadata value type 99"), type.getMessage());
+    }
+
+    @Test
+    void anUnsupportedArchitectureListsTheSupportedOnes() throws IOException {
+        ModelFormatException e = loadError(new GgufBytes().header(3, 0, 1).kv("general.architecture", "mamba")
+                .bytes());
+        assertEquals("general.architecture", e.field());
+        assertTrue(e.getMessage().contains("unsupported architecture 'mamba' (supported: llama, qwen2)"),
+                e.getMessage());
+    }
+
+    @Test
+    void aQuantizedTensorIsNamedAsUnsupported() throws IOException {
+        // a one-layer llama whose token embedding is Q8_0: 32 x 2 elements, two blocks of 34 bytes
+        GgufBytes b = new GgufBytes().header(3, 1, 6)
+                .kv("general.architecture", "llama").kv("llama.embedding_length", 32)
+                .kv("llama.feed_forward_length", 64).kv("llama.block_count", 1).kv("llama.attention.head_count", 4)
+                .kv("llama.context_length", 16)
+                .string("token_embd.weight").u32(2).u64(32).u64(2).u32(8).u64(0).align(32);
+        byte[] bytes = Arrays.copyOf(b.bytes(), b.bytes().length + 2 * 34);
+        ModelFormatException e = loadError(bytes);
+        assertEquals("token_embd.weight", e.field());
+        assertTrue(e.getMessage().contains("unsupported tensor type Q8_0 for 'token_embd.weight' (supported: F32, F16, "
+                + "BF16)"), e.getMessage());
+    }
+
+    @Test
+    void aFileThatIsNotGgufIsNotTakenForOne() {
+        assertFalse(GgufCheckpoint.isGguf(java.lang.foreign.MemorySegment.ofArray(TestFiles.stories260K())));
+    }
+
+    private ModelFormatException loadError(byte[] bytes) throws IOException {
+        Path file = TestFiles.write(dir, "model.gguf", bytes);
+        try (Backend backend = Backends.get("scalar", BackendOptions.withThreads(1))) {
+            ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelLoader.loadModel(file, backend));
+            assertTrue(e.getMessage().startsWith(file + ": field '"), e.getMessage());
+            assertFalse(e.getMessage().contains("\n"), e.getMessage());
+            return e;
+        }
+    }
+}
