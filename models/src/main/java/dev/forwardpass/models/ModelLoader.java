@@ -7,6 +7,7 @@ import dev.forwardpass.models.decoder.LanguageModel;
 import dev.forwardpass.models.decoder.RandomCheckpoint;
 import dev.forwardpass.models.format.MappedFile;
 import dev.forwardpass.models.gguf.GgufCheckpoint;
+import dev.forwardpass.models.gguf.GgufTokenizer;
 import dev.forwardpass.models.huggingface.HuggingFaceModel;
 import dev.forwardpass.models.llama2c.Llama2cCheckpoint;
 import dev.forwardpass.models.tokenizer.Llama2cTokenizer;
@@ -92,8 +93,9 @@ public final class ModelLoader {
 
     /**
      * Loads the tokenizer at {@code tokenizer} (any kind {@link Tokenizers#open} reads); when it is null, the
-     * embedded model's own tokenizer for the embedded model, the folder's tokenizer for a Hugging Face folder, else
-     * run.c's default {@code tokenizer.bin} beside the model file.
+     * embedded model's own tokenizer for the embedded model, the folder's tokenizer for a Hugging Face folder, the one
+     * in a GGUF file's metadata ({@link GgufTokenizer}), else run.c's default {@code tokenizer.bin} beside the model
+     * file.
      */
     public static Tokenizer loadTokenizer(Path tokenizer, Path model, LanguageModel loaded) throws IOException {
         if (tokenizer != null) {
@@ -105,6 +107,11 @@ public final class ModelLoader {
         if (model == null) {
             try (MappedFile file = MappedFile.ofBytes(readResource(EMBEDDED_TOKENIZER_RESOURCE), EMBEDDED_TOKENIZER)) {
                 return Llama2cTokenizer.read(file.reader(), loaded.vocabSize());
+            }
+        }
+        try (MappedFile file = MappedFile.open(model)) {
+            if (GgufCheckpoint.isGguf(file.data())) {
+                return GgufTokenizer.open(model, loaded.vocabSize());
             }
         }
         Path beside = model.toAbsolutePath().resolveSibling(DEFAULT_TOKENIZER_FILE);

@@ -1,6 +1,7 @@
 package dev.forwardpass.models.gguf;
 
 import dev.forwardpass.models.format.ModelFormatException;
+import java.util.List;
 import java.util.Map;
 
 /** Typed reads of a GGUF file's metadata, each failing with the key's name and what was found. */
@@ -47,6 +48,20 @@ final class GgufMetadata {
             throw error(key, "must be a positive number, found " + value);
         }
         return d.floatValue();
+    }
+
+    /** {@return the array at {@code key}, every element of {@code type}} */
+    List<?> list(String key, Class<?> type) throws ModelFormatException {
+        Object value = values.get(key);
+        if (!(value instanceof List<?> list)) {
+            throw error(key, value == null ? "missing" : "must be an array, found " + value);
+        }
+        for (Object element : list) {
+            if (!type.isInstance(element)) {
+                throw error(key, "must be an array of " + type.getSimpleName() + ", found an element " + element);
+            }
+        }
+        return list;
     }
 
     private int checkedInt(String key, Object value, int max) throws ModelFormatException {

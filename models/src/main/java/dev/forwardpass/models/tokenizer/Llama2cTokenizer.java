@@ -44,6 +44,20 @@ public final class Llama2cTokenizer implements Tokenizer {
         }
     }
 
+    /**
+     * {@return a tokenizer of {@code pieces}, each piece's bytes as ISO-8859-1 characters (spaces as spaces), with
+     * merge priorities {@code scores}}, on run.c's conventions: BOS 1, EOS 2, byte tokens {@code <0x00>..<0xFF>}
+     * from 3 (another reader's vocabulary, such as a GGUF file's, once checked to follow them)
+     */
+    public static Llama2cTokenizer of(String[] pieces, float[] scores) {
+        checkArgument(pieces.length == scores.length, "%s pieces but %s scores", pieces.length, scores.length);
+        int maxTokenLength = 1;
+        for (String piece : pieces) {
+            maxTokenLength = Math.max(maxTokenLength, piece.length());
+        }
+        return new Llama2cTokenizer(pieces.clone(), scores.clone(), maxTokenLength);
+    }
+
     /** Reads {@code vocabSize} tokens from the file at {@code path} (the model's config gives the count). */
     public static Llama2cTokenizer open(Path path, int vocabSize) throws IOException {
         try (MappedFile file = MappedFile.open(path)) {

@@ -66,12 +66,30 @@ class GgufCheckpointTest {
         try (Backend backend = Backends.get("java", BackendOptions.withThreads(1));
                 LanguageModel model = ModelLoader.loadModel(gguf, backend);
                 LanguageModel.Session session = model.newSession()) {
-            Tokenizer tokenizer = ModelLoader.loadTokenizer(TestFiles.write(dir, "tok512.bin", TestFiles.tok512()),
-                    gguf, model);
+            Tokenizer tokenizer = ModelLoader.loadTokenizer(null, gguf, model); // from the file's metadata
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             Generator.generate(session, model.seqLen(), tokenizer, "", 200, new Sampler(model.vocabSize(), 0f, 0.9f, 1),
                     out::writeBytes);
             assertEquals(KnownOutputs.GREEDY_200, out.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void theTokenizerInTheMetadataEncodesAsTok512Does() throws IOException {
+        Path gguf = TestFiles.shared("models/stories260K/stories260K.gguf");
+        try (Backend backend = Backends.get("scalar", BackendOptions.withThreads(1));
+                LanguageModel model = ModelLoader.loadModel(gguf, backend)) {
+            Tokenizer fromGguf = ModelLoader.loadTokenizer(null, gguf, model);
+            Tokenizer tok512 = ModelLoader.loadTokenizer(TestFiles.write(dir, "tok512.bin", TestFiles.tok512()), gguf,
+                    model);
+            for (String text : new String[] {"Once upon a time, there was a little girl named Lily.", "", " x  y\n\n",
+                    "Tom said: \"I like the café ☕!\""}) {
+                int[] ids = tok512.encode(text);
+                assertArrayEquals(ids, fromGguf.encode(text), text);
+                for (int i = 1; i < ids.length; i++) {
+                    assertArrayEquals(tok512.decode(ids[i - 1], ids[i]), fromGguf.decode(ids[i - 1], ids[i]), text);
+                }
+            }
         }
     }
 
