@@ -75,6 +75,10 @@ final class GgufArchitectures {
         if (contextLimit > 0) {
             seqLen = Math.min(seqLen, contextLimit);
         }
+        String scaling = m.stringOr(arch + ".rope.scaling.type", "none");
+        if (!scaling.equals("none")) {
+            throw m.error(arch + ".rope.scaling.type", "rope scaling '" + scaling + "' is not supported (supported: none)");
+        }
         float normEps = m.positiveFloatOr(arch + ".attention.layer_norm_rms_epsilon", 1e-5f);
         float ropeTheta = m.positiveFloatOr(arch + ".rope.freq_base", 10000f);
         if (!(ropeTheta > 1)) {

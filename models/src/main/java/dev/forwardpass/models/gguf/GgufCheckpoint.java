@@ -63,6 +63,14 @@ public final class GgufCheckpoint<C extends Record & DecoderConfig> extends File
                 tensors.put(row.name(), tensorData(file.source(), info));
             }
         }
+        // a tensor the family's table does not know (Llama 3's rope_freqs, say) changes the computation: refuse it
+        // rather than run without it
+        for (String name : gguf.tensors().keySet()) {
+            if (!tensors.containsKey(name)) {
+                throw new ModelFormatException(file.source(), -1, name, "a tensor " + entry.architecture().name()
+                        + " models do not have (a feature of the file this reader does not support)");
+            }
+        }
         return new GgufCheckpoint<>(file, entry.architecture(), config, tensors);
     }
 

@@ -23,6 +23,11 @@ final class GgufMetadata {
         return s;
     }
 
+    /** {@return the string at {@code key}, or {@code otherwise} when the file has none} */
+    String stringOr(String key, String otherwise) throws ModelFormatException {
+        return values.containsKey(key) ? string(key) : otherwise;
+    }
+
     /** {@return the positive integer at {@code key}, at most {@code max}} */
     int positiveInt(String key, int max) throws ModelFormatException {
         Object value = values.get(key);

@@ -43,6 +43,13 @@ final class GgufBytes {
         return string(key).u32(4).u32(value);
     }
 
+    /** The six metadata pairs of a one-layer Llama of width 32, 4 heads, a hidden width of 64 and a context of 16. */
+    GgufBytes tinyLlamaMetadata() {
+        return kv("general.architecture", "llama").kv("llama.embedding_length", 32)
+                .kv("llama.feed_forward_length", 64).kv("llama.block_count", 1).kv("llama.attention.head_count", 4)
+                .kv("llama.context_length", 16);
+    }
+
     /** Zero bytes up to the next multiple of {@code alignment}. */
     GgufBytes align(int alignment) {
         while (out.size() % alignment != 0) {

@@ -136,16 +136,30 @@ class GgufCheckpointTest {
     @Test
     void aQuantizedTensorIsNamedAsUnsupported() throws IOException {
         // a one-layer llama whose token embedding is Q8_0: 32 x 2 elements, two blocks of 34 bytes
-        GgufBytes b = new GgufBytes().header(3, 1, 6)
-                .kv("general.architecture", "llama").kv("llama.embedding_length", 32)
-                .kv("llama.feed_forward_length", 64).kv("llama.block_count", 1).kv("llama.attention.head_count", 4)
-                .kv("llama.context_length", 16)
+        GgufBytes b = new GgufBytes().header(3, 1, 6).tinyLlamaMetadata()
                 .string("token_embd.weight").u32(2).u64(32).u64(2).u32(8).u64(0).align(32);
         byte[] bytes = Arrays.copyOf(b.bytes(), b.bytes().length + 2 * 34);
         ModelFormatException e = loadError(bytes);
         assertEquals("token_embd.weight", e.field());
         assertTrue(e.getMessage().contains("unsupported tensor type Q8_0 for 'token_embd.weight' (supported: F32, F16, "
                 + "BF16)"), e.getMessage());
+    }
+
+    @Test
+    void aTensorTheFamilyDoesNotHaveIsRefusedRatherThanIgnored() throws IOException {
+        // Llama 3's rope_freqs would change every rotation: running without it would be silently wrong
+        GgufBytes b = new GgufBytes().header(3, 2, 6).tinyLlamaMetadata()
+                .string("token_embd.weight").u32(2).u64(32).u64(2).u32(0).u64(0)
+                .string("rope_freqs.weight").u32(1).u64(4).u32(0).u64(256).align(32);
+        byte[] bytes = Arrays.copyOf(b.bytes(), b.bytes().length + 256 + 32);
+        ModelFormatException e = loadError(bytes);
+        assertEquals("rope_freqs.weight", e.field());
+        assertTrue(e.getMessage().contains("a tensor llama models do not have"), e.getMessage());
+        GgufBytes scaled = new GgufBytes().header(3, 1, 7).tinyLlamaMetadata().kv("llama.rope.scaling.type", "yarn")
+                .string("token_embd.weight").u32(2).u64(32).u64(2).u32(0).u64(0).align(32);
+        ModelFormatException scaling = loadError(Arrays.copyOf(scaled.bytes(), scaled.bytes().length + 256));
+        assertEquals("llama.rope.scaling.type", scaling.field());
+        assertTrue(scaling.getMessage().contains("rope scaling 'yarn' is not supported"), scaling.getMessage());
     }
 
     @Test
