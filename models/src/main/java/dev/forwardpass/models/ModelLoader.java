@@ -111,7 +111,7 @@ public final class ModelLoader {
         }
         try (MappedFile file = MappedFile.open(model)) {
             if (GgufCheckpoint.isGguf(file.data())) {
-                return GgufTokenizer.open(model, loaded.vocabSize());
+                return GgufTokenizer.read(file, loaded.vocabSize());
             }
         }
         Path beside = model.toAbsolutePath().resolveSibling(DEFAULT_TOKENIZER_FILE);

@@ -22,7 +22,7 @@ final class GgufArchitectures {
     /** Reads a family's config from the metadata, with a session context of at most {@code contextLimit}. */
     @FunctionalInterface
     interface ConfigReader<C> {
-        C read(GgufMetadata metadata, String arch, int vocabSize, int contextLimit) throws ModelFormatException;
+        C read(GgufMetadata metadata, int vocabSize, int contextLimit) throws ModelFormatException;
     }
 
     /**
@@ -36,10 +36,10 @@ final class GgufArchitectures {
     private static final Map<String, Entry<?>> BY_NAME = new TreeMap<>(Map.of(
             // llama.cpp's converter stores Llama's q and k rows back in Meta's order: RoPE rotates adjacent pairs
             "llama", new Entry<>(Llama.ARCHITECTURE,
-                    (m, arch, vocab, limit) -> llama(m, arch, vocab, limit, RopeLayout.INTERLEAVED, false)),
+                    (m, vocab, limit) -> llama(m, "llama", vocab, limit, RopeLayout.INTERLEAVED, false)),
             // Qwen2's rows are stored as Hugging Face has them (rotate_half), with q, k and v biases
             "qwen2", new Entry<>(Llama.ARCHITECTURE,
-                    (m, arch, vocab, limit) -> llama(m, arch, vocab, limit, RopeLayout.HALF_SPLIT, true))));
+                    (m, vocab, limit) -> llama(m, "qwen2", vocab, limit, RopeLayout.HALF_SPLIT, true))));
 
     /** {@return the entry of {@code general.architecture}} */
     static Entry<?> of(GgufMetadata metadata) throws ModelFormatException {

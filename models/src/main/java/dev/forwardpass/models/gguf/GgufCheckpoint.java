@@ -42,20 +42,19 @@ public final class GgufCheckpoint<C extends Record & DecoderConfig> extends File
     public static Checkpoint<?> read(MappedFile file, int contextLimit) throws ModelFormatException {
         return file.parseOrClose(f -> {
             GgufFile gguf = GgufFile.read(f);
-            return open(f, gguf, GgufArchitectures.of(new GgufMetadata(f.source(), gguf.metadata())), contextLimit);
+            GgufMetadata metadata = new GgufMetadata(f.source(), gguf.metadata());
+            return open(f, gguf, metadata, GgufArchitectures.of(metadata), contextLimit);
         });
     }
 
     private static <C extends Record & DecoderConfig> GgufCheckpoint<C> open(MappedFile file, GgufFile gguf,
-            GgufArchitectures.Entry<C> entry, int contextLimit) throws ModelFormatException {
-        GgufMetadata metadata = new GgufMetadata(file.source(), gguf.metadata());
-        String arch = metadata.string("general.architecture");
+            GgufMetadata metadata, GgufArchitectures.Entry<C> entry, int contextLimit) throws ModelFormatException {
         GgufFile.TensorInfo embedding = gguf.tensors().get("token_embd.weight");
         if (embedding == null || embedding.dims().length != 2) {
             throw new ModelFormatException(file.source(), -1, "token_embd.weight",
                     embedding == null ? "no such tensor in the file" : "must have 2 dimensions");
         }
-        C config = entry.configReader().read(metadata, arch, (int) embedding.dims()[1], contextLimit);
+        C config = entry.configReader().read(metadata, (int) embedding.dims()[1], contextLimit);
         Map<String, TensorData> tensors = new LinkedHashMap<>();
         for (TensorTable.Entry<C> row : entry.architecture().tensors().entries(config.nLayers())) {
             GgufFile.TensorInfo info = gguf.tensors().get(row.name());
