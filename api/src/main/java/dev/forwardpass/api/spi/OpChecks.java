@@ -37,7 +37,11 @@ public final class OpChecks {
     /** Checks the arguments of {@link Backend#upload}. */
     public static void checkUpload(Backend backend, MemorySegment data, Shape shape, DType dtype) {
         checkArgument(backend.supports(dtype), "upload: backend '%s' does not support dtype %s", backend.name(), dtype);
-        long bytes = Math.multiplyExact(shape.size(), (long) dtype.byteSize());
+        if (dtype.isQuantized() && (shape.rank() != 2 || shape.columns() % dtype.blockSize() != 0)) {
+            throw new IllegalArgumentException("upload: a " + dtype + " tensor must be [rows, columns] with columns a "
+                    + "multiple of " + dtype.blockSize() + ", found " + shape);
+        }
+        long bytes = dtype.byteSize(shape.size());
         if (data.byteSize() != bytes) {
             throw new IllegalArgumentException("upload: data must be " + bytes + " bytes for " + dtype + " " + shape
                     + ", found " + data.byteSize() + " bytes");

@@ -8,6 +8,7 @@ import dev.forwardpass.api.DType;
 import dev.forwardpass.api.Rope;
 import dev.forwardpass.api.Shape;
 import dev.forwardpass.api.Tensor;
+import dev.forwardpass.api.quant.Dequantizer;
 import dev.forwardpass.api.spi.OpChecks;
 import dev.forwardpass.backend.java.kernels.Elements;
 import java.lang.foreign.Arena;
@@ -52,12 +53,10 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
         return threads;
     }
 
-    /** {@inheritDoc} Every dtype: the kernels read F16 and BF16 weights as they are, widening as they go. */
+    /** {@inheritDoc} The kernels read weights as they are stored, widening or dequantizing as they go. */
     @Override
-    public final boolean supports(DType dtype) {
-        return switch (dtype) {
-            case F32, F16, BF16 -> true;
-        };
+    public boolean supports(DType dtype) {
+        return true;
     }
 
     // ----------------------------------------------------------------------------------------------------------
@@ -118,14 +117,13 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
 
     private Tensor widenedCopy(MemorySegment data, Shape shape, DType dtype) {
         Arena arena = Arena.ofShared();
-        MemorySegment floats = arena.allocate(shape.size() * Float.BYTES, ALIGNMENT);
-        for (long i = 0; i < shape.size(); i++) {
-            Elements.setFloat(floats, i, Elements.read(data, i, dtype));
-        }
+        int n = shape.columns();
+        MemorySegment floats = arena.allocate((long) n * Float.BYTES, ALIGNMENT);
+        MemorySegment.copy(Dequantizer.dequantize(dtype, data, 0, n), 0, floats, Elements.F32, 0, n);
         return register(new JavaTensor(this, shape, DType.F32, floats, arena));
     }
 
-    /** {@inheritDoc} Tensors of F16 or BF16 are widened to F32. */
+    /** {@inheritDoc} Tensors of other dtypes are widened or dequantized to F32. */
     @Override
     public final void copyTo(Tensor src, float[] dst) {
         JavaTensor s = own(src, "copyTo: src");
@@ -133,9 +131,7 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
         if (s.dtype() == DType.F32) {
             MemorySegment.copy(s.data(), Elements.F32, 0, dst, 0, dst.length);
         } else {
-            for (int i = 0; i < dst.length; i++) {
-                dst[i] = Elements.read(s.data(), i, s.dtype());
-            }
+            Dequantizer.dequantize(s.dtype(), s.data(), 0, dst, 0, dst.length);
         }
     }
 

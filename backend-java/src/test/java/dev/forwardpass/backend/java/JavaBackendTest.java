@@ -196,7 +196,7 @@ class JavaBackendTest {
     }
 
     private static MemorySegment randomWeights(Arena arena, SplittableRandom random, int n, DType type) {
-        MemorySegment segment = arena.allocate((long) n * type.byteSize(), 64);
+        MemorySegment segment = arena.allocate(type.byteSize(n), 64);
         for (int i = 0; i < n; i++) {
             float v = (float) (random.nextDouble() * 2 - 1) * 0.1f;
             switch (type) {

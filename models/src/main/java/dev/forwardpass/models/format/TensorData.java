@@ -12,11 +12,11 @@ import java.lang.foreign.MemorySegment;
  * @param name the tensor's name in ForwardPass's vocabulary (GGUF's: {@code blk.0.attn_q.weight})
  * @param dtype element type
  * @param shape row-major shape, outermost first ({@code [out_features, in_features]} for a linear weight)
- * @param data exactly {@code shape.size() * dtype.byteSize()} little-endian bytes
+ * @param data exactly {@code dtype.byteSize(shape.size())} little-endian bytes
  */
 public record TensorData(String name, DType dtype, Shape shape, MemorySegment data) {
     public TensorData {
-        checkArgument(data.byteSize() == shape.size() * dtype.byteSize(),
+        checkArgument(shape.size() % dtype.blockSize() == 0 && data.byteSize() == dtype.byteSize(shape.size()),
                 "tensor %s: %s bytes do not hold %s %s", name, data.byteSize(), shape, dtype);
     }
 }

@@ -48,13 +48,24 @@ enum GgmlType {
         return null;
     }
 
-    /** {@return the backend dtype of this type, or null if the backends do not take it as weights} */
+    /** {@return the backend dtype of this type (the same name), or null if the backends do not take it as weights} */
     DType dtype() {
-        return switch (this) {
-            case F32 -> DType.F32;
-            case F16 -> DType.F16;
-            case BF16 -> DType.BF16;
-            default -> null;
-        };
+        for (DType d : DType.values()) {
+            if (d.name().equals(name())) {
+                return d;
+            }
+        }
+        return null;
+    }
+
+    /** {@return the types the backends take, for messages} */
+    static String supported() {
+        StringBuilder names = new StringBuilder();
+        for (GgmlType t : values()) {
+            if (t.dtype() != null) {
+                names.append(names.isEmpty() ? "" : ", ").append(t);
+            }
+        }
+        return names.toString();
     }
 }

@@ -78,7 +78,7 @@ public final class GgufCheckpoint<C extends Record & DecoderConfig> extends File
         DType dtype = info.type().dtype();
         if (dtype == null) {
             throw new ModelFormatException(source, -1, info.name(), "unsupported tensor type " + info.type()
-                    + " for '" + info.name() + "' (supported: F32, F16, BF16)");
+                    + " for '" + info.name() + "' (supported: " + GgmlType.supported() + ")");
         }
         int[] shape = new int[info.dims().length];
         for (int d = 0; d < shape.length; d++) {

@@ -120,7 +120,7 @@ final class HuggingFaceCheckpoint<C extends Record & DecoderConfig> extends File
             if (hf.transposed()) {
                 return transposeColumns(name, file, hf.part() * out, out);
             }
-            long bytes = shape.size() * file.dtype().byteSize();
+            long bytes = file.dtype().byteSize(shape.size());
             return new TensorData(name, file.dtype(), shape, file.data().asSlice(hf.part() * bytes, bytes));
         }
 
@@ -131,7 +131,7 @@ final class HuggingFaceCheckpoint<C extends Record & DecoderConfig> extends File
         private TensorData transposeColumns(String name, TensorData src, int from, int count) {
             int rows = src.shape().dim(0);      // in_features
             int cols = src.shape().dim(1);      // out_features
-            int size = src.dtype().byteSize();
+            int size = (int) src.dtype().byteSize(1);
             MemorySegment dst = arena.allocate((long) count * rows * size, 64);
             MemorySegment s = src.data();
             // tiles keep both the rows read and the rows written in cache

@@ -36,7 +36,7 @@ public final class SafetensorsWriter {
         if (count != values.length) {
             throw new IllegalArgumentException(name + ": " + values.length + " values for " + count + " elements");
         }
-        ByteBuffer b = ByteBuffer.allocate(values.length * dtype.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.allocate((int) dtype.byteSize(values.length)).order(ByteOrder.LITTLE_ENDIAN);
         for (float v : values) {
             switch (dtype) {
                 case F32 -> b.putFloat(v);
@@ -59,6 +59,7 @@ public final class SafetensorsWriter {
             case F32 -> value;
             case F16 -> Float.float16ToFloat(Float.floatToFloat16(value));
             case BF16 -> Float.intBitsToFloat((toBf16(value) & 0xFFFF) << 16);
+            default -> throw new IllegalArgumentException("safetensors has no " + dtype);
         };
     }
 

@@ -134,15 +134,15 @@ class GgufCheckpointTest {
     }
 
     @Test
-    void aQuantizedTensorIsNamedAsUnsupported() throws IOException {
-        // a one-layer llama whose token embedding is Q8_0: 32 x 2 elements, two blocks of 34 bytes
+    void aTensorTypeTheBackendsDoNotTakeIsNamed() throws IOException {
+        // a one-layer llama whose token embedding is Q2_K: 256 x 2 elements, two blocks of 84 bytes
         GgufBytes b = new GgufBytes().header(3, 1, 6).tinyLlamaMetadata()
-                .string("token_embd.weight").u32(2).u64(32).u64(2).u32(8).u64(0).align(32);
-        byte[] bytes = Arrays.copyOf(b.bytes(), b.bytes().length + 2 * 34);
+                .string("token_embd.weight").u32(2).u64(256).u64(2).u32(10).u64(0).align(32);
+        byte[] bytes = Arrays.copyOf(b.bytes(), b.bytes().length + 2 * 84);
         ModelFormatException e = loadError(bytes);
         assertEquals("token_embd.weight", e.field());
-        assertTrue(e.getMessage().contains("unsupported tensor type Q8_0 for 'token_embd.weight' (supported: F32, F16, "
-                + "BF16)"), e.getMessage());
+        assertTrue(e.getMessage().contains("unsupported tensor type Q2_K for 'token_embd.weight' (supported: F32, F16, "
+                + "Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K, BF16)"), e.getMessage());
     }
 
     @Test

@@ -50,7 +50,7 @@ class HuggingFaceModelTest {
     static Stream<Arguments> cases() {
         List<Arguments> cases = new ArrayList<>();
         backends().forEach(backend -> {
-            for (DType dtype : DType.values()) {
+            for (DType dtype : new DType[] {DType.F32, DType.F16, DType.BF16}) { // safetensors' float types
                 for (TinyCheckpoints.Variant variant : TinyCheckpoints.Variant.values()) {
                     cases.add(Arguments.of(backend, dtype, variant));
                 }

@@ -1,6 +1,5 @@
 package dev.forwardpass.backend.java.kernels;
 
-import dev.forwardpass.api.DType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -26,15 +25,6 @@ public final class Elements {
     /** Sets element {@code index} (counted in elements, not bytes) of the F32 {@code segment}. */
     public static void setFloat(MemorySegment segment, long index, float value) {
         segment.setAtIndex(F32, index, value);
-    }
-
-    /** {@return element {@code index} of {@code segment}, whose elements are of {@code type}, widened to F32} */
-    public static float read(MemorySegment segment, long index, DType type) {
-        return switch (type) {
-            case F32 -> segment.getAtIndex(F32, index);
-            case F16 -> Float.float16ToFloat(segment.getAtIndex(BITS16, index));
-            case BF16 -> bf16ToFloat(segment.getAtIndex(BITS16, index));
-        };
     }
 
     /** {@return the float whose upper 16 bits are {@code bits}: bfloat16 is a truncated binary32} */

@@ -1,12 +1,12 @@
 package dev.forwardpass.backend.java.kernels;
 
 import static dev.forwardpass.backend.java.kernels.Elements.getFloat;
-import static dev.forwardpass.backend.java.kernels.Elements.read;
 import static dev.forwardpass.backend.java.kernels.Elements.setFloat;
 
 import dev.forwardpass.api.AttentionShape;
 import dev.forwardpass.api.DType;
 import dev.forwardpass.api.Rope;
+import dev.forwardpass.api.quant.Dequantizer;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -17,7 +17,8 @@ import java.lang.foreign.MemorySegment;
  * two floats is exact in double. The exception is {@link #rope}, which follows llama2.c's float arithmetic to the
  * letter, because that rounding is part of the contract of {@link Rope}.
  *
- * <p>Segments are F32 unless a {@link DType} argument says otherwise. Shapes are in the comment of each method, with
+ * <p>Segments are F32 unless a {@link DType} argument says otherwise; weights of every dtype are read a row at a time
+ * by {@link Dequantizer}, the definition of each type. Shapes are in the comment of each method, with
  * {@code B} the number of rows (1 for a vector).
  */
 public final class ScalarKernels {
@@ -31,10 +32,10 @@ public final class ScalarKernels {
      * @param tokens (B,)
      */
     public static void embedding(MemorySegment out, MemorySegment table, DType tableType, int[] tokens, int dim) {
+        float[] row = new float[dim];
         for (int b = 0; b < tokens.length; b++) {
-            for (int j = 0; j < dim; j++) {
-                setFloat(out, (long) b * dim + j, read(table, (long) tokens[b] * dim + j, tableType));
-            }
+            Dequantizer.dequantize(tableType, table, tableType.byteSize((long) tokens[b] * dim), row, 0, dim);
+            MemorySegment.copy(row, 0, out, Elements.F32, (long) b * dim * Float.BYTES, dim);
         }
     }
 
@@ -48,11 +49,13 @@ public final class ScalarKernels {
      */
     public static void matmul(MemorySegment out, MemorySegment w, DType wType, MemorySegment x, MemorySegment bias,
                               int batch, int n, int d) {
+        float[] row = new float[n];
         for (int b = 0; b < batch; b++) {
             for (int i = 0; i < d; i++) {
+                Dequantizer.dequantize(wType, w, wType.byteSize((long) i * n), row, 0, n);
                 double val = 0;
                 for (int j = 0; j < n; j++) {
-                    val += (double) read(w, (long) i * n + j, wType) * getFloat(x, (long) b * n + j);
+                    val += (double) row[j] * getFloat(x, (long) b * n + j);
                 }
                 if (bias != null) {
                     val += getFloat(bias, i);
