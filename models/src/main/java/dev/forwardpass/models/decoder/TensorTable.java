@@ -88,13 +88,19 @@ public record TensorTable<C>(List<TensorSpec<C>> tensors, String huggingFacePref
         /** {@return a new row for a tensor outside the blocks} */
         public TensorSpec<C> global(String ggufName, Function<C, Shape> shape, Function<C, Presence> presence,
                 HuggingFaceName huggingFace) {
-            return add(new TensorSpec<>(tensors.size(), ggufName, false, shape, presence, null, huggingFace));
+            return add(new TensorSpec<>(tensors.size(), ggufName, false, shape, presence, null, huggingFace, null));
         }
 
         /** {@return a new row for a tensor every block has} */
         public TensorSpec<C> layer(String ggufName, Function<C, Shape> shape, Function<C, Presence> presence,
                 HuggingFaceName huggingFace) {
-            return add(new TensorSpec<>(tensors.size(), ggufName, true, shape, presence, null, huggingFace));
+            return add(new TensorSpec<>(tensors.size(), ggufName, true, shape, presence, null, huggingFace, null));
+        }
+
+        /** {@return a new row for a tensor every block has, which GGUF files fuse with others as {@code gguf} says} */
+        public TensorSpec<C> layer(String name, GgufPart gguf, Function<C, Shape> shape,
+                Function<C, Presence> presence, HuggingFaceName huggingFace) {
+            return add(new TensorSpec<>(tensors.size(), name, true, shape, presence, null, huggingFace, gguf));
         }
 
         /** {@return a new row for a tensor outside the blocks that a checkpoint may tie to {@code tiedTo}} */
@@ -103,7 +109,8 @@ public record TensorTable<C>(List<TensorSpec<C>> tensors, String huggingFacePref
             if (tiedTo.perLayer()) {
                 throw new IllegalArgumentException("a tensor can only be tied to one outside the blocks: " + tiedTo);
             }
-            return add(new TensorSpec<>(tensors.size(), ggufName, false, shape, required(), tiedTo, huggingFace));
+            return add(new TensorSpec<>(tensors.size(), ggufName, false, shape, required(), tiedTo, huggingFace,
+                    null));
         }
 
         private TensorSpec<C> add(TensorSpec<C> spec) {

@@ -4,6 +4,8 @@ import dev.forwardpass.api.RopeLayout;
 import dev.forwardpass.models.decoder.Architecture;
 import dev.forwardpass.models.decoder.DecoderConfig;
 import dev.forwardpass.models.format.ModelFormatException;
+import dev.forwardpass.models.gpt2.Gpt2;
+import dev.forwardpass.models.gpt2.Gpt2Config;
 import dev.forwardpass.models.llama.Llama;
 import dev.forwardpass.models.llama.LlamaConfig;
 import java.util.Map;
@@ -39,7 +41,8 @@ final class GgufArchitectures {
                     (m, vocab, limit) -> llama(m, "llama", vocab, limit, RopeLayout.INTERLEAVED, false)),
             // Qwen2's rows are stored as Hugging Face has them (rotate_half), with q, k and v biases
             "qwen2", new Entry<>(Llama.ARCHITECTURE,
-                    (m, vocab, limit) -> llama(m, "qwen2", vocab, limit, RopeLayout.HALF_SPLIT, true))));
+                    (m, vocab, limit) -> llama(m, "qwen2", vocab, limit, RopeLayout.HALF_SPLIT, true)),
+            "gpt2", new Entry<>(Gpt2.ARCHITECTURE, GgufArchitectures::gpt2)));
 
     /** {@return the entry of {@code general.architecture}} */
     static Entry<?> of(GgufMetadata metadata) throws ModelFormatException {
@@ -50,6 +53,20 @@ final class GgufArchitectures {
                     + String.join(", ", BY_NAME.keySet()) + ")");
         }
         return entry;
+    }
+
+    /** {@return the GPT-2 config of the metadata} */
+    private static Gpt2Config gpt2(GgufMetadata m, int vocabSize, int contextLimit) throws ModelFormatException {
+        int dim = m.positiveInt("gpt2.embedding_length", MAX_DIMENSION);
+        int nHeads = m.positiveInt("gpt2.attention.head_count", MAX_DIMENSION);
+        if (dim % nHeads != 0) {
+            throw m.error("gpt2.attention.head_count", "must divide embedding_length=" + dim + ", found " + nHeads);
+        }
+        int positions = m.positiveInt("gpt2.context_length", MAX_DIMENSION);
+        return new Gpt2Config(dim, m.positiveInt("gpt2.feed_forward_length", MAX_DIMENSION),
+                m.positiveInt("gpt2.block_count", MAX_DIMENSION), nHeads, vocabSize, positions,
+                contextLimit > 0 ? Math.min(positions, contextLimit) : positions,
+                m.positiveFloatOr("gpt2.attention.layer_norm_epsilon", 1e-5f));
     }
 
     /** {@return the Llama-family config of the metadata under {@code arch.}} */

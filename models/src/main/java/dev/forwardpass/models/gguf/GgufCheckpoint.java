@@ -6,13 +6,16 @@ import dev.forwardpass.models.decoder.Architecture;
 import dev.forwardpass.models.decoder.Checkpoint;
 import dev.forwardpass.models.decoder.DecoderConfig;
 import dev.forwardpass.models.decoder.FileCheckpoint;
+import dev.forwardpass.models.decoder.GgufPart;
 import dev.forwardpass.models.decoder.TensorTable;
 import dev.forwardpass.models.format.MappedFile;
 import dev.forwardpass.models.format.ModelFormatException;
 import dev.forwardpass.models.format.TensorData;
 import java.lang.foreign.MemorySegment;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A GGUF file (llama.cpp's format) read through its family's tensor table: GGUF's tensor names are the tables' own,
@@ -56,16 +59,21 @@ public final class GgufCheckpoint<C extends Record & DecoderConfig> extends File
         }
         C config = entry.configReader().read(metadata, (int) embedding.dims()[1], contextLimit);
         Map<String, TensorData> tensors = new LinkedHashMap<>();
+        Set<String> read = new HashSet<>();
         for (TensorTable.Entry<C> row : entry.architecture().tensors().entries(config.nLayers())) {
-            GgufFile.TensorInfo info = gguf.tensors().get(row.name());
+            String stored = row.spec().ggufStorageName(row.layer());
+            GgufFile.TensorInfo info = gguf.tensors().get(stored);
             if (info != null) {
-                tensors.put(row.name(), tensorData(file.source(), info));
+                read.add(stored);
+                TensorData data = tensorData(file.source(), info);
+                GgufPart part = row.spec().ggufPart();
+                tensors.put(row.name(), part == null ? data : part(file.source(), data, part, row.name()));
             }
         }
         // a tensor the family's table does not know (Llama 3's rope_freqs, say) changes the computation: refuse it
         // rather than run without it
         for (String name : gguf.tensors().keySet()) {
-            if (!tensors.containsKey(name)) {
+            if (!read.contains(name)) {
                 throw new ModelFormatException(file.source(), -1, name, "a tensor " + entry.architecture().name()
                         + " models do not have (a feature of the file this reader does not support)");
             }
@@ -85,6 +93,23 @@ public final class GgufCheckpoint<C extends Record & DecoderConfig> extends File
             shape[d] = (int) info.dims()[shape.length - 1 - d];
         }
         return new TensorData(info.name(), dtype, Shape.of(shape), info.data());
+    }
+
+    /** {@return slice {@code part} of the fused tensor {@code fused} along its outermost dimension, named {@code name}} */
+    private static TensorData part(String source, TensorData fused, GgufPart part, String name)
+            throws ModelFormatException {
+        int[] dims = new int[fused.shape().rank()];
+        for (int d = 0; d < dims.length; d++) {
+            dims[d] = fused.shape().dim(d);
+        }
+        if (dims[0] % part.parts() != 0) {
+            throw new ModelFormatException(source, -1, fused.name(), "holds " + part.parts() + " tensors along its "
+                    + "first dimension, which must divide into them: found " + fused.shape());
+        }
+        dims[0] /= part.parts();
+        Shape shape = Shape.of(dims);
+        long bytes = fused.dtype().byteSize(shape.size());
+        return new TensorData(name, fused.dtype(), shape, fused.data().asSlice(part.part() * bytes, bytes));
     }
 
     @Override

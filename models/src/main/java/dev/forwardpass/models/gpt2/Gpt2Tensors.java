@@ -1,5 +1,6 @@
 package dev.forwardpass.models.gpt2;
 
+import static dev.forwardpass.models.decoder.GgufPart.ggufPart;
 import static dev.forwardpass.models.decoder.HuggingFaceName.hf;
 import static dev.forwardpass.models.decoder.HuggingFaceName.hfConv1d;
 import static dev.forwardpass.models.decoder.HuggingFaceName.hfUnprefixed;
@@ -14,14 +15,16 @@ import dev.forwardpass.models.decoder.TensorTable;
  * whether a model has it, and where Hugging Face keeps it (after {@code transformer.} and, in a block,
  * {@code h.N.}). OpenAI's checkpoints use a {@code Conv1D} module for every linear layer of a block, so Hugging Face
  * stores those weights transposed, {@code [in, out]}, and the attention's query, key and value fused in one
- * {@code c_attn} of three times the width: the reader transposes and splits them as the last column says.
+ * {@code c_attn} of three times the width: the reader transposes and splits them as the last column says. llama.cpp's
+ * GGUF files fuse them too, untransposed, as {@code attn_qkv}.
  */
 public final class Gpt2Tensors {
     private Gpt2Tensors() {}
 
     private static final TensorTable.Builder<Gpt2Config> T = TensorTable.builder("transformer.", "h.");
 
-    // each row: GGUF name, shape from the config ([out, in] for a linear weight), presence, Hugging Face name
+    // each row: GGUF name (and the GGUF tensor that fuses it), shape from the config ([out, in] for a linear weight),
+    // presence, Hugging Face name
     /** (vocabSize, dim) HF wte. */
     public static final TensorSpec<Gpt2Config> TOKEN_EMBEDDING =
         T.global("token_embd.weight", c -> Shape.of(c.vocabSize(), c.dim()), required(), hf("wte.weight"));
@@ -36,22 +39,28 @@ public final class Gpt2Tensors {
         T.layer("attn_norm.bias", c -> Shape.of(c.dim()), required(), hf("ln_1.bias"));
     /** (dim, dim) query projection: the first third of c_attn. */
     public static final TensorSpec<Gpt2Config> WQ =
-        T.layer("attn_q.weight", c -> Shape.of(c.dim(), c.dim()), required(), hfConv1d("attn.c_attn.weight", 0, 3));
+        T.layer("attn_q.weight", ggufPart("attn_qkv.weight", 0, 3), c -> Shape.of(c.dim(), c.dim()), required(),
+                hfConv1d("attn.c_attn.weight", 0, 3));
     /** (dim,) query bias. */
     public static final TensorSpec<Gpt2Config> BQ =
-        T.layer("attn_q.bias", c -> Shape.of(c.dim()), required(), hf("attn.c_attn.bias", 0, 3));
+        T.layer("attn_q.bias", ggufPart("attn_qkv.bias", 0, 3), c -> Shape.of(c.dim()), required(),
+                hf("attn.c_attn.bias", 0, 3));
     /** (dim, dim) key projection: the second third of c_attn. */
     public static final TensorSpec<Gpt2Config> WK =
-        T.layer("attn_k.weight", c -> Shape.of(c.dim(), c.dim()), required(), hfConv1d("attn.c_attn.weight", 1, 3));
+        T.layer("attn_k.weight", ggufPart("attn_qkv.weight", 1, 3), c -> Shape.of(c.dim(), c.dim()), required(),
+                hfConv1d("attn.c_attn.weight", 1, 3));
     /** (dim,) key bias. */
     public static final TensorSpec<Gpt2Config> BK =
-        T.layer("attn_k.bias", c -> Shape.of(c.dim()), required(), hf("attn.c_attn.bias", 1, 3));
+        T.layer("attn_k.bias", ggufPart("attn_qkv.bias", 1, 3), c -> Shape.of(c.dim()), required(),
+                hf("attn.c_attn.bias", 1, 3));
     /** (dim, dim) value projection: the last third of c_attn. */
     public static final TensorSpec<Gpt2Config> WV =
-        T.layer("attn_v.weight", c -> Shape.of(c.dim(), c.dim()), required(), hfConv1d("attn.c_attn.weight", 2, 3));
+        T.layer("attn_v.weight", ggufPart("attn_qkv.weight", 2, 3), c -> Shape.of(c.dim(), c.dim()), required(),
+                hfConv1d("attn.c_attn.weight", 2, 3));
     /** (dim,) value bias. */
     public static final TensorSpec<Gpt2Config> BV =
-        T.layer("attn_v.bias", c -> Shape.of(c.dim()), required(), hf("attn.c_attn.bias", 2, 3));
+        T.layer("attn_v.bias", ggufPart("attn_qkv.bias", 2, 3), c -> Shape.of(c.dim()), required(),
+                hf("attn.c_attn.bias", 2, 3));
     /** (dim, dim) attention output projection; HF attn.c_proj. */
     public static final TensorSpec<Gpt2Config> WO =
         T.layer("attn_output.weight", c -> Shape.of(c.dim(), c.dim()), required(), hfConv1d("attn.c_proj.weight"));

@@ -129,7 +129,7 @@ class GgufCheckpointTest {
         ModelFormatException e = loadError(new GgufBytes().header(3, 0, 1).kv("general.architecture", "mamba")
                 .bytes());
         assertEquals("general.architecture", e.field());
-        assertTrue(e.getMessage().contains("unsupported architecture 'mamba' (supported: llama, qwen2)"),
+        assertTrue(e.getMessage().contains("unsupported architecture 'mamba' (supported: gpt2, llama, qwen2)"),
                 e.getMessage());
     }
 
