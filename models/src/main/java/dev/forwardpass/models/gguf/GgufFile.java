@@ -24,10 +24,12 @@ import java.util.Map;
  * @param version the file's version
  * @param metadata every key/value pair, in file order: integers as {@link Long}, floats as {@link Double},
  *     {@link Boolean}, {@link String}, arrays as {@link List}
+ * @param metadataBytes every key/value pair as the file's bytes (key, value type and value), to copy verbatim
  * @param tensors every tensor info, by name, in file order
  * @param alignment {@code general.alignment}, or 32
  */
-record GgufFile(int version, Map<String, Object> metadata, Map<String, TensorInfo> tensors, long alignment) {
+record GgufFile(int version, Map<String, Object> metadata, Map<String, MemorySegment> metadataBytes,
+        Map<String, TensorInfo> tensors, long alignment) {
     /** "GGUF" read as a little-endian uint32. */
     static final int MAGIC = 0x46554747;
     static final long DEFAULT_ALIGNMENT = 32;
@@ -66,6 +68,7 @@ record GgufFile(int version, Map<String, Object> metadata, Map<String, TensorInf
         long tensorCount = readCount(r, "tensor_count", 32);           // uint64_t tensor_count
         long metadataCount = readCount(r, "metadata_kv_count", 13);    // uint64_t metadata_kv_count
         Map<String, Object> metadata = new LinkedHashMap<>();
+        Map<String, MemorySegment> metadataBytes = new LinkedHashMap<>();
         for (long i = 0; i < metadataCount; i++) {                     // gguf_metadata_kv_t metadata_kv[]
             long keyOffset = r.offset();
             String key = readString(r, "metadata key");                // gguf_string_t key
@@ -73,6 +76,7 @@ record GgufFile(int version, Map<String, Object> metadata, Map<String, TensorInf
             if (metadata.put(key, readValue(r, key, type, 0)) != null) {
                 throw r.error(key, keyOffset, "key appears twice");
             }
+            metadataBytes.put(key, file.data().asSlice(keyOffset, r.offset() - keyOffset));
         }
         long alignment = alignment(r, metadata);
         List<long[]> dims = new ArrayList<>();
@@ -132,8 +136,8 @@ record GgufFile(int version, Map<String, Object> metadata, Map<String, TensorInf
                 throw r.error("tensor name", infoOffsets.get(i), "tensor '" + name + "' appears twice");
             }
         }
-        return new GgufFile(version, Collections.unmodifiableMap(metadata), Collections.unmodifiableMap(tensors),
-                alignment);
+        return new GgufFile(version, Collections.unmodifiableMap(metadata),
+                Collections.unmodifiableMap(metadataBytes), Collections.unmodifiableMap(tensors), alignment);
     }
 
     /** {@return the bytes of a tensor of {@code dims} elements of {@code type}} */

@@ -100,6 +100,11 @@ public final class Llama2cTokenizer implements Tokenizer {
         return vocab.length;
     }
 
+    /** {@return the merge priority of token {@code id}} */
+    public float score(int id) {
+        return scores[id];
+    }
+
     /** {@return the length of the longest piece, as the file declares it} */
     public int maxTokenLength() {
         return maxTokenLength;
