@@ -50,6 +50,7 @@ public final class Main implements Runnable {
                 .addSubcommand(new CompareCommand(terminal))
                 .addSubcommand(new PerplexityCommand(terminal))
                 .addSubcommand(new InitCommand(terminal))
+                .addSubcommand(new QuantizeCommand(terminal))
                 .addSubcommand(new BenchCommand(terminal));
         cli.setOut(new PrintWriter(terminal.text(), true));
         cli.setErr(new PrintWriter(new java.io.OutputStreamWriter(err, StandardCharsets.UTF_8), true));

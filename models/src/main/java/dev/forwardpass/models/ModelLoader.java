@@ -77,9 +77,10 @@ public final class ModelLoader {
 
     /**
      * {@return the checkpoint at {@code model}: a Hugging Face folder, a GGUF file, a llama2.c file, or the embedded
-     * default}
+     * default}, with a session context of at most {@code contextLimit} positions (0: the model's own); the caller
+     * closes it
      */
-    private static Checkpoint<?> openCheckpoint(Path model, int contextLimit) throws IOException {
+    public static Checkpoint<?> openCheckpoint(Path model, int contextLimit) throws IOException {
         if (model != null && HuggingFaceModel.isModelFolder(model)) {
             return HuggingFaceModel.open(model, contextLimit);
         }
@@ -98,20 +99,25 @@ public final class ModelLoader {
      * file.
      */
     public static Tokenizer loadTokenizer(Path tokenizer, Path model, LanguageModel loaded) throws IOException {
+        return loadTokenizer(tokenizer, model, loaded.vocabSize());
+    }
+
+    /** Loads the tokenizer as {@link #loadTokenizer(Path, Path, LanguageModel)} does, for a model of {@code vocabSize}. */
+    public static Tokenizer loadTokenizer(Path tokenizer, Path model, int vocabSize) throws IOException {
         if (tokenizer != null) {
-            return Tokenizers.open(tokenizer, loaded.vocabSize());
+            return Tokenizers.open(tokenizer, vocabSize);
         }
         if (model != null && HuggingFaceModel.isModelFolder(model)) {
-            return Tokenizers.open(model, loaded.vocabSize());
+            return Tokenizers.open(model, vocabSize);
         }
         if (model == null) {
             try (MappedFile file = MappedFile.ofBytes(readResource(EMBEDDED_TOKENIZER_RESOURCE), EMBEDDED_TOKENIZER)) {
-                return Llama2cTokenizer.read(file.reader(), loaded.vocabSize());
+                return Llama2cTokenizer.read(file.reader(), vocabSize);
             }
         }
         try (MappedFile file = MappedFile.open(model)) {
             if (GgufCheckpoint.isGguf(file.data())) {
-                return GgufTokenizer.read(file, loaded.vocabSize());
+                return GgufTokenizer.read(file, vocabSize);
             }
         }
         Path beside = model.toAbsolutePath().resolveSibling(DEFAULT_TOKENIZER_FILE);
@@ -119,7 +125,7 @@ public final class ModelLoader {
             throw new NoSuchFileException(beside.toString(), null,
                     "no tokenizer given and none beside the model: pass --tokenizer PATH");
         }
-        return Llama2cTokenizer.open(beside, loaded.vocabSize());
+        return Llama2cTokenizer.open(beside, vocabSize);
     }
 
     private static byte[] readResource(String name) {

@@ -1,0 +1,103 @@
+package dev.forwardpass.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code quantize}: stories260K as GGUF files of block types that generate, and one-line errors for bad input. */
+class QuantizeCommandTest {
+    @TempDir
+    Path dir;
+
+    private Path model;
+
+    @BeforeEach
+    void stories260KBesideItsTokenizer() throws IOException {
+        model = Files.write(dir.resolve("stories260K.bin"), embedded("stories260K.bin"));
+        Files.write(dir.resolve("tokenizer.bin"), embedded("tok512.bin"));
+    }
+
+    @Test
+    void aQ8_0FileTellsTheStoryAndSaysWhatFellBack() {
+        Path out = dir.resolve("s.q8_0.gguf");
+        CliRunner run = CliRunner.run("quantize", "--model", model.toString(), "--type", "q8_0", "--out", out.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        // ffn_down's rows of 172 fit no 32-element block; llama-quantize refuses the file, this falls back
+        assertTrue(run.err().contains("blk.N.ffn_down.weight (5): rows of 172 are not whole Q8_0 blocks of 32: F16"),
+                run.err());
+        assertTrue(run.err().contains("wrote " + out + ": Q8_0"), run.err());
+        assertTrue(run.err().contains("tokenizer: llama, 512 tokens"), run.err());
+        CliRunner generate = CliRunner.run("generate", "--model", out.toString(), "-t", "0", "-n", "40",
+                "--backend", "scalar");
+        assertEquals(0, generate.exitCode(), generate.err());
+        // Q8_0's greedy story is the F32 one for its first hundred tokens
+        assertTrue(GenerateCommandTest.GREEDY_200.startsWith(generate.out().strip()), generate.out());
+    }
+
+    @Test
+    void aQuantizedFileQuantizesAgain() {
+        Path q8 = dir.resolve("s.q8_0.gguf");
+        Path q4 = dir.resolve("s.q4_k.gguf");
+        assertEquals(0, CliRunner.run("quantize", "--model", model.toString(), "--type", "Q8_0", "--out",
+                q8.toString()).exitCode());
+        CliRunner run = CliRunner.run("quantize", "--model", q8.toString(), "--type", "q4_k", "--out", q4.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        // the K-quant's 256 fits none of stories260K's rows: 64 falls back to Q5_0, 172 to F16
+        assertTrue(run.err().contains("blk.N.attn_q.weight (5): rows of 64 are not whole Q4_K blocks of 256: Q5_0"),
+                run.err());
+        assertTrue(run.err().contains("tokenizer: 9 tokenizer keys copied from s.q8_0.gguf"), run.err());
+        assertEquals(0, CliRunner.run("generate", "--model", q4.toString(), "-t", "0", "-n", "8", "--backend",
+                "scalar").exitCode());
+    }
+
+    @Test
+    void withoutATokenizerTheFileSaysSoWhenLoaded() throws IOException {
+        Files.delete(dir.resolve("tokenizer.bin"));
+        Path out = dir.resolve("bare.gguf");
+        CliRunner run = CliRunner.run("quantize", "--model", model.toString(), "--type", "f16", "--out", out.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.err().contains("no tokenizer.bin beside the model: the file will need --tokenizer"), run.err());
+        CliRunner generate = CliRunner.run("generate", "--model", out.toString(), "--backend", "scalar");
+        assertEquals(65, generate.exitCode(), generate.err());
+        assertEquals(1, generate.errLines(), generate.err());
+        assertTrue(generate.err().contains("tokenizer.ggml.model"), generate.err());
+    }
+
+    @Test
+    void badInputGetsOneLine() throws IOException {
+        CliRunner unknown = CliRunner.run("quantize", "--model", model.toString(), "--type", "q3_k", "--out",
+                dir.resolve("x.gguf").toString());
+        assertEquals(2, unknown.exitCode());
+        assertEquals("forwardpass: unknown type 'q3_k' (available: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, "
+                + "q5_k, q6_k)", unknown.err().strip());
+        CliRunner missing = CliRunner.run("quantize", "--model", dir.resolve("missing.bin").toString(), "--type",
+                "q8_0", "--out", dir.resolve("x.gguf").toString());
+        assertEquals(66, missing.exitCode());
+        assertEquals(1, missing.errLines(), missing.err());
+        assertTrue(missing.err().contains("missing.bin"), missing.err());
+        Path precious = Files.writeString(dir.resolve("precious.gguf"), "not a model");
+        CliRunner exists = CliRunner.run("quantize", "--model", model.toString(), "--type", "q8_0", "--out",
+                precious.toString());
+        assertEquals(2, exists.exitCode());
+        assertEquals("forwardpass: " + precious + " exists: pass --force to replace it", exists.err().strip());
+        assertEquals("not a model", Files.readString(precious));
+        assertFalse(Files.exists(dir.resolve("x.gguf")));
+        assertEquals(0, CliRunner.run("quantize", "--model", model.toString(), "--type", "q8_0", "--out",
+                precious.toString(), "--force").exitCode());
+    }
+
+    private static byte[] embedded(String name) throws IOException {
+        try (InputStream in = QuantizeCommandTest.class.getResourceAsStream("/dev/forwardpass/models/stories260K/"
+                + name)) {
+            return in.readAllBytes();
+        }
+    }
+}
