@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -14,6 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code quantize}: stories260K as GGUF files of block types that generate, and one-line errors for bad input. */
 class QuantizeCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     @TempDir
     Path dir;
 
@@ -28,7 +32,8 @@ class QuantizeCommandTest {
     @Test
     void aQ8_0FileTellsTheStoryAndSaysWhatFellBack() {
         Path out = dir.resolve("s.q8_0.gguf");
-        CliRunner run = CliRunner.run("quantize", "--model", model.toString(), "--type", "q8_0", "--out", out.toString());
+        CliRunner run = CliRunner.run("quantize", "--model", model.toString(), "--type", "q8_0", "--out",
+                out.toString());
         assertEquals(0, run.exitCode(), run.err());
         // ffn_down's rows of 172 fit no 32-element block; llama-quantize refuses the file, this falls back
         assertTrue(run.err().contains("blk.N.ffn_down.weight (5): rows of 172 are not whole Q8_0 blocks of 32: F16"),
@@ -40,6 +45,32 @@ class QuantizeCommandTest {
         assertEquals(0, generate.exitCode(), generate.err());
         // Q8_0's greedy story is the F32 one for its first hundred tokens
         assertTrue(GenerateCommandTest.GREEDY_200.startsWith(generate.out().strip()), generate.out());
+    }
+
+    @Test
+    void infoShowsTheFilesMetadataAndItsTensorsByType() throws IOException {
+        Path out = dir.resolve("s.q8_0.gguf");
+        assertEquals(0, CliRunner.run("quantize", "--model", model.toString(), "--type", "q8_0", "--out",
+                out.toString()).exitCode());
+        CliRunner run = CliRunner.run("info", "--model", out.toString(), "--backend", "scalar", "--json");
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode gguf = JSON.readTree(run.out()).get("gguf");
+        assertEquals("llama", gguf.get("architecture").asText());
+        assertEquals("stories260K", gguf.get("name").asText());
+        assertEquals("MOSTLY_Q8_0", gguf.get("file_type").asText());
+        assertEquals(512, gguf.get("context_length").asInt());
+        assertEquals("llama", gguf.get("vocabulary").asText());
+        assertEquals(512, gguf.get("vocabulary_size").asInt());
+        assertFalse(gguf.get("chat_template").asBoolean());
+        // the token embedding (the classifier is tied) and six matrices a block in Q8_0 (34 bytes a 32), ffn_down in
+        // F16, the norms in F32
+        int q8_0 = (512 * 64 + 5 * (2 * 64 * 64 + 2 * 32 * 64 + 2 * 172 * 64)) / 32 * 34;
+        assertEquals("[{\"type\":\"Q8_0\",\"tensors\":31,\"bytes\":" + q8_0 + "},"
+                + "{\"type\":\"F16\",\"tensors\":5,\"bytes\":" + 5 * 64 * 172 * 2 + "},"
+                + "{\"type\":\"F32\",\"tensors\":11,\"bytes\":" + 11 * 64 * 4 + "}]",
+                gguf.get("tensor_types").toString());
+        CliRunner human = CliRunner.run("info", "--model", out.toString(), "--backend", "scalar");
+        assertTrue(human.out().contains("vocabulary:   llama, 512 tokens, no chat template"), human.out());
     }
 
     @Test
@@ -62,7 +93,8 @@ class QuantizeCommandTest {
     void withoutATokenizerTheFileSaysSoWhenLoaded() throws IOException {
         Files.delete(dir.resolve("tokenizer.bin"));
         Path out = dir.resolve("bare.gguf");
-        CliRunner run = CliRunner.run("quantize", "--model", model.toString(), "--type", "f16", "--out", out.toString());
+        CliRunner run = CliRunner.run("quantize", "--model", model.toString(), "--type", "f16", "--out",
+                out.toString());
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.err().contains("no tokenizer.bin beside the model: the file will need --tokenizer"), run.err());
         CliRunner generate = CliRunner.run("generate", "--model", out.toString(), "--backend", "scalar");

@@ -102,7 +102,7 @@ public final class ModelLoader {
         return loadTokenizer(tokenizer, model, loaded.vocabSize());
     }
 
-    /** Loads the tokenizer as {@link #loadTokenizer(Path, Path, LanguageModel)} does, for a model of {@code vocabSize}. */
+    /** Loads the tokenizer as {@link #loadTokenizer(Path, Path, LanguageModel)} does, for {@code vocabSize} tokens. */
     public static Tokenizer loadTokenizer(Path tokenizer, Path model, int vocabSize) throws IOException {
         if (tokenizer != null) {
             return Tokenizers.open(tokenizer, vocabSize);

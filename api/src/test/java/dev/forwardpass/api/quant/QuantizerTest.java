@@ -79,8 +79,8 @@ class QuantizerTest {
     /**
      * The K-quants search each group's scale (and minimum) instead of taking it from the extremes, then store the
      * scales in 6 bits: the result must be no worse than plainly rounding each group with the step of its own range
-     * (Q4_K: range / 15, Q5_K: range / 31, groups of 32 from min(0, min) to max) or magnitude (Q6_K: max|x| / 32, groups
-     * of 16), whose RMS error is step / √12. ggml's own bytes for Q4_K and Q6_K are {@code QuantVectorsTest}'s.
+     * (Q4_K: range / 15, Q5_K: range / 31, groups of 32 from min(0, min) to max) or magnitude (Q6_K: max|x| / 32,
+     * groups of 16), whose RMS error is step / √12. ggml's own bytes for Q4_K and Q6_K are {@code QuantVectorsTest}'s.
      */
     @ParameterizedTest
     @EnumSource(names = {"Q4_K", "Q5_K", "Q6_K"})
@@ -142,7 +142,7 @@ class QuantizerTest {
         assertEquals(0x3C02, Quantizer.toHalf(1 + 3 * 0x1p-11f));          // a tie: up to the even 1 + 2^-9
         assertEquals(0x3C01, Quantizer.toHalf(1 + 0x1p-11f + 0x1p-20f));   // above the tie: up
         assertEquals(0x7C00, Quantizer.toHalf(65520f));                    // past F16's largest: infinity
-        assertEquals((short) 0xFE00, Quantizer.toHalf(Float.intBitsToFloat(0xFFC00001)));        // ggml's quiet NaN, sign kept
+        assertEquals((short) 0xFE00, Quantizer.toHalf(Float.intBitsToFloat(0xFFC00001))); // quiet NaN, sign kept
     }
 
     @Test

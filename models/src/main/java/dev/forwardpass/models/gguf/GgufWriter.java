@@ -70,7 +70,7 @@ public final class GgufWriter {
                 .string("general.architecture", architecture)
                 .string("general.name", name);
         GgufHyperparameters.put(checkpoint.config(), metadata);
-        metadata.uint32("general.file_type", fileType(type));
+        metadata.uint32("general.file_type", GgufFileType.of(type).id);
         metadata.putAll(tokenizer.keyValues());
         List<GgufOutput.Tensor> tensors = new ArrayList<>();
         List<Fallback> fallbacks = new ArrayList<>();
@@ -84,23 +84,6 @@ public final class GgufWriter {
         }
         GgufOutput.write(out, metadata, tensors);
         return fallbacks;
-    }
-
-    /** {@return llama.cpp's {@code llama_ftype} of a file of {@code type}: what {@code general.file_type} says} */
-    static int fileType(DType type) {
-        return switch (type) {
-            case F32 -> 0;
-            case F16 -> 1;
-            case Q4_0 -> 2;
-            case Q4_1 -> 3;
-            case Q8_0 -> 7;
-            case Q5_0 -> 8;
-            case Q5_1 -> 9;
-            case Q4_K -> 15;                                           // llama-quantize's Q4_K is Q4_K_M
-            case Q5_K -> 17;                                           // and Q5_K is Q5_K_M
-            case Q6_K -> 18;
-            case BF16 -> 32;
-        };
     }
 
     /** {@return the dimensions of {@code shape} as ggml orders them, innermost first} */

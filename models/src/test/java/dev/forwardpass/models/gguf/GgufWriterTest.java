@@ -67,11 +67,7 @@ class GgufWriterTest {
             assertEquals(GgufOutput.VERSION, a.version());
             assertEquals(GgufFile.DEFAULT_ALIGNMENT, a.alignment());
             assertFalse(a.metadata().containsKey("general.alignment"));
-            // the tokenizer keys, byte for byte
-            Map<String, byte[]> tokenizerKeys = bytesOf(b.metadataBytes(), "tokenizer.");
-            assertEquals(9, tokenizerKeys.size());
-            assertEquals(tokenizerKeys.keySet(), bytesOf(a.metadataBytes(), "tokenizer.").keySet());
-            tokenizerKeys.forEach((key, bytes) -> assertArrayEquals(bytes, bytesOf(a.metadataBytes(), key).get(key), key));
+            assertSameTokenizerKeys(b, a);
             // the config keys (the .bin says the context of 512 it was trained on, the .gguf says 2048)
             b.metadata().forEach((key, value) -> {
                 if (key.startsWith("llama.") && !key.equals("llama.context_length")) {
@@ -122,9 +118,7 @@ class GgufWriterTest {
             for (GgufFile.TensorInfo tensor : b.tensors().values()) {
                 assertEquals(-1, tensor.data().mismatch(a.tensors().get(tensor.name()).data()), tensor.name());
             }
-            Map<String, byte[]> tokenizerKeys = bytesOf(b.metadataBytes(), "tokenizer.");
-            tokenizerKeys.forEach((key, bytes) -> assertArrayEquals(bytes, bytesOf(a.metadataBytes(), key).get(key), key));
-            assertEquals(tokenizerKeys.keySet(), bytesOf(a.metadataBytes(), "tokenizer.").keySet());
+            assertSameTokenizerKeys(b, a);
         }
     }
 
@@ -149,7 +143,7 @@ class GgufWriterTest {
                             : tensor.name().contains("ffn_down") ? DType.F16 : wide;
                     assertEquals(expected, tensor.type().dtype(), type + " " + tensor.name());
                 }
-                assertEquals((long) GgufWriter.fileType(type), gguf.metadata().get("general.file_type"));
+                assertEquals((long) GgufFileType.of(type).id, gguf.metadata().get("general.file_type"));
             }
             int expectedFallbacks = type == DType.Q8_0 ? 5 : 5 * 7 + 1; // ffn_down; every matrix of the K-quant
             assertEquals(expectedFallbacks, fallbacks.size(), type + ": " + fallbacks);
@@ -180,11 +174,20 @@ class GgufWriterTest {
         assertFalse(Files.exists(dir.resolve("x.gguf")));
     }
 
-    /** {@return the pairs whose key starts with {@code prefix}, as their bytes} */
-    private static Map<String, byte[]> bytesOf(Map<String, MemorySegment> pairs, String prefix) {
+    /** Checks that {@code actual} has {@code expected}'s nine tokenizer keys, each pair byte for byte, and no other. */
+    private static void assertSameTokenizerKeys(GgufFile expected, GgufFile actual) {
+        Map<String, byte[]> keys = tokenizerPairs(expected.metadataBytes());
+        Map<String, byte[]> written = tokenizerPairs(actual.metadataBytes());
+        assertEquals(9, keys.size());
+        assertEquals(keys.keySet(), written.keySet());
+        keys.forEach((key, bytes) -> assertArrayEquals(bytes, written.get(key), key));
+    }
+
+    /** {@return the {@code tokenizer.*} pairs, as their bytes} */
+    private static Map<String, byte[]> tokenizerPairs(Map<String, MemorySegment> pairs) {
         Map<String, byte[]> bytes = new TreeMap<>();
         pairs.forEach((key, value) -> {
-            if (key.startsWith(prefix)) {
+            if (key.startsWith("tokenizer.")) {
                 bytes.put(key, value.toArray(ValueLayout.JAVA_BYTE));
             }
         });
