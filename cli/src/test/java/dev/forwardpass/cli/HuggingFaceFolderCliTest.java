@@ -98,6 +98,26 @@ class HuggingFaceFolderCliTest {
         assertTrue(run.err().contains("the file ends after 512 of the model's 50257 tokens"), run.err());
     }
 
+    @Test
+    void asAnF16GgufFileItGeneratesTheSameTextWithTheFoldersTokenizer() throws Exception {
+        Path folder = gpt2Folder();
+        Path gguf = dir.resolve("gpt2.f16.gguf");
+        CliRunner quantize = CliRunner.run("quantize", "--model", folder.toString(), "--type", "f16", "--out",
+                gguf.toString());
+        assertEquals(0, quantize.exitCode(), quantize.err());
+        assertTrue(quantize.err().contains("the folder's tokenizer is not written to GGUF yet"), quantize.err());
+        CliRunner fromFolder = CliRunner.run("generate", "--model", folder.toString(), "--prompt", "Hello world", "-t",
+                "0", "-n", "12", "--backend", "scalar");
+        CliRunner fromGguf = CliRunner.run("generate", "--model", gguf.toString(), "--tokenizer", folder.toString(),
+                "--prompt", "Hello world", "-t", "0", "-n", "12", "--backend", "scalar");
+        assertEquals(0, fromGguf.exitCode(), fromGguf.err());
+        assertEquals(fromFolder.out(), fromGguf.out());
+        CliRunner withoutTokenizer = CliRunner.run("generate", "--model", gguf.toString(), "--backend", "scalar");
+        assertEquals(65, withoutTokenizer.exitCode());
+        assertEquals(1, withoutTokenizer.errLines(), withoutTokenizer.err());
+        assertTrue(withoutTokenizer.err().contains("tokenizer"), withoutTokenizer.err());
+    }
+
     /** Writes a one-layer GPT-2 with the real vocabulary and random F16 weights. */
     private Path gpt2Folder() throws IOException {
         Path folder = Files.createDirectories(dir.resolve("gpt2"));
