@@ -123,6 +123,44 @@ class MalformedGgufTest {
         assertTrue(type.getMessage().contains("unknown metadata value type 99"), type.getMessage());
     }
 
+    @Test
+    void anUnsupportedArchitectureListsTheSupportedOnes() throws IOException {
+        ModelFormatException e = loadError(new GgufBytes().header(3, 0, 1).kv("general.architecture", "mamba")
+                .bytes());
+        assertEquals("general.architecture", e.field());
+        assertTrue(e.getMessage().contains("unsupported architecture 'mamba' (supported: gpt2, llama, qwen2)"),
+                e.getMessage());
+    }
+
+    @Test
+    void aTensorTypeTheBackendsDoNotTakeIsNamed() throws IOException {
+        // a one-layer llama whose token embedding is Q2_K: 256 x 2 elements, two blocks of 84 bytes
+        GgufBytes b = new GgufBytes().header(3, 1, 6).tinyLlamaMetadata()
+                .string("token_embd.weight").u32(2).u64(256).u64(2).u32(10).u64(0).align(32);
+        byte[] bytes = Arrays.copyOf(b.bytes(), b.bytes().length + 2 * 84);
+        ModelFormatException e = loadError(bytes);
+        assertEquals("token_embd.weight", e.field());
+        assertTrue(e.getMessage().contains("unsupported tensor type Q2_K for 'token_embd.weight' (supported: F32, F16, "
+                + "Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K, BF16)"), e.getMessage());
+    }
+
+    @Test
+    void aTensorTheFamilyDoesNotHaveIsRefusedRatherThanIgnored() throws IOException {
+        // Llama 3's rope_freqs would change every rotation: running without it would be silently wrong
+        GgufBytes b = new GgufBytes().header(3, 2, 6).tinyLlamaMetadata()
+                .string("token_embd.weight").u32(2).u64(32).u64(2).u32(0).u64(0)
+                .string("rope_freqs.weight").u32(1).u64(4).u32(0).u64(256).align(32);
+        byte[] bytes = Arrays.copyOf(b.bytes(), b.bytes().length + 256 + 32);
+        ModelFormatException e = loadError(bytes);
+        assertEquals("rope_freqs.weight", e.field());
+        assertTrue(e.getMessage().contains("a tensor llama models do not have"), e.getMessage());
+        GgufBytes scaled = new GgufBytes().header(3, 1, 7).tinyLlamaMetadata().kv("llama.rope.scaling.type", "yarn")
+                .string("token_embd.weight").u32(2).u64(32).u64(2).u32(0).u64(0).align(32);
+        ModelFormatException scaling = loadError(Arrays.copyOf(scaled.bytes(), scaled.bytes().length + 256));
+        assertEquals("llama.rope.scaling.type", scaling.field());
+        assertTrue(scaling.getMessage().contains("rope scaling 'yarn' is not supported"), scaling.getMessage());
+    }
+
     /**
      * {@return a GGUF file without metadata whose tensors, named a, b, ..., are given as (dims, type id, offset)
      * triples, followed by {@code dataBytes} zero bytes of tensor data}
