@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.forwardpass.models.TestFiles;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -26,6 +27,18 @@ class BackendsEndToEndTest {
         assertEquals(0, greedy.exitCode(), greedy.err());
         assertEquals(GenerateCommandTest.GREEDY_200 + "\n", greedy.out());
         CliRunner sampled = CliRunner.run("generate", "--backend", backend, "--threads", threads, "-t", "1.0", "-p", "0.9",
+                "-s", "133742");
+        assertEquals(GenerateCommandTest.SAMPLED_SEED_133742 + "\n", sampled.out());
+    }
+
+    @ParameterizedTest(name = "{0} backend")
+    @ValueSource(strings = {"djl", "scalar", "java"})
+    void stories260KGgufTellsLlama2csStories(String backend) {
+        String gguf = TestFiles.shared("models/stories260K/stories260K.gguf").toString();
+        CliRunner greedy = CliRunner.run("generate", "--model", gguf, "--backend", backend, "-t", "0", "-n", "200");
+        assertEquals(0, greedy.exitCode(), greedy.err());
+        assertEquals(GenerateCommandTest.GREEDY_200 + "\n", greedy.out());
+        CliRunner sampled = CliRunner.run("generate", "--model", gguf, "--backend", backend, "-t", "1.0", "-p", "0.9",
                 "-s", "133742");
         assertEquals(GenerateCommandTest.SAMPLED_SEED_133742 + "\n", sampled.out());
     }

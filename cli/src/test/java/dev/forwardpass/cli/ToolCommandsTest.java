@@ -131,6 +131,18 @@ class ToolCommandsTest {
     }
 
     @Test
+    void aMalformedGgufFile() throws IOException {
+        // "GGUF", version 3, then a tensor count of 2^40 that the rest of the file cannot hold
+        ByteBuffer bytes = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN).putInt(0x46554747).putInt(3)
+                .putLong(1L << 40).putLong(0);
+        Path file = Files.write(dir.resolve("lying.gguf"), bytes.array());
+        CliRunner run = CliRunner.run("info", "--model", file.toString());
+        assertEquals(65, run.exitCode());
+        assertEquals(1, run.errLines(), run.err());
+        assertTrue(run.err().startsWith("forwardpass: " + file + ": field 'tensor_count' at offset 8"), run.err());
+    }
+
+    @Test
     void anAbsurdDimension() throws IOException {
         byte[] model = embedded("stories260K.bin");
         ByteBuffer.wrap(model).order(ByteOrder.LITTLE_ENDIAN).putInt(4, 1 << 30);

@@ -87,7 +87,7 @@ public final class ModelLoader {
         MappedFile file = model == null
                 ? MappedFile.ofBytes(readResource(EMBEDDED_MODEL_RESOURCE), EMBEDDED_MODEL)
                 : MappedFile.open(model);
-        return GgufCheckpoint.isGguf(file.data())
+        return isGguf(model, file)
                 ? GgufCheckpoint.read(file, contextLimit)
                 : Llama2cCheckpoint.read(file);
     }
@@ -116,7 +116,7 @@ public final class ModelLoader {
             }
         }
         try (MappedFile file = MappedFile.open(model)) {
-            if (GgufCheckpoint.isGguf(file.data())) {
+            if (isGguf(model, file)) {
                 return GgufTokenizer.read(file, vocabSize);
             }
         }
@@ -126,6 +126,11 @@ public final class ModelLoader {
                     "no tokenizer given and none beside the model: pass --tokenizer PATH");
         }
         return Llama2cTokenizer.open(beside, vocabSize);
+    }
+
+    /** {@return whether to read {@code file} as GGUF: it starts like one, or is named like one (then says what is wrong)} */
+    private static boolean isGguf(Path model, MappedFile file) {
+        return GgufCheckpoint.isGguf(file.data()) || (model != null && model.toString().endsWith(".gguf"));
     }
 
     private static byte[] readResource(String name) {

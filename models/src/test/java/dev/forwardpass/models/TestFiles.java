@@ -52,7 +52,8 @@ public final class TestFiles {
         throw new IllegalStateException("not inside the repository (no .mvn above " + here + ")");
     }
 
-    private static byte[] resource(String name) {
+    /** {@return the bytes of the class-path resource {@code name} (an absolute resource path)} */
+    public static byte[] resource(String name) {
         try (InputStream in = ModelLoader.class.getResourceAsStream(name)) {
             if (in == null) {
                 throw new IllegalStateException("missing resource " + name);

@@ -12,9 +12,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The quantizers' guarantees, type by type. Byte-exactness against ggml is tested where ggml's bytes are at hand
- * ({@code QuantVectorsTest}: Q4_0, Q8_0, Q4_K, Q6_K); here every type is held to the error its rounding allows and,
- * where the algorithm makes it so, to giving back the same bytes for its own dequantized values.
+ * The quantizers' guarantees, type by type. Byte-exactness against ggml is tested where ggml's bytes are
+ * ({@code QuantVectorsTest} in the models module, every block type); here every type is held, on more values, to the
+ * error its rounding allows and, where the algorithm makes it so, to giving back the same bytes for its own
+ * dequantized values.
  */
 class QuantizerTest {
     private static final int COUNT = 256 * 64;
@@ -80,7 +81,7 @@ class QuantizerTest {
      * The K-quants search each group's scale (and minimum) instead of taking it from the extremes, then store the
      * scales in 6 bits: the result must be no worse than plainly rounding each group with the step of its own range
      * (Q4_K: range / 15, Q5_K: range / 31, groups of 32 from min(0, min) to max) or magnitude (Q6_K: max|x| / 32,
-     * groups of 16), whose RMS error is step / √12. ggml's own bytes for Q4_K and Q6_K are {@code QuantVectorsTest}'s.
+     * groups of 16), whose RMS error is step / √12.
      */
     @ParameterizedTest
     @EnumSource(names = {"Q4_K", "Q5_K", "Q6_K"})

@@ -12,9 +12,13 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -98,6 +102,10 @@ public final class SafetensorsFile implements AutoCloseable {
         long bufferLength = data.byteSize() - bufferStart;
         Map<String, Entry> entries = new LinkedHashMap<>();
         Map<String, String> metadata = Map.of();
+        if (header[0] != '{') {
+            throw new ModelFormatException(source, 8, "header", "must start with '{' (the format allows padding "
+                    + "after the JSON, not before), found byte 0x" + Integer.toHexString(header[0] & 0xFF));
+        }
         try (JsonParser p = JSON.createParser(header)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new ModelFormatException(source, 8, "header", "must be a JSON object");
@@ -129,7 +137,35 @@ public final class SafetensorsFile implements AutoCloseable {
             // the parser reads from a byte array: any other I/O failure is a parser bug, not the file's
             throw new IllegalStateException("reading an in-memory header failed", e);
         }
+        checkLayout(source, entries.values(), bufferLength);
         return new SafetensorsFile(file, bufferStart, Collections.unmodifiableMap(entries), metadata);
+    }
+
+    /**
+     * Checks that the tensors tile the data exactly, as the format requires: sorted by offset, each begins where the
+     * one before ends, the first at 0 and the last at the end of the file. Overlapping tensors would silently share
+     * weights, and bytes no tensor owns are a sign of a wrong header.
+     */
+    private static void checkLayout(String source, Collection<Entry> entries, long bufferLength)
+            throws ModelFormatException {
+        List<Entry> sorted = new ArrayList<>(entries);
+        sorted.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
+        long expected = 0;
+        String previous = null;
+        for (Entry e : sorted) {
+            if (e.begin() != expected) {
+                throw new ModelFormatException(source, e.entryOffset(), e.name() + ".data_offsets", "["
+                        + e.begin() + ", " + e.end() + "] " + (e.begin() < expected ? "overlaps" : "leaves a gap after")
+                        + (previous == null ? " the start of the data" : " tensor '" + previous + "', which ends at "
+                        + expected) + " (tensors must follow one another)");
+            }
+            expected = e.end();
+            previous = e.name();
+        }
+        if (expected != bufferLength) {
+            throw new ModelFormatException(source, 8 + expected, "data", (bufferLength - expected) + " bytes after the "
+                    + "last tensor belong to none (the format does not allow them; truncated header, or a wrong one)");
+        }
     }
 
     private static Map<String, String> parseMetadata(String source, long offset, JsonNode value)

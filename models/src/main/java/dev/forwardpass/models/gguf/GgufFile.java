@@ -10,7 +10,9 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -112,6 +114,10 @@ record GgufFile(int version, Map<String, Object> metadata, Map<String, MemorySeg
                 throw r.error(name + ".dimensions", dimsOffset + 4, "a row of " + ne[0] + " elements is not a whole "
                         + "number of " + type + " blocks of " + type.blockElements);
             }
+            if (bytes(ne, type) < 0) {
+                throw r.error(name + ".dimensions", dimsOffset + 4, "the tensor's size overflows: "
+                        + Arrays.toString(ne) + " elements of " + type);
+            }
             long offset = r.readLong(name + ".offset");                // uint64_t offset
             names.add(name);
             dims.add(ne);
@@ -121,6 +127,7 @@ record GgufFile(int version, Map<String, Object> metadata, Map<String, MemorySeg
         // the tensor data starts at the next multiple of the alignment
         long dataStart = Math.ceilDiv(r.offset(), alignment) * alignment;
         Map<String, TensorInfo> tensors = new LinkedHashMap<>();
+        Integer[] byOffset = new Integer[names.size()];
         for (int i = 0; i < names.size(); i++) {
             String name = names.get(i);
             long offset = offsets.get(i);
@@ -135,18 +142,40 @@ record GgufFile(int version, Map<String, Object> metadata, Map<String, MemorySeg
             if (tensors.put(name, new TensorInfo(name, dims.get(i), types.get(i), data)) != null) {
                 throw r.error("tensor name", infoOffsets.get(i), "tensor '" + name + "' appears twice");
             }
+            byOffset[i] = i;
+        }
+        // two tensors sharing bytes would make writing one change the other: a file that does it is corrupt
+        Arrays.sort(byOffset, Comparator.comparingLong(offsets::get));
+        for (int k = 1; k < byOffset.length; k++) {
+            int before = byOffset[k - 1];
+            int i = byOffset[k];
+            long end = offsets.get(before) + bytes(dims.get(before), types.get(before));
+            if (offsets.get(i) < end) {
+                throw r.error(names.get(i) + ".offset", infoOffsets.get(i), "data at " + offsets.get(i)
+                        + " overlaps tensor '" + names.get(before) + "', which ends at " + end);
+            }
         }
         return new GgufFile(version, Collections.unmodifiableMap(metadata),
                 Collections.unmodifiableMap(metadataBytes), Collections.unmodifiableMap(tensors), alignment);
     }
 
-    /** {@return the bytes of a tensor of {@code dims} elements of {@code type}} */
+    /** {@return the bytes of a tensor of {@code dims} elements of {@code type}, or -1 if they overflow a long} */
     private static long bytes(long[] dims, GgmlType type) {
+        long elements = elements(dims);
+        return elements < 0 || elements / type.blockElements > Long.MAX_VALUE / type.blockBytes
+                ? -1 : elements / type.blockElements * type.blockBytes;
+    }
+
+    /** {@return the product of {@code dims} (each at least 1), or -1 if it overflows a long} */
+    private static long elements(long[] dims) {
         long elements = 1;
         for (long d : dims) {
-            elements = Math.multiplyExact(elements, d);
+            if (elements > Long.MAX_VALUE / d) {
+                return -1;
+            }
+            elements *= d;
         }
-        return Math.multiplyExact(elements / type.blockElements, (long) type.blockBytes);
+        return elements;
     }
 
     /** Reads a uint64 count of items each at least {@code minBytes} long, after checking the file can hold them. */

@@ -37,15 +37,38 @@ public final class Sampler {
         this.candidates = new long[vocabSize];
     }
 
-    /** {@return the next token} for these logits (which are overwritten with probabilities unless greedy). */
+    /**
+     * {@return the next token} for these logits (which are overwritten with probabilities unless greedy).
+     *
+     * @throws IllegalArgumentException if a logit is NaN or infinite: a model that computes those is broken, and no
+     *     token can be drawn from them
+     */
     public int sample(float[] logits) {
         checkArgument(logits.length == vocabSize, "expected %s logits, found %s", vocabSize, logits.length);
+        float max = logits[0];
+        float min = logits[0];
+        for (int q = 0; q < vocabSize; q++) {
+            if (!Float.isFinite(logits[q])) {
+                throw new IllegalArgumentException("logit " + q + " is " + logits[q] + ": the model computed a "
+                        + "non-finite value");
+            }
+            max = Math.max(max, logits[q]);
+            min = Math.min(min, logits[q]);
+        }
         if (temperature == 0.0f) {
             return argmax(logits);
         }
-        // apply the temperature to the logits
-        for (int q = 0; q < vocabSize; q++) {
-            logits[q] /= temperature;
+        if (Float.isFinite(max / temperature) && Float.isFinite(min / temperature)) {
+            // apply the temperature to the logits (run.c's arithmetic, so its draws are reproduced)
+            for (int q = 0; q < vocabSize; q++) {
+                logits[q] /= temperature;
+            }
+        } else {
+            // a tiny temperature overflows x / T; (x - max) / T is the same distribution after softmax's shift,
+            // and only underflows (to a probability of 0)
+            for (int q = 0; q < vocabSize; q++) {
+                logits[q] = (float) ((logits[q] - (double) max) / temperature);
+            }
         }
         // apply softmax to the logits to get the probabilities for next token
         softmax(logits);

@@ -121,6 +121,25 @@ class SafetensorsFileTest {
     }
 
     @Test
+    void tensorsMustTileTheDataExactly() {
+        String two = "{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]}, "
+                + "\"b\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [%d, %d]}}";
+        ModelFormatException overlap = error(SafetensorsWriter.file(two.formatted(4, 12), new byte[12]));
+        assertEquals("b.data_offsets", overlap.field());
+        assertTrue(overlap.getMessage().contains("[4, 12] overlaps tensor 'a', which ends at 8"), overlap.getMessage());
+        ModelFormatException gap = error(SafetensorsWriter.file(two.formatted(12, 20), new byte[20]));
+        assertEquals("b.data_offsets", gap.field());
+        assertTrue(gap.getMessage().contains("leaves a gap after tensor 'a'"), gap.getMessage());
+        ModelFormatException trailing = error(SafetensorsWriter.file(two.formatted(8, 16), new byte[20]));
+        assertEquals("data", trailing.field());
+        assertTrue(trailing.getMessage().contains("4 bytes after the last tensor belong to none"),
+                trailing.getMessage());
+        ModelFormatException leadingSpace = error(SafetensorsWriter.file(" " + two.formatted(8, 16), new byte[16]));
+        assertEquals("header", leadingSpace.field());
+        assertTrue(leadingSpace.getMessage().contains("must start with '{'"), leadingSpace.getMessage());
+    }
+
+    @Test
     void offsetsThatDoNotHoldTheShape() {
         ModelFormatException e = error(SafetensorsWriter.file(
                 "{\"w\": {\"dtype\": \"F16\", \"shape\": [3, 2], \"data_offsets\": [0, 8]}}", new byte[16]));

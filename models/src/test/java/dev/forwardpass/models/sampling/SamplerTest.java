@@ -76,6 +76,32 @@ class SamplerTest {
     }
 
     @Test
+    void aTemperatureSoSmallThatLogitsOverflowStillSamplesTheDistribution() {
+        // 3 / 1e-45 overflows a float; at such a temperature the distribution is all on the largest logit
+        for (long seed = 1; seed <= 20; seed++) {
+            assertEquals(1, new Sampler(3, 1e-45f, 0.9f, seed).sample(new float[] {1f, 3f, -2f}));
+            assertEquals(1, new Sampler(3, 1e-45f, 0f, seed).sample(new float[] {1f, 3f, -2f}));
+        }
+        // two logits equal at the top share it evenly, whatever the temperature
+        int first = 0;
+        for (long seed = 1; seed <= 400; seed++) {
+            int token = new Sampler(3, 1e-40f, 0f, seed).sample(new float[] {5f, -7f, 5f});
+            assertTrue(token == 0 || token == 2, "token " + token);
+            first += token == 0 ? 1 : 0;
+        }
+        assertTrue(first > 150 && first < 250, first + " of 400 draws on the first of two equal logits");
+    }
+
+    @Test
+    void nonFiniteLogitsAreNamedNotSampled() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Sampler(3, 1f, 0.9f, 1).sample(new float[] {1f, Float.NaN, 0f}));
+        assertEquals("logit 1 is NaN: the model computed a non-finite value", e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> new Sampler(2, 0f, 0.9f, 1).sample(new float[] {Float.POSITIVE_INFINITY, 0f}));
+    }
+
+    @Test
     void rejectsInvalidSettings() {
         assertThrows(IllegalArgumentException.class, () -> new Sampler(10, -1f, 0.9f, 1));
         assertThrows(IllegalArgumentException.class, () -> new Sampler(10, 1f, 1.5f, 1));
