@@ -51,10 +51,10 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
         return vocabSize;
     }
 
-    /** {@return the ids of {@code text}, with the BOS and EOS that the tokenizer's files say to add} */
+    /** {@return the ids of {@code text}, with the BOS and EOS that the tokenizer's files say to add, if asked to} */
     @Override
-    public int[] encode(String text) {
-        return pipeline.encode(text, specials, this::encodePiece);
+    public int[] encode(String text, EncodeOptions options) {
+        return pipeline.encode(text, options, specials, this::encodePiece);
     }
 
     /** {@return the BPE ids of one pre-tokenized piece} */

@@ -34,14 +34,17 @@ record TextPipeline(AddedTokens added, UnaryOperator<String> normalizer, PreToke
 
     /**
      * {@return the ids of {@code text}}: the {@code specials} prefix, then each piece of {@link #split} (an added
-     * token's id as it is, the rest through {@code bpe}), then the suffix.
+     * token's id as it is, the rest through {@code bpe}), then the suffix; the prefix and suffix only when
+     * {@code options} add special tokens.
      */
-    int[] encode(String text, SpecialTokens specials, Function<String, int[]> bpe) {
+    int[] encode(String text, EncodeOptions options, SpecialTokens specials, Function<String, int[]> bpe) {
         IntStream.Builder out = IntStream.builder();
-        for (int id : specials.prefix()) {
-            out.add(id);
+        if (options.addSpecialTokens()) {
+            for (int id : specials.prefix()) {
+                out.add(id);
+            }
         }
-        for (Piece piece : split(text)) {
+        for (Piece piece : split(text, options.parseSpecialTokens())) {
             if (piece.id() >= 0) {
                 out.add(piece.id());
             } else {
@@ -50,17 +53,19 @@ record TextPipeline(AddedTokens added, UnaryOperator<String> normalizer, PreToke
                 }
             }
         }
-        for (int id : specials.suffix()) {
-            out.add(id);
+        if (options.addSpecialTokens()) {
+            for (int id : specials.suffix()) {
+                out.add(id);
+            }
         }
         return out.build().toArray();
     }
 
-    /** {@return the pieces and added tokens of {@code text}, in order} */
-    List<Piece> split(String text) {
+    /** {@return the pieces and added tokens of {@code text}, in order (special ones only if {@code parseSpecial})} */
+    List<Piece> split(String text, boolean parseSpecial) {
         List<Piece> out = new ArrayList<>();
         boolean first = true;
-        for (AddedTokens.Segment segment : added.split(text)) {
+        for (AddedTokens.Segment segment : added.split(text, parseSpecial)) {
             if (segment.id() >= 0) {
                 out.add(new Piece("", segment.id()));
             } else {

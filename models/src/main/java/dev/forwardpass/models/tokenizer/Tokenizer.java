@@ -12,8 +12,20 @@ public interface Tokenizer {
     /** {@return the number of tokens} */
     int vocabSize();
 
-    /** {@return the ids of a prompt, with the beginning-of-sequence token where this tokenizer's rules add one} */
-    int[] encode(String text);
+    /**
+     * {@return the ids of a prompt, with the beginning-of-sequence token where this tokenizer's rules add one and the
+     * control tokens written in it parsed} ({@link EncodeOptions#PROMPT})
+     */
+    default int[] encode(String text) {
+        return encode(text, EncodeOptions.PROMPT);
+    }
+
+    /**
+     * {@return the ids of {@code text}} {@code options} say whether the BOS (and EOS) of this tokenizer's rules are
+     * added and whether control tokens written in the text are parsed as such ({@link EncodeOptions#PROMPT}), or
+     * neither ({@link EncodeOptions#PLAIN_TEXT}, as llama.cpp's tokenizer tests encode).
+     */
+    int[] encode(String text, EncodeOptions options);
 
     /**
      * {@return the bytes to print for {@code token} when it follows {@code previous}} (raw bytes, possibly part

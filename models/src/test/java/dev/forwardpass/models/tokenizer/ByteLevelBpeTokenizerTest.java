@@ -229,6 +229,23 @@ class ByteLevelBpeTokenizerTest {
     }
 
     @Test
+    void plainTextAddsNoBosAndTakesControlTokensForText() throws IOException {
+        assertArrayEquals(new int[] {15496, 50256}, vocabAndMerges.encode("Hello<|endoftext|>"));
+        // "<|endoftext|>" as GPT-2 writes the text: '<', '|', 'end', 'of', 'text', '|', '>'
+        int[] plain = {15496, 27, 91, 437, 1659, 5239, 91, 29};
+        assertArrayEquals(plain, vocabAndMerges.encode("Hello<|endoftext|>", EncodeOptions.PLAIN_TEXT));
+        assertEquals("Hello<|endoftext|>", decodeAll(vocabAndMerges, plain));
+        Path folder = copyOf(Gpt2Files.Flavour.LLAMA3, "plain");
+        Gpt2Files.writeJson(folder, "tokenizer_config.json", Gpt2Files.json("""
+                {"add_bos_token": true, "bos_token": "<|endoftext|>", "add_eos_token": true, "eos_token": "!"}
+                """));
+        Tokenizer bosAndEos = Tokenizers.open(folder, 0);
+        assertArrayEquals(new int[] {50256, 15496, 995, 0}, bosAndEos.encode("Hello world"));
+        assertArrayEquals(new int[] {15496, 995}, bosAndEos.encode("Hello world",
+                EncodeOptions.PLAIN_TEXT));
+    }
+
+    @Test
     void templatePostProcessorAddsItsSpecialTokens() throws IOException {
         Path folder = copyOf(Gpt2Files.Flavour.GPT2, "template");
         var root = (com.fasterxml.jackson.databind.node.ObjectNode) Gpt2Files.json(
