@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.stream.IntStream;
 
 /**
  * The merge step of BPE over token ids: a word starts as a list of symbols and, repeatedly, the adjacent pair with
@@ -49,6 +50,41 @@ final class BpeMerges {
                 throw new MissingPieceException(rank, missing);
             }
             table.putIfAbsent(left, right, (long) rank << 32 | merged);
+        }
+        return table;
+    }
+
+    /**
+     * Builds the table of a SentencePiece BPE vocabulary, which has scores instead of ranked merges (sentencepiece's
+     * {@code bpe_model}, llama.cpp's SPM tokenizer): two adjacent symbols merge when together they are a piece, the
+     * best-scoring piece first, the leftmost among equal scores. As merges: every way of cutting a piece into two
+     * pieces of the vocabulary is a merge whose rank is the piece's place in the scores, best first, equal scores
+     * sharing a rank (so that the leftmost pair wins between them, as it does in {@link #merge}).
+     *
+     * @param pieces id -> piece; null for an id that merging never produces (control, byte and unused tokens)
+     * @param scores id -> score, higher merges first
+     * @param vocab piece -> id of every symbol a merge may join
+     * @return the table
+     */
+    static BpeMerges ofScores(String[] pieces, float[] scores, Map<String, Integer> vocab) {
+        double[] ascending = IntStream.range(0, pieces.length).filter(id -> pieces[id] != null)
+                .mapToDouble(id -> scores[id]).sorted().distinct().toArray();
+        BpeMerges table = new BpeMerges(pieces.length);
+        for (int id = 0; id < pieces.length; id++) {
+            String piece = pieces[id];
+            if (piece == null) {
+                continue;
+            }
+            long rank = ascending.length - 1 - Arrays.binarySearch(ascending, scores[id]);
+            // every cut between two code points
+            for (int cut = 0; cut < piece.length(); ) {
+                cut += Character.charCount(piece.codePointAt(cut));
+                Integer left = cut < piece.length() ? vocab.get(piece.substring(0, cut)) : null;
+                Integer right = left == null ? null : vocab.get(piece.substring(cut));
+                if (right != null) {
+                    table.putIfAbsent(left, right, rank << 32 | id);
+                }
+            }
         }
         return table;
     }

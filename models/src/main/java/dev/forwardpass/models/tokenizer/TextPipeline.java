@@ -23,6 +23,8 @@ record TextPipeline(AddedTokens added, UnaryOperator<String> normalizer, PreToke
     /** GPT-2's split pattern ({@code encoder.py}), used by a ByteLevel pre-tokenizer with {@code use_regex}. */
     static final String GPT2_PATTERN =
             "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+    /** A punctuation character as Hugging Face's Punctuation pre-tokenizer sees one: Unicode's, or ASCII's. */
+    static final String PUNCTUATION = "[\\p{P}\\$\\+<=>\\^~\\|`]";
 
     /**
      * A part of the text after pre-tokenization.

@@ -5,7 +5,8 @@ import java.util.OptionalInt;
 /**
  * Turns text into token ids and ids back into bytes, following the rules of the program the model was made for
  * (llama2.c's run.c for its {@code .bin} tokenizers, Hugging Face's tokenizers for tokenizer.json and GPT-2's
- * vocab.json + merges.txt). {@link Tokenizers#open} loads any of them.
+ * vocab.json + merges.txt, llama.cpp's for the vocabulary in a GGUF file). {@link Tokenizers#open} loads the files,
+ * {@code GgufTokenizer} a GGUF file's vocabulary ({@link LlamaCppVocabulary}).
  */
 public interface Tokenizer {
 
