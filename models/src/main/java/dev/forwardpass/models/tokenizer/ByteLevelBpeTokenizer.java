@@ -27,6 +27,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     private final boolean[] added;     // (vocabSize,) whether the id is an added token
     private final int vocabSize;
 
+    /** {@code pipeline}'s pre-tokenizer ends with the bytes as characters ({@link TextPipeline#BYTE_CHARACTERS}). */
     ByteLevelBpeTokenizer(BpeVocabulary model, TextPipeline pipeline, SpecialTokens specials, int modelVocabSize) {
         this.model = model;
         this.pipeline = pipeline;
@@ -57,9 +58,8 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
         return pipeline.encode(text, options, specials, this::encodePiece);
     }
 
-    /** {@return the BPE ids of one pre-tokenized piece} */
-    private int[] encodePiece(String piece) {
-        String chars = ByteLevel.encode(piece);
+    /** {@return the BPE ids of one pre-tokenized piece, already in byte-level characters} */
+    private int[] encodePiece(String chars) {
         List<int[]> symbols = new ArrayList<>(chars.length());
         for (int i = 0; i < chars.length(); i++) {
             Integer id = model.ids().get(String.valueOf(chars.charAt(i)));

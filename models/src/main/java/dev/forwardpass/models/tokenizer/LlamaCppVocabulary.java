@@ -168,7 +168,7 @@ public record LlamaCppVocabulary(String source, String model, String pre, List<S
         }
         BpeVocabulary bpe = new BpeVocabulary(vocab, table, -1, false, preTokenizer.ignoresMerges, null);
         TextPipeline pipeline = new TextPipeline(new AddedTokens(added), UnaryOperator.identity(),
-                preTokenizer.preTokenizer);
+                preTokenizer.preTokenizer.then(TextPipeline.BYTE_CHARACTERS));
         return new ByteLevelBpeTokenizer(bpe, pipeline, specials(-1, -1, preTokenizer.addsBos), modelVocabSize);
     }
 

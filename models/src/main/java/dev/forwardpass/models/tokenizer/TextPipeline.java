@@ -169,17 +169,22 @@ record TextPipeline(AddedTokens added, UnaryOperator<String> normalizer, PreToke
         return Pattern.compile(pattern, Pattern.UNICODE_CHARACTER_CLASS);
     }
 
+    /** The UTF-8 bytes of a piece written as GPT-2's characters ({@link ByteLevel}): what byte-level BPE merges. */
+    static final PreTokenizer BYTE_CHARACTERS = (text, first) -> List.of(ByteLevel.encode(text));
+
     /**
-     * {@return Hugging Face's ByteLevel pre-tokenizer, less the byte mapping (which the byte-level tokenizer does)}:
-     * a space is prepended to each piece that does not start with one when {@code addPrefixSpace}, then the piece is
-     * cut with GPT-2's pattern when {@code useRegex}.
+     * {@return Hugging Face's ByteLevel pre-tokenizer}: a space is prepended to each piece that does not start with
+     * one when {@code addPrefixSpace}, the piece is cut with GPT-2's pattern when {@code useRegex}, and the UTF-8
+     * bytes of each piece are written as GPT-2's characters ({@link #BYTE_CHARACTERS}), which is what the
+     * pre-tokenizers after it (Falcon's digits) and the BPE see.
      */
     static PreTokenizer byteLevel(boolean addPrefixSpace, boolean useRegex) {
         PreTokenizer gpt2 = regexSplit(compile(GPT2_PATTERN), SplitBehavior.ISOLATED);
-        return (text, first) -> {
+        PreTokenizer cut = (text, first) -> {
             String t = addPrefixSpace && !text.startsWith(" ") ? " " + text : text;
             return useRegex ? gpt2.split(t, first) : List.of(t);
         };
+        return cut.then(BYTE_CHARACTERS);
     }
 
     /** When a Metaspace pre-tokenizer prepends its replacement character. */
