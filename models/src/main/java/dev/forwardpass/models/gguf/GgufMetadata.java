@@ -3,6 +3,8 @@ package dev.forwardpass.models.gguf;
 import dev.forwardpass.models.format.ModelFormatException;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 
 /** Typed reads of a GGUF file's metadata, each failing with the key's name and what was found. */
 final class GgufMetadata {
@@ -12,6 +14,11 @@ final class GgufMetadata {
     GgufMetadata(String source, Map<String, Object> values) {
         this.source = source;
         this.values = values;
+    }
+
+    /** {@return whether the file has {@code key}} */
+    boolean has(String key) {
+        return values.containsKey(key);
     }
 
     /** {@return the string at {@code key}} */
@@ -53,6 +60,27 @@ final class GgufMetadata {
             throw error(key, "must be a positive number, found " + value);
         }
         return d.floatValue();
+    }
+
+    /** {@return the integer at {@code key}, of any integer type, or empty when the file has none} */
+    OptionalLong integer(String key) throws ModelFormatException {
+        Object value = values.get(key);
+        if (value == null) {
+            return OptionalLong.empty();
+        }
+        if (!(value instanceof Long n)) {
+            throw error(key, "must be an integer, found " + value);
+        }
+        return OptionalLong.of(n);
+    }
+
+    /** {@return the bool at {@code key}, or empty when the file has none} */
+    Optional<Boolean> bool(String key) throws ModelFormatException {
+        Object value = values.get(key);
+        if (value != null && !(value instanceof Boolean)) {
+            throw error(key, "must be a bool, found " + value);
+        }
+        return Optional.ofNullable((Boolean) value);
     }
 
     /** {@return the array at {@code key}, every element of {@code type}} */

@@ -57,8 +57,12 @@ final class AddedTokens {
         return tokens;
     }
 
-    /** {@return {@code text} cut into plain text and added tokens, in order; no segment of plain text is empty} */
-    List<Segment> split(String text) {
+    /**
+     * {@return {@code text} cut into plain text and added tokens, in order; no segment of plain text is empty}
+     * Special tokens are matched only when {@code parseSpecial}; the others always are (Hugging Face's
+     * {@code split_special_tokens}, the inverse).
+     */
+    List<Segment> split(String text, boolean parseSpecial) {
         List<Segment> out = new ArrayList<>();
         if (byFirstChar.isEmpty()) {
             if (!text.isEmpty()) {
@@ -69,7 +73,7 @@ final class AddedTokens {
         int plainStart = 0;
         int i = 0;
         while (i < text.length()) {
-            Token match = match(text, i);
+            Token match = match(text, i, parseSpecial);
             if (match == null) {
                 i++;
                 continue;
@@ -98,11 +102,11 @@ final class AddedTokens {
         return out;
     }
 
-    private Token match(String text, int at) {
+    private Token match(String text, int at, boolean parseSpecial) {
         List<Token> candidates = byFirstChar.get(text.charAt(at));
         if (candidates != null) {
             for (Token t : candidates) {
-                if (text.startsWith(t.content(), at)) {
+                if ((parseSpecial || !t.special()) && text.startsWith(t.content(), at)) {
                     return t;
                 }
             }

@@ -1,10 +1,11 @@
 package dev.forwardpass.models.tokenizer;
 
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.stream.IntStream;
 
 /**
  * The merge step of BPE over token ids: a word starts as a list of symbols and, repeatedly, the adjacent pair with
@@ -14,11 +15,19 @@ import java.util.PriorityQueue;
  * (a run of thousands of spaces) at O(n log n).
  */
 final class BpeMerges {
-    /** (left id, right id) packed in a long -> (rank, merged id) packed in a long. */
-    private final Map<Long, Long> merges;
+    /** A free slot of {@link #pairs}; no pair of non-negative ids packs to it. */
+    private static final long FREE = -1;
 
-    private BpeMerges(Map<Long, Long> merges) {
-        this.merges = merges;
+    // open addressing: (left id, right id) packed in a long -> (rank, merged id) packed in a long, in the same slot
+    private long[] pairs;
+    private long[] merges;
+    private int size;
+
+    private BpeMerges(int expected) {
+        int slots = Integer.highestOneBit(Math.max(2, expected) * 2 - 1) * 2; // a power of two, at least twice that
+        pairs = new long[slots];
+        merges = new long[slots];
+        Arrays.fill(pairs, FREE);
     }
 
     /**
@@ -30,7 +39,7 @@ final class BpeMerges {
      * @throws MissingPieceException naming the first merge whose pieces are not in the vocabulary
      */
     static BpeMerges of(List<String[]> pairs, Map<String, Integer> vocab) throws MissingPieceException {
-        Map<Long, Long> merges = new HashMap<>(pairs.size() * 2);
+        BpeMerges table = new BpeMerges(pairs.size());
         for (int rank = 0; rank < pairs.size(); rank++) {
             String[] pair = pairs.get(rank);
             Integer left = vocab.get(pair[0]);
@@ -40,9 +49,93 @@ final class BpeMerges {
                 String missing = left == null ? pair[0] : right == null ? pair[1] : pair[0] + pair[1];
                 throw new MissingPieceException(rank, missing);
             }
-            merges.putIfAbsent(key(left, right), ((long) rank << 32) | merged);
+            table.putIfAbsent(left, right, (long) rank << 32 | merged);
         }
-        return new BpeMerges(merges);
+        return table;
+    }
+
+    /**
+     * Builds the table of a SentencePiece BPE vocabulary, which has scores instead of ranked merges (sentencepiece's
+     * {@code bpe_model}, llama.cpp's SPM tokenizer): two adjacent symbols merge when together they are a piece, the
+     * best-scoring piece first, the leftmost among equal scores. As merges: every way of cutting a piece into two
+     * pieces of the vocabulary is a merge whose rank is the piece's place in the scores, best first, equal scores
+     * sharing a rank (so that the leftmost pair wins between them, as it does in {@link #merge}).
+     *
+     * @param pieces id -> piece; null for an id that merging never produces (control, byte and unused tokens)
+     * @param scores id -> score, higher merges first
+     * @param vocab piece -> id of every symbol a merge may join
+     * @return the table
+     */
+    static BpeMerges ofScores(String[] pieces, float[] scores, Map<String, Integer> vocab) {
+        double[] ascending = IntStream.range(0, pieces.length).filter(id -> pieces[id] != null)
+                .mapToDouble(id -> scores[id]).sorted().distinct().toArray();
+        BpeMerges table = new BpeMerges(pieces.length);
+        for (int id = 0; id < pieces.length; id++) {
+            String piece = pieces[id];
+            if (piece == null) {
+                continue;
+            }
+            long rank = ascending.length - 1 - Arrays.binarySearch(ascending, scores[id]);
+            // every cut between two code points
+            for (int cut = 0; cut < piece.length(); ) {
+                cut += Character.charCount(piece.codePointAt(cut));
+                Integer left = cut < piece.length() ? vocab.get(piece.substring(0, cut)) : null;
+                Integer right = left == null ? null : vocab.get(piece.substring(cut));
+                if (right != null) {
+                    table.putIfAbsent(left, right, rank << 32 | id);
+                }
+            }
+        }
+        return table;
+    }
+
+    /** {@return the slot of {@code pair}: where it is, or the free slot where it would go} */
+    private int slot(long pair) {
+        int mask = pairs.length - 1;
+        // Fibonacci hashing: the packed ids alone would crowd into a few slots
+        int i = (int) ((pair * 0x9E3779B97F4A7C15L) >>> (64 - Integer.numberOfTrailingZeros(pairs.length)));
+        while (pairs[i] != FREE && pairs[i] != pair) {
+            i = (i + 1) & mask;
+        }
+        return i;
+    }
+
+    private static long pack(int left, int right) {
+        return (long) left << 32 | (right & 0xFFFFFFFFL);
+    }
+
+    private void putIfAbsent(int left, int right, long merge) {
+        if (2 * (size + 1) > pairs.length) {
+            grow();
+        }
+        long pair = pack(left, right);
+        int i = slot(pair);
+        if (pairs[i] == FREE) {
+            pairs[i] = pair;
+            merges[i] = merge;
+            size++;
+        }
+    }
+
+    private void grow() {
+        long[] oldPairs = pairs;
+        long[] oldMerges = merges;
+        pairs = new long[oldPairs.length * 2];
+        merges = new long[oldPairs.length * 2];
+        Arrays.fill(pairs, FREE);
+        for (int j = 0; j < oldPairs.length; j++) {
+            if (oldPairs[j] != FREE) {
+                int i = slot(oldPairs[j]);
+                pairs[i] = oldPairs[j];
+                merges[i] = oldMerges[j];
+            }
+        }
+    }
+
+    /** {@return the (rank, merged id) of the pair, packed, or -1 if it does not merge} */
+    private long merge(int left, int right) {
+        int i = slot(pack(left, right));
+        return pairs[i] == FREE ? -1 : merges[i];
     }
 
     /** A merge whose pieces are not in the vocabulary. */
@@ -55,10 +148,6 @@ final class BpeMerges {
             this.rank = rank;
             this.piece = piece;
         }
-    }
-
-    private static long key(int left, int right) {
-        return ((long) left << 32) | (right & 0xFFFFFFFFL);
     }
 
     /** {@return the ids after merging {@code symbols} (which is not modified)} */
@@ -87,12 +176,12 @@ final class BpeMerges {
             if (id[pos] < 0 || next[pos] < 0) {
                 continue;
             }
-            Long merge = merges.get(key(id[pos], id[next[pos]]));
-            if (merge == null || (int) (merge >>> 32) != rank) {
+            long merge = merge(id[pos], id[next[pos]]);
+            if (merge < 0 || (int) (merge >>> 32) != rank) {
                 continue;
             }
             int right = next[pos];
-            id[pos] = (int) (long) merge;
+            id[pos] = (int) merge;
             id[right] = -1;
             next[pos] = next[right];
             if (next[right] >= 0) {
@@ -114,8 +203,8 @@ final class BpeMerges {
         if (next[pos] < 0) {
             return;
         }
-        Long merge = merges.get(key(id[pos], id[next[pos]]));
-        if (merge != null) {
+        long merge = merge(id[pos], id[next[pos]]);
+        if (merge >= 0) {
             queue.add((merge >>> 32) << 32 | pos);
         }
     }

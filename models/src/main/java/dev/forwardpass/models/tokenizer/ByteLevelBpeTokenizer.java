@@ -9,15 +9,15 @@ import java.util.OptionalInt;
 
 /**
  * Byte-level BPE, as GPT-2, Llama 3 and Qwen2 tokenize (OpenAI's {@code encoder.py}, Hugging Face's ByteLevel
- * pre-tokenizer): added tokens are matched first; the rest is normalized, cut into pieces by a regex (GPT-2's, or the
- * one tokenizer.json gives: Llama 3's and Qwen2's differ in how they group digits and punctuation); each piece's
- * UTF-8 bytes are written as characters ({@link ByteLevel}) and merged by rank. Every byte has a token, so any text
- * encodes, and decoding gives back its exact bytes (a token may end in the middle of a UTF-8 sequence: the bytes are
- * returned as they are, never decoded here).
+ * pre-tokenizer): added tokens are matched first; the rest is normalized, cut into pieces by a regex (GPT-2's, the
+ * one tokenizer.json gives, or those a GGUF file's {@code tokenizer.ggml.pre} names: Llama 3's and Qwen2's differ in
+ * how they group digits and punctuation); each piece's UTF-8 bytes are written as characters ({@link ByteLevel}) and
+ * merged by rank. Every byte has a token, so any text encodes, and decoding gives back its exact bytes (a token may
+ * end in the middle of a UTF-8 sequence: the bytes are returned as they are, never decoded here).
  *
  * <p>Whether {@link #encode} adds a BOS comes from the files: GPT-2's tokenizer adds none, as Hugging Face's does not;
  * Llama 3's tokenizer.json adds {@code <|begin_of_text|>}. Generation stops at any EOS id of the configs.
- * Instances are immutable and thread-safe; load them with {@link Tokenizers#open}.
+ * Instances are immutable and thread-safe; load them with {@link Tokenizers#open} or from a GGUF file.
  */
 public final class ByteLevelBpeTokenizer implements Tokenizer {
     private final BpeVocabulary model;
@@ -27,6 +27,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     private final boolean[] added;     // (vocabSize,) whether the id is an added token
     private final int vocabSize;
 
+    /** {@code pipeline}'s pre-tokenizer ends with the bytes as characters ({@link TextPipeline#BYTE_CHARACTERS}). */
     ByteLevelBpeTokenizer(BpeVocabulary model, TextPipeline pipeline, SpecialTokens specials, int modelVocabSize) {
         this.model = model;
         this.pipeline = pipeline;
@@ -51,15 +52,14 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
         return vocabSize;
     }
 
-    /** {@return the ids of {@code text}, with the BOS and EOS that the tokenizer's files say to add} */
+    /** {@return the ids of {@code text}, with the BOS and EOS that the tokenizer's files say to add, if asked to} */
     @Override
-    public int[] encode(String text) {
-        return pipeline.encode(text, specials, this::encodePiece);
+    public int[] encode(String text, EncodeOptions options) {
+        return pipeline.encode(text, options, specials, this::encodePiece);
     }
 
-    /** {@return the BPE ids of one pre-tokenized piece} */
-    private int[] encodePiece(String piece) {
-        String chars = ByteLevel.encode(piece);
+    /** {@return the BPE ids of one pre-tokenized piece, already in byte-level characters} */
+    private int[] encodePiece(String chars) {
         List<int[]> symbols = new ArrayList<>(chars.length());
         for (int i = 0; i < chars.length(); i++) {
             Integer id = model.ids().get(String.valueOf(chars.charAt(i)));

@@ -110,9 +110,10 @@ public final class Llama2cTokenizer implements Tokenizer {
         return maxTokenLength;
     }
 
+    /** {@return run.c's ids of {@code text}: with BOS if {@code options} add special tokens (run.c parses none)} */
     @Override
-    public int[] encode(String text) {
-        return encode(text, true, false);
+    public int[] encode(String text, EncodeOptions options) {
+        return encode(text, options.addSpecialTokens(), false);
     }
 
     /**

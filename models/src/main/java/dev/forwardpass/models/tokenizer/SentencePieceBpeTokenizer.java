@@ -9,13 +9,14 @@ import java.util.List;
 import java.util.OptionalInt;
 
 /**
- * SentencePiece-style BPE as Hugging Face's tokenizer.json writes it for Llama 2 and TinyLlama: spaces become
+ * SentencePiece-style BPE as Hugging Face's tokenizer.json writes it for Llama 2 and TinyLlama, and as llama.cpp
+ * reads a GGUF file's {@code llama} vocabulary (merges from its scores, {@link LlamaCppVocabulary}): spaces become
  * {@code ▁} and a {@code ▁} is prepended to the text (a Prepend/Replace normalizer or a Metaspace pre-tokenizer),
  * the symbols are Unicode characters, and a character that is not in the vocabulary falls back to its UTF-8 bytes as
  * {@code <0xXX>} tokens. Decoding turns {@code ▁} back into spaces, byte tokens into their byte, and drops the space
  * that the prepended {@code ▁} put at the start (after BOS), as Hugging Face's Strip decoder does.
  *
- * <p>Instances are immutable and thread-safe; load them with {@link Tokenizers#open}.
+ * <p>Instances are immutable and thread-safe; load them with {@link Tokenizers#open} or from a GGUF file.
  */
 public final class SentencePieceBpeTokenizer implements Tokenizer {
     private final BpeVocabulary model;
@@ -62,10 +63,10 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
         return vocabSize;
     }
 
-    /** {@return the ids of {@code text}, with the BOS (and EOS) that the tokenizer's files say to add} */
+    /** {@return the ids of {@code text}, with the BOS (and EOS) that the tokenizer's files say to add, if asked to} */
     @Override
-    public int[] encode(String text) {
-        return pipeline.encode(text, specials, this::encodePiece);
+    public int[] encode(String text, EncodeOptions options) {
+        return pipeline.encode(text, options, specials, this::encodePiece);
     }
 
     /** {@return the BPE ids of one piece: one symbol per character, or its bytes when the vocabulary lacks it} */

@@ -23,6 +23,8 @@ record TextPipeline(AddedTokens added, UnaryOperator<String> normalizer, PreToke
     /** GPT-2's split pattern ({@code encoder.py}), used by a ByteLevel pre-tokenizer with {@code use_regex}. */
     static final String GPT2_PATTERN =
             "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+    /** A punctuation character as Hugging Face's Punctuation pre-tokenizer sees one: Unicode's, or ASCII's. */
+    static final String PUNCTUATION = "[\\p{P}\\$\\+<=>\\^~\\|`]";
 
     /**
      * A part of the text after pre-tokenization.
@@ -34,14 +36,17 @@ record TextPipeline(AddedTokens added, UnaryOperator<String> normalizer, PreToke
 
     /**
      * {@return the ids of {@code text}}: the {@code specials} prefix, then each piece of {@link #split} (an added
-     * token's id as it is, the rest through {@code bpe}), then the suffix.
+     * token's id as it is, the rest through {@code bpe}), then the suffix; the prefix and suffix only when
+     * {@code options} add special tokens.
      */
-    int[] encode(String text, SpecialTokens specials, Function<String, int[]> bpe) {
+    int[] encode(String text, EncodeOptions options, SpecialTokens specials, Function<String, int[]> bpe) {
         IntStream.Builder out = IntStream.builder();
-        for (int id : specials.prefix()) {
-            out.add(id);
+        if (options.addSpecialTokens()) {
+            for (int id : specials.prefix()) {
+                out.add(id);
+            }
         }
-        for (Piece piece : split(text)) {
+        for (Piece piece : split(text, options.parseSpecialTokens())) {
             if (piece.id() >= 0) {
                 out.add(piece.id());
             } else {
@@ -50,17 +55,19 @@ record TextPipeline(AddedTokens added, UnaryOperator<String> normalizer, PreToke
                 }
             }
         }
-        for (int id : specials.suffix()) {
-            out.add(id);
+        if (options.addSpecialTokens()) {
+            for (int id : specials.suffix()) {
+                out.add(id);
+            }
         }
         return out.build().toArray();
     }
 
-    /** {@return the pieces and added tokens of {@code text}, in order} */
-    List<Piece> split(String text) {
+    /** {@return the pieces and added tokens of {@code text}, in order (special ones only if {@code parseSpecial})} */
+    List<Piece> split(String text, boolean parseSpecial) {
         List<Piece> out = new ArrayList<>();
         boolean first = true;
-        for (AddedTokens.Segment segment : added.split(text)) {
+        for (AddedTokens.Segment segment : added.split(text, parseSpecial)) {
             if (segment.id() >= 0) {
                 out.add(new Piece("", segment.id()));
             } else {
@@ -162,17 +169,22 @@ record TextPipeline(AddedTokens added, UnaryOperator<String> normalizer, PreToke
         return Pattern.compile(pattern, Pattern.UNICODE_CHARACTER_CLASS);
     }
 
+    /** The UTF-8 bytes of a piece written as GPT-2's characters ({@link ByteLevel}): what byte-level BPE merges. */
+    static final PreTokenizer BYTE_CHARACTERS = (text, first) -> List.of(ByteLevel.encode(text));
+
     /**
-     * {@return Hugging Face's ByteLevel pre-tokenizer, less the byte mapping (which the byte-level tokenizer does)}:
-     * a space is prepended to each piece that does not start with one when {@code addPrefixSpace}, then the piece is
-     * cut with GPT-2's pattern when {@code useRegex}.
+     * {@return Hugging Face's ByteLevel pre-tokenizer}: a space is prepended to each piece that does not start with
+     * one when {@code addPrefixSpace}, the piece is cut with GPT-2's pattern when {@code useRegex}, and the UTF-8
+     * bytes of each piece are written as GPT-2's characters ({@link #BYTE_CHARACTERS}), which is what the
+     * pre-tokenizers after it (Falcon's digits) and the BPE see.
      */
     static PreTokenizer byteLevel(boolean addPrefixSpace, boolean useRegex) {
         PreTokenizer gpt2 = regexSplit(compile(GPT2_PATTERN), SplitBehavior.ISOLATED);
-        return (text, first) -> {
+        PreTokenizer cut = (text, first) -> {
             String t = addPrefixSpace && !text.startsWith(" ") ? " " + text : text;
             return useRegex ? gpt2.split(t, first) : List.of(t);
         };
+        return cut.then(BYTE_CHARACTERS);
     }
 
     /** When a Metaspace pre-tokenizer prepends its replacement character. */

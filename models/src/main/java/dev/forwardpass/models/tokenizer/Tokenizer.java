@@ -5,15 +5,28 @@ import java.util.OptionalInt;
 /**
  * Turns text into token ids and ids back into bytes, following the rules of the program the model was made for
  * (llama2.c's run.c for its {@code .bin} tokenizers, Hugging Face's tokenizers for tokenizer.json and GPT-2's
- * vocab.json + merges.txt). {@link Tokenizers#open} loads any of them.
+ * vocab.json + merges.txt, llama.cpp's for the vocabulary in a GGUF file). {@link Tokenizers#open} loads the files,
+ * {@code GgufTokenizer} a GGUF file's vocabulary ({@link LlamaCppVocabulary}).
  */
 public interface Tokenizer {
 
     /** {@return the number of tokens} */
     int vocabSize();
 
-    /** {@return the ids of a prompt, with the beginning-of-sequence token where this tokenizer's rules add one} */
-    int[] encode(String text);
+    /**
+     * {@return the ids of a prompt, with the beginning-of-sequence token where this tokenizer's rules add one and the
+     * control tokens written in it parsed} ({@link EncodeOptions#PROMPT})
+     */
+    default int[] encode(String text) {
+        return encode(text, EncodeOptions.PROMPT);
+    }
+
+    /**
+     * {@return the ids of {@code text}} {@code options} say whether the BOS (and EOS) of this tokenizer's rules are
+     * added and whether control tokens written in the text are parsed as such ({@link EncodeOptions#PROMPT}), or
+     * neither ({@link EncodeOptions#PLAIN_TEXT}, as llama.cpp's tokenizer tests encode).
+     */
+    int[] encode(String text, EncodeOptions options);
 
     /**
      * {@return the bytes to print for {@code token} when it follows {@code previous}} (raw bytes, possibly part

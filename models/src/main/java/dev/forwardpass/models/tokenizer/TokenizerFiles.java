@@ -137,12 +137,15 @@ final class TokenizerFiles {
         JsonNode preTokenizer = root.get("pre_tokenizer");
         JsonNode normalizer = root.get("normalizer");
         JsonNode decoder = root.get("decoder");
-        TextPipeline pipeline = new TextPipeline(new AddedTokens(added), normalizer(f, normalizer, "normalizer"),
-                preTokenizer(f, preTokenizer, "pre_tokenizer"));
+        boolean byteLevel = hasType(preTokenizer, "ByteLevel") || hasType(decoder, "ByteLevel");
+        TextPipeline.PreTokenizer pre = preTokenizer(f, preTokenizer, "pre_tokenizer");
+        if (byteLevel && !hasType(preTokenizer, "ByteLevel")) {
+            pre = pre.then(TextPipeline.BYTE_CHARACTERS); // a ByteLevel decoder only: BPE still merges bytes
+        }
+        TextPipeline pipeline = new TextPipeline(new AddedTokens(added), normalizer(f, normalizer, "normalizer"), pre);
         int[][] template = postProcessor(f, root.get("post_processor"), "post_processor", lookup);
         Path folder = file.toAbsolutePath().getParent();
 
-        boolean byteLevel = hasType(preTokenizer, "ByteLevel") || hasType(decoder, "ByteLevel");
         if (byteLevel) {
             SpecialTokens specials = specials(folder, lookup, template[0], template[1], GPT2_END_OF_TEXT,
                     GPT2_END_OF_TEXT);
@@ -288,10 +291,19 @@ final class TokenizerFiles {
             case "Digits" -> TextPipeline.regexSplit(TextPipeline.compile(
                     p.path("individual_digits").asBoolean(false) ? "\\p{N}" : "\\p{N}+"),
                     TextPipeline.SplitBehavior.ISOLATED);
+            // Falcon's: runs of punctuation ("Contiguous") or each character on its own
+            case "Punctuation" -> {
+                String behavior = p.path("behavior").asText("Isolated");
+                yield behavior.equals("Contiguous")
+                        ? TextPipeline.regexSplit(TextPipeline.compile(TextPipeline.PUNCTUATION + "+"),
+                                TextPipeline.SplitBehavior.ISOLATED)
+                        : TextPipeline.regexSplit(TextPipeline.compile(TextPipeline.PUNCTUATION),
+                                splitBehavior(f, behavior, field + ".behavior"));
+            }
             case "Metaspace" -> TextPipeline.metaspace(p.path("replacement").asText(SPACE_SYMBOL),
                     prependScheme(p), p.path("split").asBoolean(true));
             default -> throw f.error(field + ".type", "unsupported pre-tokenizer '" + type
-                    + "' (supported: Sequence, ByteLevel, Split, Digits, Metaspace)");
+                    + "' (supported: Sequence, ByteLevel, Split, Digits, Punctuation, Metaspace)");
         };
     }
 

@@ -8,9 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.forwardpass.models.format.ModelFormatException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.text.Normalizer;
@@ -145,10 +143,10 @@ class ByteLevelBpeTokenizerTest {
             String text = randomText(random, 1 + random.nextInt(60));
             // Qwen2's tokenizer normalizes to NFC first: what comes back is the normalized text
             String expected = flavour == Gpt2Files.Flavour.QWEN2 ? Normalizer.normalize(text, Normalizer.Form.NFC) : text;
-            assertEquals(expected, decodeAll(tokenizer, tokenizer.encode(text)), "round " + round);
+            assertEquals(expected, DecodedText.of(tokenizer, tokenizer.encode(text)), "round " + round);
         }
         for (String text : TEXTS) {
-            assertEquals(text, decodeAll(tokenizer, tokenizer.encode(text)));
+            assertEquals(text, DecodedText.of(tokenizer, tokenizer.encode(text)));
         }
     }
 
@@ -169,17 +167,6 @@ class ByteLevelBpeTokenizerTest {
         return sb.toString();
     }
 
-    /** {@return the text of the concatenated bytes of {@code ids}, decoded in one piece} */
-    static String decodeAll(Tokenizer tokenizer, int[] ids) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int previous = -1;
-        for (int id : ids) {
-            out.writeBytes(tokenizer.decode(previous, id));
-            previous = id;
-        }
-        return out.toString(StandardCharsets.UTF_8);
-    }
-
     @Test
     void tokensThatSplitACharacterDecodeToItsRawBytes() {
         // the llama emoji is 4 UTF-8 bytes, encoded as two tokens that each hold part of it
@@ -189,7 +176,7 @@ class ByteLevelBpeTokenizerTest {
         assertTrue(first.length < 4 && (first[0] & 0xFF) == 0xF0, "the first token holds the lead byte");
         // shown as text, a partial character becomes U+FFFD instead of failing
         assertTrue(vocabAndMerges.piece(ids[0]).contains("\uFFFD"));
-        assertEquals("\uD83E\uDD99", decodeAll(vocabAndMerges, ids));
+        assertEquals("\uD83E\uDD99", DecodedText.of(vocabAndMerges, ids));
     }
 
     @Test
@@ -226,6 +213,23 @@ class ByteLevelBpeTokenizerTest {
             assertTrue(tokenizer.stopsGeneration(eos), "eos " + eos);
         }
         assertFalse(tokenizer.stopsGeneration(50256));
+    }
+
+    @Test
+    void plainTextAddsNoBosAndTakesControlTokensForText() throws IOException {
+        assertArrayEquals(new int[] {15496, 50256}, vocabAndMerges.encode("Hello<|endoftext|>"));
+        // "<|endoftext|>" as GPT-2 writes the text: '<', '|', 'end', 'of', 'text', '|', '>'
+        int[] plain = {15496, 27, 91, 437, 1659, 5239, 91, 29};
+        assertArrayEquals(plain, vocabAndMerges.encode("Hello<|endoftext|>", EncodeOptions.PLAIN_TEXT));
+        assertEquals("Hello<|endoftext|>", DecodedText.of(vocabAndMerges, plain));
+        Path folder = copyOf(Gpt2Files.Flavour.LLAMA3, "plain");
+        Gpt2Files.writeJson(folder, "tokenizer_config.json", Gpt2Files.json("""
+                {"add_bos_token": true, "bos_token": "<|endoftext|>", "add_eos_token": true, "eos_token": "!"}
+                """));
+        Tokenizer bosAndEos = Tokenizers.open(folder, 0);
+        assertArrayEquals(new int[] {50256, 15496, 995, 0}, bosAndEos.encode("Hello world"));
+        assertArrayEquals(new int[] {15496, 995}, bosAndEos.encode("Hello world",
+                EncodeOptions.PLAIN_TEXT));
     }
 
     @Test
@@ -279,7 +283,7 @@ class ByteLevelBpeTokenizerTest {
         String spaces = " ".repeat(20_000) + "x";
         long start = System.nanoTime();
         int[] ids = vocabAndMerges.encode(spaces);
-        assertEquals(spaces, decodeAll(vocabAndMerges, ids));
+        assertEquals(spaces, DecodedText.of(vocabAndMerges, ids));
         assertTrue(System.nanoTime() - start < 5_000_000_000L, "BPE must not be quadratic in a word's length");
     }
 }
