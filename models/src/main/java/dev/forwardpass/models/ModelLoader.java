@@ -93,7 +93,8 @@ public final class ModelLoader {
     }
 
     /**
-     * Loads the tokenizer at {@code tokenizer} (any kind {@link Tokenizers#open} reads); when it is null, the
+     * Loads the tokenizer at {@code tokenizer} (any kind {@link Tokenizers#open} reads, or the metadata of a GGUF
+     * file); when it is null, the
      * embedded model's own tokenizer for the embedded model, the folder's tokenizer for a Hugging Face folder, the one
      * in a GGUF file's metadata ({@link GgufTokenizer}), else run.c's default {@code tokenizer.bin} beside the model
      * file.
@@ -105,7 +106,9 @@ public final class ModelLoader {
     /** Loads the tokenizer as {@link #loadTokenizer(Path, Path, LanguageModel)} does, for {@code vocabSize} tokens. */
     public static Tokenizer loadTokenizer(Path tokenizer, Path model, int vocabSize) throws IOException {
         if (tokenizer != null) {
-            return Tokenizers.open(tokenizer, vocabSize);
+            return Files.isRegularFile(tokenizer) && ggufFile(tokenizer)
+                    ? ggufTokenizer(tokenizer, vocabSize)
+                    : Tokenizers.open(tokenizer, vocabSize);
         }
         if (model != null && HuggingFaceModel.isModelFolder(model)) {
             return Tokenizers.open(model, vocabSize);
@@ -115,10 +118,8 @@ public final class ModelLoader {
                 return Llama2cTokenizer.read(file.reader(), vocabSize);
             }
         }
-        try (MappedFile file = MappedFile.open(model)) {
-            if (isGguf(model, file)) {
-                return GgufTokenizer.read(file, vocabSize);
-            }
+        if (ggufFile(model)) {
+            return ggufTokenizer(model, vocabSize);
         }
         Path beside = model.toAbsolutePath().resolveSibling(DEFAULT_TOKENIZER_FILE);
         if (!Files.exists(beside)) {
@@ -126,6 +127,20 @@ public final class ModelLoader {
                     "no tokenizer given and none beside the model: pass --tokenizer PATH");
         }
         return Llama2cTokenizer.open(beside, vocabSize);
+    }
+
+    /** {@return whether the file at {@code path} is to be read as GGUF, as {@link #isGguf} says} */
+    private static boolean ggufFile(Path path) throws IOException {
+        try (MappedFile file = MappedFile.open(path)) {
+            return isGguf(path, file);
+        }
+    }
+
+    /** {@return the tokenizer in the metadata of the GGUF file at {@code path}} */
+    private static Tokenizer ggufTokenizer(Path path, int vocabSize) throws IOException {
+        try (MappedFile file = MappedFile.open(path)) {
+            return GgufTokenizer.read(file, vocabSize);
+        }
     }
 
     /** {@return whether to read {@code file} as GGUF: it starts like one, or is named like one (then says what is wrong)} */

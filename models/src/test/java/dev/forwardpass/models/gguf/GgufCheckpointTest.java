@@ -77,10 +77,13 @@ class GgufCheckpointTest {
             Tokenizer fromGguf = ModelLoader.loadTokenizer(null, gguf, model);
             Tokenizer tok512 = ModelLoader.loadTokenizer(TestFiles.write(dir, "tok512.bin", TestFiles.tok512()), gguf,
                     model);
+            // the GGUF file as --tokenizer for another model: the embedded stories260K.bin
+            Tokenizer given = ModelLoader.loadTokenizer(gguf, null, model);
             for (String text : new String[] {"Once upon a time, there was a little girl named Lily.", "", " x  y\n\n",
                     "Tom said: \"I like the café ☕!\""}) {
                 int[] ids = tok512.encode(text);
                 assertArrayEquals(ids, fromGguf.encode(text), text);
+                assertArrayEquals(ids, given.encode(text), text);
                 for (int i = 1; i < ids.length; i++) {
                     assertArrayEquals(tok512.decode(ids[i - 1], ids[i]), fromGguf.decode(ids[i - 1], ids[i]), text);
                 }
