@@ -44,6 +44,9 @@ public final class GgufTokenizer {
     }
 
     private static LlamaCppVocabulary vocabulary(GgufMetadata m, String source) throws ModelFormatException {
+        if (!m.has("tokenizer.ggml.model") && !m.has("tokenizer.ggml.tokens")) {
+            throw m.error("tokenizer.ggml.model", "the file holds no tokenizer: pass --tokenizer");
+        }
         List<?> tokens = m.list("tokenizer.ggml.tokens", String.class);
         float[] scores = null;
         if (m.has("tokenizer.ggml.scores")) {
