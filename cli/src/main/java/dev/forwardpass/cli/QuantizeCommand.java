@@ -5,11 +5,13 @@ import static com.google.common.base.Preconditions.checkArgument;
 import dev.forwardpass.api.DType;
 import dev.forwardpass.models.ModelLoader;
 import dev.forwardpass.models.decoder.Checkpoint;
+import dev.forwardpass.models.format.ModelFormatException;
 import dev.forwardpass.models.gguf.GgufCheckpoint;
 import dev.forwardpass.models.gguf.GgufTokenizerMetadata;
 import dev.forwardpass.models.gguf.GgufWriter;
 import dev.forwardpass.models.huggingface.HuggingFaceModel;
 import dev.forwardpass.models.tokenizer.Llama2cTokenizer;
+import dev.forwardpass.models.tokenizer.LlamaCppConverter;
 import dev.forwardpass.models.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -47,9 +49,10 @@ final class QuantizeCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--tokenizer", paramLabel = "PATH",
-            description = "run.c's tokenizer (.bin) to write into the file. Default: a GGUF model's own tokenizer keys "
-                    + "(copied), or tokenizer.bin beside a llama2.c model; a Hugging Face folder's tokenizer is not "
-                    + "written (load the file with --tokenizer).")
+            description = "The tokenizer to write into the file: run.c's (.bin), or a Hugging Face folder or "
+                    + "tokenizer.json (written as llama.cpp's convert_hf_to_gguf.py writes it). Default: a GGUF "
+                    + "model's own tokenizer keys (copied), a Hugging Face folder's tokenizer, or tokenizer.bin beside "
+                    + "a llama2.c model.")
     Path tokenizer;
 
     @Mixin
@@ -107,13 +110,22 @@ final class QuantizeCommand implements Callable<Integer> {
         if (tokenizer == null && checkpoint instanceof GgufCheckpoint<?>) {
             return GgufTokenizerMetadata.copiedFrom(model);
         }
+        int vocabSize = checkpoint.config().vocabSize();
         if (tokenizer == null && HuggingFaceModel.isModelFolder(model)) {
-            terminal.err().println("the folder's tokenizer is not written to GGUF yet: the file will need --tokenizer");
+            // the weights are worth writing without it: say why it is missing
+            try {
+                return GgufTokenizerMetadata.of(LlamaCppConverter.vocabulary(model, vocabSize));
+            } catch (NoSuchFileException e) {
+                terminal.err().println("no tokenizer in the folder: the file will need --tokenizer");
+            } catch (ModelFormatException e) {
+                terminal.err().println("the folder's tokenizer is not written: " + e.getMessage()
+                        + "; the file will need --tokenizer");
+            }
             return GgufTokenizerMetadata.NONE;
         }
         Tokenizer found;
         try {
-            found = ModelLoader.loadTokenizer(tokenizer, model, checkpoint.config().vocabSize());
+            found = ModelLoader.loadTokenizer(tokenizer, model, vocabSize);
         } catch (NoSuchFileException e) {
             if (tokenizer != null) {
                 throw e;
@@ -121,8 +133,7 @@ final class QuantizeCommand implements Callable<Integer> {
             terminal.err().println("no tokenizer.bin beside the model: the file will need --tokenizer");
             return GgufTokenizerMetadata.NONE;
         }
-        checkArgument(found instanceof Llama2cTokenizer, "%s: only run.c's tokenizers (.bin) are written to GGUF yet",
-                tokenizer);
-        return GgufTokenizerMetadata.of((Llama2cTokenizer) found);
+        return found instanceof Llama2cTokenizer runC ? GgufTokenizerMetadata.of(runC)
+                : GgufTokenizerMetadata.of(LlamaCppConverter.vocabulary(tokenizer, vocabSize));
     }
 }

@@ -105,14 +105,28 @@ class HuggingFaceFolderCliTest {
         CliRunner quantize = CliRunner.run("quantize", "--model", folder.toString(), "--type", "f16", "--out",
                 gguf.toString());
         assertEquals(0, quantize.exitCode(), quantize.err());
-        assertTrue(quantize.err().contains("the folder's tokenizer is not written to GGUF yet"), quantize.err());
+        assertEquals(1, quantize.errLines(), quantize.err());
+        assertTrue(quantize.err().contains("tokenizer: gpt2, 50257 tokens, pre-tokenizer gpt-2"), quantize.err());
         CliRunner fromFolder = CliRunner.run("generate", "--model", folder.toString(), "--prompt", "Hello world", "-t",
                 "0", "-n", "12", "--backend", "scalar");
-        CliRunner fromGguf = CliRunner.run("generate", "--model", gguf.toString(), "--tokenizer", folder.toString(),
-                "--prompt", "Hello world", "-t", "0", "-n", "12", "--backend", "scalar");
+        CliRunner fromGguf = CliRunner.run("generate", "--model", gguf.toString(), "--prompt", "Hello world", "-t",
+                "0", "-n", "12", "--backend", "scalar");
         assertEquals(0, fromGguf.exitCode(), fromGguf.err());
         assertEquals(fromFolder.out(), fromGguf.out());
-        CliRunner withoutTokenizer = CliRunner.run("generate", "--model", gguf.toString(), "--backend", "scalar");
+        CliRunner withTheFoldersTokenizer = CliRunner.run("generate", "--model", gguf.toString(), "--tokenizer",
+                folder.toString(), "--prompt", "Hello world", "-t", "0", "-n", "12", "--backend", "scalar");
+        assertEquals(0, withTheFoldersTokenizer.exitCode(), withTheFoldersTokenizer.err());
+        assertEquals(fromFolder.out(), withTheFoldersTokenizer.out());
+        // a folder without a tokenizer gives a file without one, which says so when loaded
+        Files.delete(folder.resolve("vocab.json"));
+        Files.delete(folder.resolve("merges.txt"));
+        Path bare = dir.resolve("bare.gguf");
+        CliRunner quantizeBare = CliRunner.run("quantize", "--model", folder.toString(), "--type", "f16", "--out",
+                bare.toString());
+        assertEquals(0, quantizeBare.exitCode(), quantizeBare.err());
+        assertTrue(quantizeBare.err().contains("no tokenizer in the folder: the file will need --tokenizer"),
+                quantizeBare.err());
+        CliRunner withoutTokenizer = CliRunner.run("generate", "--model", bare.toString(), "--backend", "scalar");
         assertEquals(65, withoutTokenizer.exitCode());
         assertEquals(1, withoutTokenizer.errLines(), withoutTokenizer.err());
         assertTrue(withoutTokenizer.err().contains("tokenizer"), withoutTokenizer.err());

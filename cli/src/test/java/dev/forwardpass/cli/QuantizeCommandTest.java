@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.forwardpass.models.tokenizer.SentencePieceFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -14,7 +15,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code quantize}: stories260K as GGUF files of block types that generate, and one-line errors for bad input. */
+/**
+ * {@code quantize}: stories260K as GGUF files of block types that generate, with run.c's tokenizer or a Hugging Face
+ * one, and one-line errors for bad input.
+ */
 class QuantizeCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -102,6 +106,23 @@ class QuantizeCommandTest {
         assertEquals(1, generate.errLines(), generate.err());
         assertTrue(generate.err().contains("field 'tokenizer.ggml.model': the file holds no tokenizer: pass --tokenizer"),
                 generate.err());
+    }
+
+    @Test
+    void aHuggingFaceTokenizerGivenIsWrittenAsLlamaCppsVocabulary() throws IOException {
+        // tok512 as Hugging Face's converter writes a SentencePiece vocabulary: the file reads it as llama.cpp does
+        Path folder = SentencePieceFiles.write(dir.resolve("tok512-hf"), embedded("tok512.bin"), 512,
+                SentencePieceFiles.Style.LEGACY);
+        SentencePieceFiles.writeLlamaTokenizerConfig(folder);
+        Path out = dir.resolve("s.gguf");
+        CliRunner run = CliRunner.run("quantize", "--model", model.toString(), "--tokenizer", folder.toString(),
+                "--type", "q8_0", "--out", out.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.err().strip().endsWith("tokenizer: llama, 512 tokens"), run.err());
+        CliRunner generate = CliRunner.run("generate", "--model", out.toString(), "-t", "0", "-n", "40",
+                "--backend", "scalar");
+        assertEquals(0, generate.exitCode(), generate.err());
+        assertTrue(GenerateCommandTest.GREEDY_200.startsWith(generate.out().strip()), generate.out());
     }
 
     @Test

@@ -19,6 +19,7 @@ final class GgufKeyValues {
     private static final int UINT32 = 4;
     private static final int INT32 = 5;
     private static final int FLOAT32 = 6;
+    private static final int BOOL = 7;
     private static final int STRING = 8;
     private static final int ARRAY = 9;
 
@@ -46,6 +47,13 @@ final class GgufKeyValues {
     GgufKeyValues float32(String key, float value) {
         key(key, FLOAT32);
         putInt(Float.floatToRawIntBits(value));
+        return this;
+    }
+
+    /** Puts a bool. */
+    GgufKeyValues bool(String key, boolean value) {
+        key(key, BOOL);
+        bytes.write(value ? 1 : 0);
         return this;
     }
 

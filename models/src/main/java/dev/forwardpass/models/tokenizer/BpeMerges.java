@@ -132,6 +132,22 @@ final class BpeMerges {
         }
     }
 
+    /** {@return every merge as {left, right, merged} ids, the best rank first} */
+    List<int[]> inRankOrder() {
+        List<long[]> ranked = new ArrayList<>(size);
+        for (int i = 0; i < pairs.length; i++) {
+            if (pairs[i] != FREE) {
+                ranked.add(new long[] {merges[i] >>> 32, pairs[i], merges[i]});
+            }
+        }
+        ranked.sort((a, b) -> Long.compare(a[0], b[0]));
+        List<int[]> out = new ArrayList<>(ranked.size());
+        for (long[] r : ranked) {
+            out.add(new int[] {(int) (r[1] >>> 32), (int) r[1], (int) r[2]});
+        }
+        return out;
+    }
+
     /** {@return the (rank, merged id) of the pair, packed, or -1 if it does not merge} */
     private long merge(int left, int right) {
         int i = slot(pack(left, right));

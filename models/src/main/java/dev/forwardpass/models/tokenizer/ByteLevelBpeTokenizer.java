@@ -46,6 +46,19 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
         }
     }
 
+    // what LlamaCppConverter reads to write this tokenizer as llama.cpp's vocabulary
+    BpeVocabulary model() {
+        return model;
+    }
+
+    TextPipeline pipeline() {
+        return pipeline;
+    }
+
+    SpecialTokens specials() {
+        return specials;
+    }
+
     /** {@return the number of ids: the larger of the tokenizer's and the model's vocabulary} */
     @Override
     public int vocabSize() {

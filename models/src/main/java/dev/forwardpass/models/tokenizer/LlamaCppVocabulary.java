@@ -23,7 +23,8 @@ import java.util.regex.Pattern;
  *       ({@link LlamaCppPreTokenizer}). Read as a {@link ByteLevelBpeTokenizer}.
  * </ul>
  * Control and unknown tokens are matched in the text when special tokens are parsed; user-defined tokens always
- * are, before BPE (Hugging Face's added tokens). Every field is as the file has it; {@link #tokenizer} checks them.
+ * are, before BPE (Hugging Face's added tokens); unused tokens (padding) are neither produced nor printed. Every field
+ * is as the file has it; {@link #tokenizer} checks them.
  *
  * @param source the file, for messages
  * @param model {@code tokenizer.ggml.model}
@@ -106,6 +107,7 @@ public record LlamaCppVocabulary(String source, String model, String pre, List<S
             switch (type(id)) {
                 case CONTROL, UNKNOWN -> added.add(new AddedTokens.Token(id, text, true, false, false));
                 case USER_DEFINED -> added.add(new AddedTokens.Token(id, text, false, false, false));
+                case UNUSED -> { }  // padding ("[PAD5]"): no text produces it and llama.cpp prints nothing for it
                 default -> vocab.put(text, id);
             }
         }

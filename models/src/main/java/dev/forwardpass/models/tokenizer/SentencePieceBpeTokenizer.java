@@ -58,6 +58,19 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
         }
     }
 
+    // what LlamaCppConverter reads to write this tokenizer as llama.cpp's vocabulary
+    BpeVocabulary model() {
+        return model;
+    }
+
+    TextPipeline pipeline() {
+        return pipeline;
+    }
+
+    SpecialTokens specials() {
+        return specials;
+    }
+
     @Override
     public int vocabSize() {
         return vocabSize;

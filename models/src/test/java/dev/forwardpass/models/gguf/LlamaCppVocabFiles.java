@@ -1,7 +1,11 @@
 package dev.forwardpass.models.gguf;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.forwardpass.models.TestFiles;
 import dev.forwardpass.models.format.MappedFile;
+import dev.forwardpass.models.tokenizer.LlamaCppVocabulary;
 import dev.forwardpass.models.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,6 +22,7 @@ import java.util.List;
 final class LlamaCppVocabFiles {
     /** The separator after each string of an {@code .inp} file. */
     private static final String SEPARATOR = "\n__ggml_vocab_test__\n";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
      * One vector.
@@ -39,6 +44,40 @@ final class LlamaCppVocabFiles {
         try (MappedFile file = MappedFile.open(file(vocab, ""))) {
             return GgufTokenizer.read(file, 0);
         }
+    }
+
+    /**
+     * Writes Falcon's vocabulary as a tokenizer.json with Falcon's own pre-tokenizers (Punctuation, ByteLevel, Digits
+     * and a split of three digits), where llama.cpp's table has regexes, into {@code dir}; {@return the file}
+     */
+    static Path falconTokenizerJson(Path dir) throws IOException {
+        LlamaCppVocabulary falcon;
+        try (MappedFile file = MappedFile.open(file("falcon", ""))) {
+            falcon = GgufTokenizer.vocabulary(file);
+        }
+        ObjectNode root = JSON.createObjectNode();
+        ObjectNode model = root.putObject("model").put("type", "BPE");
+        ObjectNode vocab = model.putObject("vocab");
+        ArrayNode added = root.putArray("added_tokens");
+        for (int id = 0; id < falcon.tokens().size(); id++) {
+            if (falcon.types()[id] == LlamaCppVocabulary.TokenType.CONTROL) {
+                added.addObject().put("id", id).put("content", falcon.tokens().get(id)).put("special", true);
+            } else {
+                vocab.put(falcon.tokens().get(id), id);
+            }
+        }
+        falcon.merges().forEach(model.putArray("merges")::add);
+        root.set("pre_tokenizer", JSON.readTree("""
+                {"type": "Sequence", "pretokenizers": [
+                  {"type": "Punctuation", "behavior": "Contiguous"},
+                  {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true},
+                  {"type": "Digits", "individual_digits": false},
+                  {"type": "Split", "pattern": {"Regex": "[0-9][0-9][0-9]"}, "behavior": "Isolated", "invert": false}]}
+                """));
+        root.set("decoder", JSON.readTree("{\"type\": \"ByteLevel\"}"));
+        Path json = dir.resolve("tokenizer.json");
+        JSON.writeValue(json.toFile(), root);
+        return json;
     }
 
     /** {@return the vectors of {@code vocab}, in file order} */

@@ -5,16 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.forwardpass.models.TestFiles;
-import dev.forwardpass.models.format.MappedFile;
 import dev.forwardpass.models.format.ModelFormatException;
 import dev.forwardpass.models.tokenizer.DecodedText;
 import dev.forwardpass.models.tokenizer.EncodeOptions;
 import dev.forwardpass.models.tokenizer.Llama2cTokenizer;
-import dev.forwardpass.models.tokenizer.LlamaCppVocabulary;
 import dev.forwardpass.models.tokenizer.Tokenizer;
 import dev.forwardpass.models.tokenizer.Tokenizers;
 import java.io.IOException;
@@ -36,8 +31,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  * merges. Each test publishes its count as "vocabulary: passed/total".
  */
 class LlamaCppVocabTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @TempDir
     Path dir;
 
@@ -63,33 +56,7 @@ class LlamaCppVocabTest {
     void falconsTokenizerJsonPreTokenizersEncodeEveryVector(TestReporter reporter) throws IOException {
         // Falcon's vocabulary as a tokenizer.json with Falcon's pre-tokenizers (Punctuation, then digits cut after
         // the bytes became characters: "½" is a digit there), where llama.cpp's table has regexes: the same ids
-        LlamaCppVocabulary falcon;
-        try (MappedFile file = MappedFile.open(LlamaCppVocabFiles.file("falcon", ""))) {
-            falcon = GgufTokenizer.vocabulary(file);
-        }
-        ObjectNode root = JSON.createObjectNode();
-        ObjectNode model = root.putObject("model").put("type", "BPE");
-        ObjectNode vocab = model.putObject("vocab");
-        ArrayNode added = root.putArray("added_tokens");
-        for (int id = 0; id < falcon.tokens().size(); id++) {
-            if (falcon.types()[id] == LlamaCppVocabulary.TokenType.CONTROL) {
-                added.addObject().put("id", id).put("content", falcon.tokens().get(id)).put("special", true);
-            } else {
-                vocab.put(falcon.tokens().get(id), id);
-            }
-        }
-        falcon.merges().forEach(model.putArray("merges")::add);
-        root.set("pre_tokenizer", JSON.readTree("""
-                {"type": "Sequence", "pretokenizers": [
-                  {"type": "Punctuation", "behavior": "Contiguous"},
-                  {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true},
-                  {"type": "Digits", "individual_digits": false},
-                  {"type": "Split", "pattern": {"Regex": "[0-9][0-9][0-9]"}, "behavior": "Isolated", "invert": false}]}
-                """));
-        root.set("decoder", JSON.readTree("{\"type\": \"ByteLevel\"}"));
-        Path json = dir.resolve("tokenizer.json");
-        JSON.writeValue(json.toFile(), root);
-        assertEveryVector("falcon", Tokenizers.open(json, 0), reporter);
+        assertEveryVector("falcon", Tokenizers.open(LlamaCppVocabFiles.falconTokenizerJson(dir), 0), reporter);
     }
 
     private static void assertEveryVector(String vocab, Tokenizer tokenizer, TestReporter reporter)

@@ -1,5 +1,6 @@
 package dev.forwardpass.models.huggingface;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,12 +10,20 @@ import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.BackendOptions;
 import dev.forwardpass.api.Backends;
 import dev.forwardpass.api.DType;
+import dev.forwardpass.models.Generator;
 import dev.forwardpass.models.ModelLoader;
+import dev.forwardpass.models.TestFiles;
 import dev.forwardpass.models.decoder.Checkpoint;
 import dev.forwardpass.models.decoder.LanguageModel;
 import dev.forwardpass.models.gguf.GgufTokenizerMetadata;
 import dev.forwardpass.models.gguf.GgufWriter;
+import dev.forwardpass.models.sampling.Sampler;
+import dev.forwardpass.models.tokenizer.LlamaCppConverter;
+import dev.forwardpass.models.tokenizer.SentencePieceFiles;
+import dev.forwardpass.models.tokenizer.Tokenizer;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +37,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * A GGUF file written from a Hugging Face folder gives the folder's logits, F32 as F32 and F16 as F16, for every
  * family and variant GGUF can hold: GPT-2 with its query, key and value fused again, Llama with its query and key rows
- * permuted back to llama.cpp's interleaved pairs, Qwen2 with its biases and its rows as they are.
+ * permuted back to llama.cpp's interleaved pairs, Qwen2 with its biases and its rows as they are; with the folder's
+ * tokenizer written too, the file tells the folder's story.
  */
 class GgufFromFolderTest {
     /**
@@ -80,6 +90,38 @@ class GgufFromFolderTest {
                         variant + " " + dtype + " position " + pos);
             }
         }
+    }
+
+    @Test
+    void withItsSentencePieceTokenizerStories260KsFolderTellsTheSameStoryFromGguf() throws IOException {
+        Path folder = Llama2cAsHuggingFaceTest.writeHuggingFaceFolder(TestFiles.stories260K(), dir.resolve("s260K"));
+        SentencePieceFiles.write(folder, TestFiles.tok512(), 512, SentencePieceFiles.Style.LEGACY);
+        SentencePieceFiles.writeLlamaTokenizerConfig(folder);
+        Path gguf = dir.resolve("s260K.gguf");
+        try (Checkpoint<?> checkpoint = HuggingFaceModel.open(folder, 0)) {
+            GgufWriter.write(checkpoint, "s260K", DType.F32, GgufTokenizerMetadata.of(
+                    LlamaCppConverter.vocabulary(folder, checkpoint.config().vocabSize())), gguf);
+        }
+        try (Backend backend = Backends.get("scalar", BackendOptions.withThreads(1));
+                LanguageModel fromFolder = ModelLoader.loadModel(folder, backend);
+                LanguageModel fromGguf = ModelLoader.loadModel(gguf, backend)) {
+            Tokenizer ggufTokenizer = ModelLoader.loadTokenizer(null, gguf, fromGguf);
+            Tokenizer runC = ModelLoader.loadTokenizer(null, null, fromGguf);    // the embedded tok512.bin
+            assertArrayEquals(runC.encode("Once upon a time"), ggufTokenizer.encode("Once upon a time"));
+            String story = story(fromFolder, ModelLoader.loadTokenizer(null, folder, fromFolder));
+            assertTrue(story.startsWith("Once upon a time") && story.length() > 100, story);
+            assertEquals(story, story(fromGguf, ggufTokenizer));
+        }
+    }
+
+    /** {@return stories260K's greedy continuation of "Once upon a time", as generation prints it} */
+    private static String story(LanguageModel model, Tokenizer tokenizer) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (LanguageModel.Session session = model.newSession()) {
+            Generator.generate(session, model.seqLen(), tokenizer, "Once upon a time", 60,
+                    new Sampler(model.vocabSize(), 0f, 0.9f, 1), out::writeBytes);
+        }
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     @Test

@@ -16,7 +16,7 @@ import java.util.List;
  * The real GPT-2 vocabulary (a test resource) and tokenizer.json files built from it, as Hugging Face writes them, with
  * GPT-2's, Llama 3's or Qwen2's pre-tokenizer: the same BPE behind three split patterns.
  */
-final class Gpt2Files {
+public final class Gpt2Files {
     static final String LLAMA3_PATTERN = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}"
             + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
     static final String QWEN2_PATTERN = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}"
@@ -36,7 +36,7 @@ final class Gpt2Files {
     }
 
     /** Copies vocab.json and merges.txt into {@code dir} and {@return dir}. */
-    static Path copyTo(Path dir) throws IOException {
+    public static Path copyTo(Path dir) throws IOException {
         Files.createDirectories(dir);
         Files.copy(folder().resolve("vocab.json"), dir.resolve("vocab.json"));
         Files.copy(folder().resolve("merges.txt"), dir.resolve("merges.txt"));

@@ -21,14 +21,14 @@ import java.util.Map;
  * piece into two pieces becomes a merge, ranked by the piece's score, best first (SentencePiece merges the pair
  * whose result scores highest). The same vocabulary thus reaches both tokenizers, run.c's and Hugging Face's.
  */
-final class SentencePieceFiles {
+public final class SentencePieceFiles {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String SPACE = "\u2581";
 
     private SentencePieceFiles() {}
 
     /** How the tokenizer.json writes SentencePiece's dummy prefix and spaces. */
-    enum Style {
+    public enum Style {
         /** Llama 2's original files: a Prepend + Replace normalizer, no pre-tokenizer. */
         LEGACY,
         /** Newer files: a Metaspace pre-tokenizer that prepends before the first part only. */
@@ -36,7 +36,7 @@ final class SentencePieceFiles {
     }
 
     /** Writes {@code dir/tokenizer.json} for the {@code vocabSize} tokens of a llama2.c tokenizer; {@return dir}. */
-    static Path write(Path dir, byte[] llama2cTokenizer, int vocabSize, Style style) throws IOException {
+    public static Path write(Path dir, byte[] llama2cTokenizer, int vocabSize, Style style) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(llama2cTokenizer).order(ByteOrder.LITTLE_ENDIAN);
         b.getInt(); // max_token_length
         Map<String, Integer> vocab = new LinkedHashMap<>();
@@ -129,7 +129,7 @@ final class SentencePieceFiles {
     }
 
     /** Writes a tokenizer_config.json into {@code dir} naming BOS and EOS as Llama 2's does. */
-    static void writeLlamaTokenizerConfig(Path dir) throws IOException {
+    public static void writeLlamaTokenizerConfig(Path dir) throws IOException {
         Files.writeString(dir.resolve("tokenizer_config.json"), """
                 {"add_bos_token": true, "add_eos_token": false,
                  "bos_token": {"__type": "AddedToken", "content": "<s>", "lstrip": false, "normalized": false},
