@@ -9,8 +9,8 @@ import dev.forwardpass.api.DType;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Linear layers (matrix-vector for a decode step, matrix-matrix for a prefill) with the Vector API, for weights in
- * F32, F16 or BF16. An output is computed the same way in every tile of its path (a dot product along the row for a
+ * Linear layers (matrix-vector for a decode step, matrix-matrix for a prefill) with the Vector API, for weights of
+ * every dtype. An output is computed the same way in every tile of its path (a dot product along the row for a
  * few rows of x, a chain of multiply-adds in input order for a batch), so it does not depend on how the rows of W are
  * split between threads.
  */
@@ -162,8 +162,8 @@ public final class MatmulKernels {
      * butterfly per output) were a fifth of a matmul with n = 768 when tiles were dot products along the rows. The bits
      * of an output do not depend on how the rows are split between threads (they differ from a decode step's, which
      * sums in another order). The panels are processed in blocks that stay in cache while this thread's rows of W
-     * stream past them, so W is read once per block, not once per row of x. F16 and BF16 rows are first widened into
-     * the workspace (exactly), so the multiply-adds always read floats.
+     * stream past them, so W is read once per block, not once per row of x. Rows of other dtypes are first widened or
+     * dequantized into the workspace ({@link Widening#widen}, exactly), so the multiply-adds always read floats.
      *
      * @param out (B, d)
      * @param w (d, n) in {@code wType}
