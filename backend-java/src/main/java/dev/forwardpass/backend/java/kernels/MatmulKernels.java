@@ -247,11 +247,24 @@ public final class MatmulKernels {
         }
     }
 
-    /** Rows {@code rowFrom..rowTo-1} of W one at a time, each against every row of x. */
+    /**
+     * Rows {@code rowFrom..rowTo-1} of W one at a time, each against every row of x: a block type with a fused dot
+     * product ({@link QuantizedDot}) straight from its blocks, other dtypes as F32 (widened or dequantized into the
+     * workspace first if they are not).
+     */
     private static void matmulRowByRow(MemorySegment out, MemorySegment w, DType wType, MemorySegment x,
                                        MemorySegment bias, int batch, int n, int d, int rowFrom, int rowTo,
                                        Workspace workspace) {
         long rowBytes = (long) n * Float.BYTES;
+        if (QuantizedDot.fuses(wType)) {
+            for (int r = rowFrom; r < rowTo; r++) {
+                long rowAt = wType.byteSize((long) r * n);
+                for (int b = 0; b < batch; b++) {
+                    storeOutput(out, (long) b * d + r, QuantizedDot.dot(wType, w, rowAt, x, b * rowBytes, n), bias, r);
+                }
+            }
+            return;
+        }
         for (int r = rowFrom; r < rowTo; r++) {
             MemorySegment row = w;
             long rowOffset = r * rowBytes;
