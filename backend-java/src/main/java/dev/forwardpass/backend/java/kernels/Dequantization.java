@@ -53,20 +53,49 @@ final class Dequantization {
         }
         int blocks = count / type.blockSize();
         long dstByte = dstIndex * Float.BYTES;
-        for (int b = 0; b < blocks; b++) {
-            long block = srcByte + (long) b * type.blockBytes();
-            long out = dstByte + (long) b * type.blockSize() * Float.BYTES;
-            switch (type) {
-                case Q8_0 -> q8_0(src, block, dst, out);
-                case Q4_0 -> q4_0(src, block, dst, out);
-                case Q4_1 -> q4_1(src, block, dst, out);
-                case Q5_0 -> q5(src, block, false, dst, out);
-                case Q5_1 -> q5(src, block, true, dst, out);
-                case Q4_K -> qk(src, block, false, dst, out);
-                case Q5_K -> qk(src, block, true, dst, out);
-                case Q6_K -> q6_k(src, block, dst, out);
-                default -> throw new IllegalArgumentException(type + " is not a block type");
+        // one loop per type, so that the type is decided once per run, not per block
+        switch (type) {
+            case Q8_0 -> {
+                for (int b = 0; b < blocks; b++) {
+                    q8_0(src, srcByte + 34L * b, dst, dstByte + 128L * b);
+                }
             }
+            case Q4_0 -> {
+                for (int b = 0; b < blocks; b++) {
+                    q4_0(src, srcByte + 18L * b, dst, dstByte + 128L * b);
+                }
+            }
+            case Q4_1 -> {
+                for (int b = 0; b < blocks; b++) {
+                    q4_1(src, srcByte + 20L * b, dst, dstByte + 128L * b);
+                }
+            }
+            case Q5_0 -> {
+                for (int b = 0; b < blocks; b++) {
+                    q5(src, srcByte + 22L * b, false, dst, dstByte + 128L * b);
+                }
+            }
+            case Q5_1 -> {
+                for (int b = 0; b < blocks; b++) {
+                    q5(src, srcByte + 24L * b, true, dst, dstByte + 128L * b);
+                }
+            }
+            case Q4_K -> {
+                for (int b = 0; b < blocks; b++) {
+                    qk(src, srcByte + 144L * b, false, dst, dstByte + 1024L * b);
+                }
+            }
+            case Q5_K -> {
+                for (int b = 0; b < blocks; b++) {
+                    qk(src, srcByte + 176L * b, true, dst, dstByte + 1024L * b);
+                }
+            }
+            case Q6_K -> {
+                for (int b = 0; b < blocks; b++) {
+                    q6_k(src, srcByte + 210L * b, dst, dstByte + 1024L * b);
+                }
+            }
+            default -> throw new IllegalArgumentException(type + " is not a block type");
         }
     }
 
