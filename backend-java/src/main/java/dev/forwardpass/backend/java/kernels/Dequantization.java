@@ -181,14 +181,15 @@ final class Dequantization {
     private static void qk(MemorySegment src, long block, boolean fifthBit, MemorySegment dst, long out) {
         float d = Dequantizer.half(src, block);
         float dmin = Dequantizer.half(src, block + 2);
-        long scales = block + 4;
+        long scales = kScales(src, block + 4, false);
+        long mins = kScales(src, block + 4, true);
         long highBits = block + 16;
         for (int group = 0; group < 8; group += 2) {
             long qs = block + (fifthBit ? 48 : 16) + 16L * group;
-            float d1 = d * Dequantizer.kScale(src, scales, group, false);
-            float m1 = dmin * Dequantizer.kScale(src, scales, group, true);
-            float d2 = d * Dequantizer.kScale(src, scales, group + 1, false);
-            float m2 = dmin * Dequantizer.kScale(src, scales, group + 1, true);
+            float d1 = d * (int) (scales >>> 8 * group & 0xFF);
+            float m1 = dmin * (int) (mins >>> 8 * group & 0xFF);
+            float d2 = d * (int) (scales >>> 8 * group + 8 & 0xFF);
+            float m2 = dmin * (int) (mins >>> 8 * group + 8 & 0xFF);
             for (int c = 0; c < 2; c++) {
                 ByteVector packed = ByteVector.fromMemorySegment(B16, src, qs + 16 * c, LE);
                 ByteVector low = packed.and((byte) 0x0F);
@@ -224,10 +225,10 @@ final class Dequantization {
                 ByteVector a = ByteVector.fromMemorySegment(B16, src, ql + 16 * c, LE);
                 ByteVector b = ByteVector.fromMemorySegment(B16, src, ql + 32 + 16 * c, LE);
                 ByteVector h = ByteVector.fromMemorySegment(B16, src, qh + 16 * c, LE);
-                ByteVector q1 = a.and((byte) 0x0F).or(shifted(h, 4).and((byte) 0x30)).sub((byte) 32);
-                ByteVector q2 = b.and((byte) 0x0F).or(shifted(h, 2).and((byte) 0x30)).sub((byte) 32);
-                ByteVector q3 = highNibbles(a).or(h.and((byte) 0x30)).sub((byte) 32);
-                ByteVector q4 = highNibbles(b).or(shifted(h, -2).and((byte) 0x30)).sub((byte) 32);
+                ByteVector q1 = sixBits(a.and((byte) 0x0F), shiftedLeft(h, 4));
+                ByteVector q2 = sixBits(b.and((byte) 0x0F), shiftedLeft(h, 2));
+                ByteVector q3 = sixBits(highNibbles(a), h);
+                ByteVector q4 = sixBits(highNibbles(b), shiftedRight(h, 2));
                 float s1 = d * src.get(ValueLayout.JAVA_BYTE, sc + c);
                 float s2 = d * src.get(ValueLayout.JAVA_BYTE, sc + c + 2);
                 float s3 = d * src.get(ValueLayout.JAVA_BYTE, sc + c + 4);
@@ -246,23 +247,48 @@ final class Dequantization {
         }
     }
 
-    /** {@return the high nibble of each byte, in its low four bits} */
-    static ByteVector highNibbles(ByteVector packed) {
-        return shifted(packed, -4).and((byte) 0x0F);
+    /**
+     * {@return the eight 6-bit scales (or, with {@code mins}, minimums) of a Q4_K or Q5_K block, byte j holding group
+     * j's}, from the 12 bytes at {@code scales}: {@link Dequantizer#kScale} for all eight groups at once, four bytes
+     * at a time. Groups 0..3 keep theirs in the low six bits of bytes j (scales) and j + 4 (minimums); groups 4..7
+     * in the low (scales) or high (minimums) nibbles of bytes 8..11, with the top two bits of bytes 0..3 or 4..7.
+     */
+    static long kScales(MemorySegment src, long scales, boolean mins) {
+        int low = src.get(INT, scales + (mins ? 4 : 0)); // bytes 0..3 or 4..7
+        int nibbles = src.get(INT, scales + 8); // bytes 8..11
+        int groups0to3 = low & 0x3F3F3F3F;
+        int groups4to7 = (mins ? nibbles >>> 4 : nibbles) & 0x0F0F0F0F | (low >>> 2) & 0x30303030;
+        return groups0to3 & 0xFFFF_FFFFL | (long) groups4to7 << 32;
     }
 
-    /**
-     * {@return the bytes shifted left by {@code by} (right for a negative {@code by}) in 16-bit lanes}: each byte's
-     * bits are its own but for the {@code |by|} bits at the end it was shifted towards, which the caller masks off.
+    /** {@return Q6_K's values minus 32: the low four bits, with bits 4-5 from {@code high}, already in place} */
+    static ByteVector sixBits(ByteVector low, ByteVector high) {
+        return low.or(high.and((byte) 0x30)).sub((byte) 32);
+    }
+
+    /** {@return the high nibble of each byte, in its low four bits} */
+    static ByteVector highNibbles(ByteVector packed) {
+        return shiftedRight(packed, 4).and((byte) 0x0F);
+    }
+
+    /*
+     * Shifts in 16-bit lanes: each byte's bits are its own but for the `by` bits at the end it was shifted towards,
+     * which the caller masks off. (One-liners, so that the JIT inlines them wherever they are called: a vector returned
+     * by a call that is not inlined is boxed, on the heap.)
      */
-    static ByteVector shifted(ByteVector bytes, int by) {
-        return by >= 0
-                ? bytes.reinterpretAsShorts().lanewise(VectorOperators.LSHL, by).reinterpretAsBytes()
-                : bytes.reinterpretAsShorts().lanewise(VectorOperators.LSHR, -by).reinterpretAsBytes();
+
+    /** {@return the bytes shifted left by {@code by} in 16-bit lanes} */
+    static ByteVector shiftedLeft(ByteVector bytes, int by) {
+        return bytes.reinterpretAsShorts().lanewise(VectorOperators.LSHL, by).reinterpretAsBytes();
+    }
+
+    /** {@return the bytes shifted right by {@code by} in 16-bit lanes} */
+    static ByteVector shiftedRight(ByteVector bytes, int by) {
+        return bytes.reinterpretAsShorts().lanewise(VectorOperators.LSHR, by).reinterpretAsBytes();
     }
 
     /** {@return 16 in each byte whose bit {@code bit} (0..7) is set, else 0} */
     static ByteVector bitToSixteen(ByteVector bytes, int bit) {
-        return shifted(bytes, 4 - bit).and((byte) 0x10);
+        return (bit <= 4 ? shiftedLeft(bytes, 4 - bit) : shiftedRight(bytes, bit - 4)).and((byte) 0x10);
     }
 }

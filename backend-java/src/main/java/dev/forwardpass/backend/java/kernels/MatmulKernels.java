@@ -257,10 +257,12 @@ public final class MatmulKernels {
                                        Workspace workspace) {
         long rowBytes = (long) n * Float.BYTES;
         if (QuantizedDot.fuses(wType)) {
+            MemorySegment lanes = workspace.floats(F.length());
             for (int r = rowFrom; r < rowTo; r++) {
                 long rowAt = wType.byteSize((long) r * n);
                 for (int b = 0; b < batch; b++) {
-                    storeOutput(out, (long) b * d + r, QuantizedDot.dot(wType, w, rowAt, x, b * rowBytes, n), bias, r);
+                    float sum = QuantizedDot.dot(wType, w, rowAt, x, b * rowBytes, n, lanes);
+                    storeOutput(out, (long) b * d + r, sum, bias, r);
                 }
             }
             return;

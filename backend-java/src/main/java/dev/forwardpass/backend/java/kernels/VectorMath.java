@@ -172,6 +172,21 @@ public final class VectorMath {
         return v.lane(0);
     }
 
+    /**
+     * {@return the sum of the {@link #F}-length floats at byte {@code at} of {@code s}, in {@link #sumLanes}'s order and
+     * so with its bits}, overwriting them: for kernels too big for the JIT to inline sumLanes into, where the vector
+     * passed to it would be boxed, on the heap (store the vector, then sum it here).
+     */
+    static float sumLanesInPlace(MemorySegment s, long at) {
+        for (int h = F.length() / 2; h >= 1; h /= 2) {
+            for (int i = 0; i < h; i++) { // lanes i and i xor h = i + h of the butterfly, for the lanes still summed
+                long o = at + (long) i * Float.BYTES;
+                s.set(F32, o, s.get(F32, o) + s.get(F32, o + (long) h * Float.BYTES));
+            }
+        }
+        return s.get(F32, at);
+    }
+
     /** {@return the shuffle where lane i takes lane i xor h}, or null where h is not below the lane count */
     static VectorShuffle<Float> xorShuffle(int h) {
         return h > 0 && h < F.length() ? VectorShuffle.fromOp(F, i -> i ^ h) : null;
