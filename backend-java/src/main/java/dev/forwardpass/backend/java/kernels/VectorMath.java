@@ -173,18 +173,28 @@ public final class VectorMath {
     }
 
     /**
-     * {@return the sum of the {@link #F}-length floats at byte {@code at} of {@code s}, in {@link #sumLanes}'s order and
-     * so with its bits}, overwriting them: for kernels too big for the JIT to inline sumLanes into, where the vector
-     * passed to it would be boxed, on the heap (store the vector, then sum it here).
+     * {@return the sum of the lanes of a vector of {@link #F} stored at byte {@code at} of {@code s}, in
+     * {@link #sumLanes}'s order and so with its bits}: the butterfly written out for 4, 8 and 16 lanes. For kernels too
+     * big for the JIT to inline sumLanes into (a vector passed to a call that is not inlined is boxed, on the heap):
+     * they store their sums and add them up here, in scalar code.
+     *
+     * @throws IllegalStateException with more than 16 lanes
      */
-    static float sumLanesInPlace(MemorySegment s, long at) {
-        for (int h = F.length() / 2; h >= 1; h /= 2) {
-            for (int i = 0; i < h; i++) { // lanes i and i xor h = i + h of the butterfly, for the lanes still summed
-                long o = at + (long) i * Float.BYTES;
-                s.set(F32, o, s.get(F32, o) + s.get(F32, o + (long) h * Float.BYTES));
-            }
-        }
-        return s.get(F32, at);
+    static float sumStoredLanes(MemorySegment s, long at) {
+        return switch (F.length()) {
+            case 4 -> (lane(s, at, 0) + lane(s, at, 2)) + (lane(s, at, 1) + lane(s, at, 3));
+            case 8 -> ((lane(s, at, 0) + lane(s, at, 4)) + (lane(s, at, 2) + lane(s, at, 6)))
+                    + ((lane(s, at, 1) + lane(s, at, 5)) + (lane(s, at, 3) + lane(s, at, 7)));
+            case 16 -> (((lane(s, at, 0) + lane(s, at, 8)) + (lane(s, at, 4) + lane(s, at, 12)))
+                    + ((lane(s, at, 2) + lane(s, at, 10)) + (lane(s, at, 6) + lane(s, at, 14))))
+                    + (((lane(s, at, 1) + lane(s, at, 9)) + (lane(s, at, 5) + lane(s, at, 13)))
+                    + ((lane(s, at, 3) + lane(s, at, 11)) + (lane(s, at, 7) + lane(s, at, 15))));
+            default -> throw new IllegalStateException("sumStoredLanes: " + F.length() + " lanes");
+        };
+    }
+
+    private static float lane(MemorySegment s, long at, int lane) {
+        return s.get(F32, at + (long) lane * Float.BYTES);
     }
 
     /** {@return the shuffle where lane i takes lane i xor h}, or null where h is not below the lane count */
