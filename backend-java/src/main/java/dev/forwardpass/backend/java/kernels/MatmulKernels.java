@@ -258,8 +258,9 @@ public final class MatmulKernels {
         long rowBytes = (long) n * Float.BYTES;
         if (QuantizedDot.fuses(wType)) {
             MemorySegment lanes = workspace.floats(F.length());
+            long blockRowBytes = wType.byteSize(n);
             for (int r = rowFrom; r < rowTo; r++) {
-                long rowAt = wType.byteSize((long) r * n);
+                long rowAt = r * blockRowBytes;
                 for (int b = 0; b < batch; b++) {
                     float sum = QuantizedDot.dot(wType, w, rowAt, x, b * rowBytes, n, lanes);
                     storeOutput(out, (long) b * d + r, sum, bias, r);
