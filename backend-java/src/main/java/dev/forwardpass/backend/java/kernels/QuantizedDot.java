@@ -107,8 +107,7 @@ final class QuantizedDot {
         FloatVector acc1 = FloatVector.zero(F);
         FloatVector acc2 = FloatVector.zero(F);
         FloatVector acc3 = FloatVector.zero(F);
-        // one flat loop over the group pairs of all blocks: C2 compiled a loop over the pairs inside the loop over the
-        // blocks five times slower
+        // one flat loop over the group pairs of all blocks: nested in a loop over the blocks, C2 compiled it slower
         for (int pair = 0; pair < 4 * blocks; pair++) {
             long block = wAt + 144L * (pair >>> 2);
             int group = 2 * (pair & 3);
