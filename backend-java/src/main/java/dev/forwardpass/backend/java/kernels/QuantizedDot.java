@@ -108,13 +108,19 @@ final class QuantizedDot {
         FloatVector acc2 = FloatVector.zero(F);
         FloatVector acc3 = FloatVector.zero(F);
         // one flat loop over the group pairs of all blocks: nested in a loop over the blocks, C2 compiled it slower
+        float d = 0;
+        float dmin = 0;
+        long scales = 0;
+        long mins = 0;
         for (int pair = 0; pair < 4 * blocks; pair++) {
             long block = wAt + 144L * (pair >>> 2);
             int group = 2 * (pair & 3);
-            float d = Float.float16ToFloat(w.get(BITS16, block));
-            float dmin = Float.float16ToFloat(w.get(BITS16, block + 2));
-            long scales = Dequantization.kScales(w, block + 4, false);
-            long mins = Dequantization.kScales(w, block + 4, true);
+            if (group == 0) { // a new block: its scales
+                d = Float.float16ToFloat(w.get(BITS16, block));
+                dmin = Float.float16ToFloat(w.get(BITS16, block + 2));
+                scales = Dequantization.kScales(w, block + 4, false);
+                mins = Dequantization.kScales(w, block + 4, true);
+            }
             FloatVector d1 = FloatVector.broadcast(F, d * (int) (scales >>> 8 * group & 0xFF));
             FloatVector m1 = FloatVector.broadcast(F, -dmin * (int) (mins >>> 8 * group & 0xFF));
             FloatVector d2 = FloatVector.broadcast(F, d * (int) (scales >>> 8 * group + 8 & 0xFF));
