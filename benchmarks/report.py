@@ -24,6 +24,9 @@ from collections import OrderedDict
 PACKAGE = "dev.forwardpass.benchmarks."
 GB = 1e9
 F32 = 4
+# Bytes per weight of each dtype a benchmark's `type` parameter may name (DType: block bytes / block size).
+BYTES_PER_WEIGHT = {"F32": 4, "F16": 2, "BF16": 2, "Q8_0": 34 / 32, "Q4_0": 18 / 32, "Q4_1": 20 / 32,
+                    "Q5_0": 22 / 32, "Q5_1": 24 / 32, "Q4_K": 144 / 256, "Q5_K": 176 / 256, "Q6_K": 210 / 256}
 
 # The TinyStories shapes of LlamaPresets (models module); the random checkpoints share the classifier with the
 # token embedding, as the trained ones do.
@@ -56,9 +59,9 @@ def matmul_weights(m):
     return sum(d * n * count for (d, n), count in matvec_shapes(m).items())
 
 
-def decode_bytes(m):
-    """Bytes one decode step reads from memory: every weight once (norms and one embedding row included)."""
-    return F32 * (matmul_weights(m) + 2 * m["layers"] * m["dim"] + m["dim"] + m["dim"])
+def decode_bytes(m, per_weight=F32):
+    """Bytes one decode step reads from memory: every weight once (norms, in F32, and one embedding row included)."""
+    return per_weight * (matmul_weights(m) + m["dim"]) + F32 * (2 * m["layers"] * m["dim"] + m["dim"])
 
 
 def attention_flops(m, positions):
@@ -78,17 +81,18 @@ def seconds(score, unit):
 
 def work(name, params):
     """(bytes, flops, tokens) of one operation of benchmark `name` with `params`; None where not meaningful."""
+    per_weight = BYTES_PER_WEIGHT[params.get("type", "F32")]
     if name in ("MatVecBenchmark.matvec", "MatMulBenchmark.matmul"):
         d, n = (int(v) for v in params["shape"].split("x"))
         if name.startswith("MatVec"):
-            return F32 * d * n, 2 * d * n, None
+            return per_weight * d * n, 2 * d * n, None
         return None, 2 * MATMUL_ROWS * d * n, None  # compute-bound: weights GB/s would mean nothing
     if name == "ForwardBenchmark.decode":
         m = MODELS[params["model"]]
-        return decode_bytes(m), 2 * matmul_weights(m) + attention_flops(m, [DECODE_POS]), 1
+        return decode_bytes(m, per_weight), 2 * matmul_weights(m) + attention_flops(m, [DECODE_POS]), 1
     if name == "ForwardBenchmark.matvecs":
         m = MODELS[params["model"]]
-        return F32 * matmul_weights(m), 2 * matmul_weights(m), None
+        return per_weight * matmul_weights(m), 2 * matmul_weights(m), None
     if name == "ForwardBenchmark.prefill":
         m = MODELS[params["model"]]
         # the classifier runs for the last token only (Session.prefill without a sink)

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Function;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,7 +38,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * with the messages of {@link dev.forwardpass.api.spi.OpChecks}.
  *
  * <p>Sizes cover vector tails ({@link #SIZES}); row-wise ops run as a vector {@code [n]} and as a batch
- * {@code [B, n]}. A failure message names the op, the case and its seed, and the worst element, e.g.
+ * {@code [B, n]}. Weights of a block type ({@link DType#isQuantized()}) are {@link RandomBlocks}, in rows of
+ * {@link #BLOCKS_PER_ROW} blocks. A failure message names the op, the case and its seed, and the worst element, e.g.
  * {@code "matmul n=4099 d=13 B=3 F16 bias seed=1234: 2 of 39 elements differ ...; worst at index 17 ..."}.
  *
  * <p>Tolerances ({@link Tolerance}, {@code |a-b| <= atol + rtol*|ref|}) are for float32 arithmetic, which any float32
@@ -54,6 +56,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 public abstract class BackendConformanceTest {
     /** Sizes that hit every vector-tail case for vectors of 4, 8 and 16 floats, and one long odd row. */
     protected static final int[] SIZES = {1, 7, 8, 15, 16, 17, 63, 64, 65, 257, 4099};
+    /** Row lengths of a block type, in blocks: one, a few, and a long odd row. */
+    protected static final int[] BLOCKS_PER_ROW = {1, 2, 3, 17};
 
     private Backend backend;
     private Backend reference;
@@ -98,14 +102,15 @@ public abstract class BackendConformanceTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"F32", "F16", "BF16"})
+    @EnumSource(DType.class)
     public void uploadThenCopyToGivesTheValuesBack(DType type) {
         assumeSupported(type);
-        for (int n : SIZES) {
+        for (int n : sizes(type)) {
             long seed = seed("upload", n, type.ordinal());
-            float[] values = roundTo(type, random(seed, 3 * n, 1));
+            MemorySegment stored = weights(seed, 3 * n, type);
+            float[] values = Dequantizer.dequantize(type, stored, 0, 3 * n);
             float[] back = new float[3 * n];
-            try (Tensor t = backend.upload(encode(values, type), Shape.of(3, n), type)) {
+            try (Tensor t = backend.upload(stored, Shape.of(3, n), type)) {
                 backend.copyTo(t, back);
             }
             Tolerance.EXACT.assertClose(values, back, "upload " + type + " [3, " + n + "] seed=" + seed);
@@ -175,13 +180,13 @@ public abstract class BackendConformanceTest {
     // ops
 
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"F32", "F16", "BF16"})
+    @EnumSource(DType.class)
     public void embedding(DType tableType) {
         assumeSupported(tableType);
         int vocab = 11;
-        for (int dim : SIZES) {
+        for (int dim : sizes(tableType)) {
             long seed = seed("embedding", dim, tableType.ordinal());
-            MemorySegment table = encode(random(seed, vocab * dim, 1), tableType);
+            MemorySegment table = weights(seed, vocab * dim, tableType);
             for (int[] tokens : new int[][] {{7}, {3, 10, 0, 3}}) {
                 String what = "embedding dim=" + dim + " B=" + tokens.length + " " + tableType + " seed=" + seed;
                 check(what, Tolerance.EXACT, b -> {
@@ -197,13 +202,13 @@ public abstract class BackendConformanceTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"F32", "F16", "BF16"})
+    @EnumSource(DType.class)
     public void matmul(DType wType) {
         assumeSupported(wType);
         int d = 13; // two tiles of six rows and one row left over, for backends that tile
-        for (int n : SIZES) {
+        for (int n : sizes(wType)) {
             long seed = seed("matmul", n, wType.ordinal());
-            MemorySegment w = encode(random(seed, d * n, 1), wType);
+            MemorySegment w = weights(seed, d * n, wType);
             float[] bias = random(seed + 1, d, 1);
             Tolerance tolerance = Tolerance.F32.scaleAtol(Math.sqrt(n));
             // 0: the vector form [n]; a few rows; batches that fill vectors of rows (a prefill), in part or whole
@@ -515,14 +520,15 @@ public abstract class BackendConformanceTest {
         try (Backend one = createBackend(BackendOptions.withThreads(1));
              Backend two = createBackend(BackendOptions.withThreads(2))) {
             int d = 301;
-            int n = 1031;
-            long seed = seed("threads", n, d);
-            float[] x = random(seed, 70 * n, 1);
+            long seed = seed("threads", 1031, d);
             for (DType wType : DType.values()) {
-                if (!one.supports(wType) || wType.isQuantized()) {
+                if (!one.supports(wType)) {
                     continue;
                 }
-                MemorySegment w = encode(random(seed + 1, d * n, 1), wType);
+                // an odd row length: 1031, or whole blocks just above it
+                int n = Math.ceilDiv(1031, wType.blockSize()) * wType.blockSize();
+                float[] x = random(seed, 70 * n, 1);
+                MemorySegment w = weights(seed + 1, d * n, wType);
                 for (int batch : new int[] {0, 5, 70}) {
                     Function<Backend, float[]> matmul = b -> {
                         try (Tensors s = new Tensors(b)) {
@@ -612,9 +618,16 @@ public abstract class BackendConformanceTest {
         return Shape.of(dims(rows, n)).toString();
     }
 
-    /** {@return the values as they are after a round trip through {@code type}} */
-    private static float[] roundTo(DType type, float[] values) {
-        return Dequantizer.dequantize(type, encode(values, type), 0, values.length);
+    /** {@return the row lengths the tests of weights of {@code type} run: {@link #SIZES}, or whole blocks} */
+    private static int[] sizes(DType type) {
+        return type.isQuantized()
+                ? IntStream.of(BLOCKS_PER_ROW).map(blocks -> blocks * type.blockSize()).toArray()
+                : SIZES;
+    }
+
+    /** {@return {@code count} random weights of {@code type}, their values in [-1, 1]} */
+    private static MemorySegment weights(long seed, int count, DType type) {
+        return type.isQuantized() ? RandomBlocks.of(type, count, seed) : encode(random(seed, count, 1), type);
     }
 
     private static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);

@@ -3,9 +3,11 @@ package dev.forwardpass.benchmarks;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import dev.forwardpass.api.Backend;
+import dev.forwardpass.api.DType;
 import dev.forwardpass.api.Shape;
 import dev.forwardpass.api.Tensor;
 import dev.forwardpass.models.ModelLoader;
+import dev.forwardpass.models.decoder.DecoderModel;
 import dev.forwardpass.models.decoder.LanguageModel;
 import dev.forwardpass.models.decoder.RandomCheckpoint;
 import dev.forwardpass.models.decoder.Weights;
@@ -55,8 +57,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *       shared machine the bandwidth left to a benchmark drifts by ±10% within minutes, so two benchmarks run one
  *       after the other compare their times under different loads; alternating token by token, both see the same.
  * </ul>
- * The checkpoint is written to a temporary file by each trial (seeded, so every fork sees the same weights) and
- * deleted at its end.
+ * The F32 checkpoint is written to a temporary file by each trial (seeded, so every fork sees the same weights) and
+ * deleted at its end; a block type's is made in memory. Bytes a decode step reads: the matrices in {@code type}
+ * ({@code DType.byteSize}), the norm weights and the embedding row aside.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -86,6 +89,13 @@ public class ForwardBenchmark {
         @Param({"15m", "110m"})
         public String model;
 
+        /**
+         * The dtype of the model's matrices: F32 (a llama2.c file, mapped), or a block type (e.g. {@code -p
+         * type=F32,Q8_0,Q4_0}): random blocks in memory ({@link QuantizedCheckpoint}), the norm weights in F32.
+         */
+        @Param({"F32"})
+        public String type;
+
         Backend compute;
         Path file;
         LanguageModel loaded;
@@ -95,12 +105,17 @@ public class ForwardBenchmark {
         final void open() throws IOException {
             LlamaConfig config = LlamaPresets.all().get("tinystories-" + model);
             checkArgument(config != null, "unknown model %s (known: %s)", model, LlamaPresets.all().keySet());
-            file = Files.createTempFile("forwardpass-bench-" + model + "-", ".bin");
-            try (RandomCheckpoint<LlamaConfig> random = RandomCheckpoint.of(Llama.ARCHITECTURE, config, SEED)) {
-                Llama2cWriter.write(random, file);
+            DType dtype = DType.valueOf(type);
+            if (dtype == DType.F32) {
+                file = Files.createTempFile("forwardpass-bench-" + model + "-", ".bin");
+                try (RandomCheckpoint<LlamaConfig> random = RandomCheckpoint.of(Llama.ARCHITECTURE, config, SEED)) {
+                    Llama2cWriter.write(random, file);
+                }
             }
             compute = BenchmarkBackends.open(backend, threads);
-            loaded = ModelLoader.loadModel(file, compute);
+            loaded = file != null ? ModelLoader.loadModel(file, compute) : DecoderModel.load(
+                    new QuantizedCheckpoint<>(RandomCheckpoint.of(Llama.ARCHITECTURE, config, SEED), dtype, SEED),
+                    compute);
             session = loaded.newSession();
         }
 

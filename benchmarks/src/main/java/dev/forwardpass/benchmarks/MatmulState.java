@@ -3,6 +3,7 @@ package dev.forwardpass.benchmarks;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import dev.forwardpass.api.Backend;
+import dev.forwardpass.api.DType;
 import dev.forwardpass.api.Shape;
 import dev.forwardpass.api.Tensor;
 import java.lang.foreign.Arena;
@@ -23,7 +24,8 @@ import org.openjdk.jmh.annotations.TearDown;
  *   <tr><td>110M (dim 768, hidden 2048)</td><td>768x768</td><td>2048x768</td><td>768x2048</td><td>32000x768</td></tr>
  * </table>
  * plus the square 1024x1024 and 4096x4096. Work per operation: {@code 2·rows·d·n} floating point operations and
- * {@code 4·d·n} bytes of weights read (activations: {@code 4·rows·(n + d)} bytes, from cache).
+ * {@code 4·d·n} bytes of weights read, or {@code type.byteSize(d·n)} for a block type (activations:
+ * {@code 4·rows·(n + d)} bytes, from cache).
  */
 @State(Scope.Benchmark)
 public abstract class MatmulState {
@@ -36,6 +38,13 @@ public abstract class MatmulState {
     /** How many threads it may use (PyTorch's intra-op threads for djl). */
     @Param({"1", "2"})
     public int threads;
+
+    /**
+     * The weights' dtype: F32, or one of ggml's block types (e.g. {@code -p type=F32,Q8_0,Q4_0,Q4_K,Q6_K}), whose
+     * bytes per weight {@code DType.byteSize} gives: Q8_0 34/32, Q4_0 18/32, Q4_K 144/256, Q6_K 210/256.
+     */
+    @Param({"F32"})
+    public String type;
 
     /** The weight's shape, {@code d x n}: d outputs, each a dot product of length n. */
     @Param({"288x288", "768x288", "288x768", "32000x288", "768x768", "2048x768", "768x2048", "32000x768",
@@ -60,7 +69,7 @@ public abstract class MatmulState {
         int rows = rows();
         compute = BenchmarkBackends.open(backend, threads);
         arena = Arena.ofShared();
-        weights = new StreamedWeights(compute, d, n, SEED);
+        weights = new StreamedWeights(compute, d, n, DType.valueOf(type), SEED);
         x = RandomData.tensor(compute, arena, rows == 1 ? Shape.of(n) : Shape.of(rows, n), SEED + 1);
         out = compute.allocate(rows == 1 ? Shape.of(d) : Shape.of(rows, d));
     }

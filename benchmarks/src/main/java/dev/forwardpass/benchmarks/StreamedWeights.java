@@ -8,7 +8,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Enough copies of one F32 weight matrix {@code [d, n]} that taking them in turn never finds one in a cache: at least
+ * Enough copies of one weight matrix {@code [d, n]} (F32, or random blocks of a block type: {@link BlockWeights}) that taking them in turn never finds one in a cache: at least
  * {@link #MIN_BYTES} in all, several times any last-level cache. A decode step reads every weight once, from memory
  * (the 110M model's 440 MB fit in no cache), so a matrix × vector measured on one matrix kept hot in the cache would
  * promise more than decoding can give.
@@ -21,18 +21,22 @@ final class StreamedWeights implements AutoCloseable {
     private final Tensor[] copies;
     private int next;
 
-    /** Uploads the copies of a random {@code [d, n]} matrix (values in ±1/sqrt(n)) to {@code backend}. */
-    StreamedWeights(Backend backend, int d, int n, long seed) {
-        long bytes = (long) d * n * Float.BYTES;
+    /** Uploads the copies of a random {@code [d, n]} matrix of {@code type} (F32 values in ±1/sqrt(n)) to {@code backend}. */
+    StreamedWeights(Backend backend, int d, int n, DType type, long seed) {
+        long bytes = type.byteSize((long) d * n);
         int count = (int) Math.max(1, (MIN_BYTES + bytes - 1) / bytes);
         MemorySegment all = arena.allocate(bytes * count, 64);
-        RandomData.fill(all.asSlice(0, bytes), seed, (float) (1 / Math.sqrt(n)));
+        if (type == DType.F32) {
+            RandomData.fill(all.asSlice(0, bytes), seed, (float) (1 / Math.sqrt(n)));
+        } else {
+            BlockWeights.fill(all.asSlice(0, bytes), type, seed);
+        }
         for (int i = 1; i < count; i++) {
             MemorySegment.copy(all, 0, all, i * bytes, bytes);
         }
         copies = new Tensor[count];
         for (int i = 0; i < count; i++) {
-            copies[i] = backend.upload(all.asSlice(i * bytes, bytes), Shape.of(d, n), DType.F32);
+            copies[i] = backend.upload(all.asSlice(i * bytes, bytes), Shape.of(d, n), type);
         }
     }
 

@@ -20,19 +20,22 @@ class BenchmarksSmokeTest {
     void matrixTimesVectorAndMatrix(String backend) {
         MatVecBenchmark matvec = new MatVecBenchmark();
         MatMulBenchmark matmul = new MatMulBenchmark();
-        for (MatmulState state : new MatmulState[] {matvec, matmul}) {
-            state.backend = backend;
-            state.threads = 1;
-            state.shape = "768x288";
-            state.setUp();
-            try {
-                if (state == matvec) {
-                    matvec.matvec();
-                } else {
-                    matmul.matmul();
+        for (String type : new String[] {"F32", "Q4_K"}) {
+            for (MatmulState state : new MatmulState[] {matvec, matmul}) {
+                state.backend = backend;
+                state.threads = 1;
+                state.shape = "768x256";
+                state.type = type;
+                state.setUp();
+                try {
+                    if (state == matvec) {
+                        matvec.matvec();
+                    } else {
+                        matmul.matmul();
+                    }
+                } finally {
+                    state.tearDown();
                 }
-            } finally {
-                state.tearDown();
             }
         }
     }
@@ -78,6 +81,26 @@ class BenchmarksSmokeTest {
             assertEquals(32000, forward.prefill(prefill).length);
         } finally {
             prefill.tearDown();
+        }
+    }
+
+    @Test
+    void decodeOfThe15mModelWithBlockWeights() throws Exception {
+        ForwardBenchmark forward = new ForwardBenchmark();
+        ForwardBenchmark.DecodeState decode = new ForwardBenchmark.DecodeState();
+        of15mModel(decode, 2);
+        decode.type = "Q8_0";
+        decode.setUp();
+        try {
+            // 15.2M weights: 61 MB as F32, 16 MB as Q8_0 (34 bytes a block of 32)
+            assertTrue(decode.loaded.weightBytes() < 17_000_000, "the matrices are blocks: " + decode.loaded.weightBytes());
+            float[] logits = forward.decode(decode);
+            for (float logit : logits) {
+                assertTrue(Float.isFinite(logit), "finite logits from random blocks");
+            }
+            assertTrue(decode.file == null, "made in memory");
+        } finally {
+            decode.tearDown();
         }
     }
 
@@ -137,6 +160,7 @@ class BenchmarksSmokeTest {
         state.backend = "java";
         state.threads = threads;
         state.model = "15m";
+        state.type = "F32";
     }
 
     @Test

@@ -45,12 +45,6 @@ public final class JavaBackend extends SegmentBackend {
         this.parallel = new Parallel(options.threads(), NAME);
     }
 
-    /** {@inheritDoc} F32, F16 and BF16, which its Vector API kernels read as they are. */
-    @Override
-    public boolean supports(DType dtype) {
-        return !dtype.isQuantized();
-    }
-
     @Override
     void computeMatmul(MemorySegment out, MemorySegment w, DType wType, MemorySegment x, MemorySegment bias,
                        int batch, int n, int d) {

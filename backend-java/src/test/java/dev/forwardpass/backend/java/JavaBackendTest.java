@@ -15,6 +15,7 @@ import dev.forwardpass.api.RopeLayout;
 import dev.forwardpass.api.Shape;
 import dev.forwardpass.api.Tensor;
 import dev.forwardpass.backend.java.kernels.Elements;
+import dev.forwardpass.conformance.RandomBlocks;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -22,7 +23,12 @@ import java.lang.management.ManagementFactory;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -131,12 +137,14 @@ class JavaBackendTest {
     }
 
     /**
-     * A decode step, as a Llama model runs it, allocates nothing on the calling thread once compiled: no boxing in
-     * the argument checks, no lambdas, no buffers. Measured with the JVM's per-thread allocation counter.
+     * A decode step, as a Llama model runs it, allocates nothing on the calling thread or the worker thread once
+     * compiled: no boxing in the argument checks, no lambdas, no buffers, with weights of every dtype (a matrix of
+     * each block type besides the model's own). Measured with the JVM's per-thread allocation counter.
      */
     @Test
     void aDecodeStepAllocatesNothing() {
         var threadBean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        Set<Long> earlierThreads = javaWorkerThreads();
         int dim = 256;
         int hidden = 512;
         int vocab = 300;
@@ -145,7 +153,17 @@ class JavaBackendTest {
         Rope rope = Rope.of(heads.headSize(), 10000f, RopeLayout.INTERLEAVED);
         try (Backend b = new JavaBackend(BackendOptions.withThreads(2)); Arena arena = Arena.ofShared()) {
             SplittableRandom random = new SplittableRandom(1);
+            long[] threads = LongStream.concat(LongStream.of(Thread.currentThread().threadId()),
+                    javaWorkerThreads().stream().filter(id -> !earlierThreads.contains(id)).mapToLong(id -> id)).toArray();
+            assertEquals(2, threads.length, "the caller and one worker");
             Tensor embeddingTable = b.upload(randomWeights(arena, random, vocab * dim, DType.F16), Shape.of(vocab, dim), DType.F16);
+            Tensor quantizedTable = b.upload(randomWeights(arena, random, vocab * dim, DType.Q4_K), Shape.of(vocab, dim), DType.Q4_K);
+            List<Tensor> blockWeights = new ArrayList<>(); // (dim, dim) each
+            for (DType type : DType.values()) {
+                if (type.isQuantized()) {
+                    blockWeights.add(b.upload(randomWeights(arena, random, dim * dim, type), Shape.of(dim, dim), type));
+                }
+            }
             Tensor norm = b.upload(randomWeights(arena, random, dim, DType.F32), Shape.of(dim), DType.F32);
             Tensor wq = b.upload(randomWeights(arena, random, dim * dim, DType.F32), Shape.of(dim, dim), DType.F32);
             Tensor wk = b.upload(randomWeights(arena, random, heads.kvDim() * dim, DType.BF16), Shape.of(heads.kvDim(), dim), DType.BF16);
@@ -164,6 +182,10 @@ class JavaBackendTest {
             Runnable decodeSequence = () -> {
                 for (int pos = 0; pos < seqLen; pos++) {
                     b.embedding(x, embeddingTable, token);
+                    b.embedding(xb, quantizedTable, token);
+                    for (Tensor w : blockWeights) {
+                        b.matmul(q, w, xb);
+                    }
                     b.rmsNorm(xb, x, norm, 1e-5f);
                     b.matmul(q, wq, xb);
                     b.matmul(k, wk, xb);
@@ -185,17 +207,36 @@ class JavaBackendTest {
             // round allocates nothing, within a bound that the compiled code reaches in a fraction of it.
             long allocated = -1;
             for (int round = 0; round < 200 && allocated != 0; round++) {
-                long before = threadBean.getCurrentThreadAllocatedBytes();
+                long before = allocatedBytes(threadBean, threads);
                 for (int i = 0; i < 10; i++) {
                     decodeSequence.run();
                 }
-                allocated = threadBean.getCurrentThreadAllocatedBytes() - before;
+                allocated = allocatedBytes(threadBean, threads) - before;
             }
             assertEquals(0, allocated, "bytes allocated by 10 x " + seqLen + " decode steps after warm-up");
         }
     }
 
+    /** {@return the ids of the live worker threads of java backends} */
+    private static Set<Long> javaWorkerThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("forwardpass-java-"))
+                .map(Thread::threadId).collect(Collectors.toSet());
+    }
+
+    /** {@return the bytes the threads allocated so far}, read without allocating */
+    private static long allocatedBytes(com.sun.management.ThreadMXBean threadBean, long[] threads) {
+        long total = 0;
+        for (long id : threads) {
+            total += threadBean.getThreadAllocatedBytes(id);
+        }
+        return total;
+    }
+
     private static MemorySegment randomWeights(Arena arena, SplittableRandom random, int n, DType type) {
+        if (type.isQuantized()) {
+            MemorySegment blocks = RandomBlocks.of(type, n, random.nextLong());
+            return arena.allocate(blocks.byteSize(), 64).copyFrom(blocks);
+        }
         MemorySegment segment = arena.allocate(type.byteSize(n), 64);
         for (int i = 0; i < n; i++) {
             float v = (float) (random.nextDouble() * 2 - 1) * 0.1f;

@@ -9,8 +9,8 @@ import dev.forwardpass.api.DType;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Linear layers (matrix-vector for a decode step, matrix-matrix for a prefill) with the Vector API, for weights in
- * F32, F16 or BF16. An output is computed the same way in every tile of its path (a dot product along the row for a
+ * Linear layers (matrix-vector for a decode step, matrix-matrix for a prefill) with the Vector API, for weights of
+ * every dtype. An output is computed the same way in every tile of its path (a dot product along the row for a
  * few rows of x, a chain of multiply-adds in input order for a batch), so it does not depend on how the rows of W are
  * split between threads.
  */
@@ -162,8 +162,8 @@ public final class MatmulKernels {
      * butterfly per output) were a fifth of a matmul with n = 768 when tiles were dot products along the rows. The bits
      * of an output do not depend on how the rows are split between threads (they differ from a decode step's, which
      * sums in another order). The panels are processed in blocks that stay in cache while this thread's rows of W
-     * stream past them, so W is read once per block, not once per row of x. F16 and BF16 rows are first widened into
-     * the workspace (exactly), so the multiply-adds always read floats.
+     * stream past them, so W is read once per block, not once per row of x. Rows of other dtypes are first widened or
+     * dequantized into the workspace ({@link Widening#widen}, exactly), so the multiply-adds always read floats.
      *
      * @param out (B, d)
      * @param w (d, n) in {@code wType}
@@ -247,11 +247,27 @@ public final class MatmulKernels {
         }
     }
 
-    /** Rows {@code rowFrom..rowTo-1} of W one at a time, each against every row of x. */
+    /**
+     * Rows {@code rowFrom..rowTo-1} of W one at a time, each against every row of x: a block type with a fused dot
+     * product ({@link QuantizedDot}) straight from its blocks, other dtypes as F32 (widened or dequantized into the
+     * workspace first if they are not).
+     */
     private static void matmulRowByRow(MemorySegment out, MemorySegment w, DType wType, MemorySegment x,
                                        MemorySegment bias, int batch, int n, int d, int rowFrom, int rowTo,
                                        Workspace workspace) {
         long rowBytes = (long) n * Float.BYTES;
+        if (QuantizedDot.fuses(wType)) {
+            MemorySegment lanes = workspace.floats(F.length());
+            long blockRowBytes = wType.byteSize(n);
+            for (int r = rowFrom; r < rowTo; r++) {
+                long rowAt = r * blockRowBytes;
+                for (int b = 0; b < batch; b++) {
+                    float sum = QuantizedDot.dot(wType, w, rowAt, x, b * rowBytes, n, lanes);
+                    storeOutput(out, (long) b * d + r, sum, bias, r);
+                }
+            }
+            return;
+        }
         for (int r = rowFrom; r < rowTo; r++) {
             MemorySegment row = w;
             long rowOffset = r * rowBytes;

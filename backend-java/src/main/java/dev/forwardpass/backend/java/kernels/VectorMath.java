@@ -172,6 +172,31 @@ public final class VectorMath {
         return v.lane(0);
     }
 
+    /**
+     * {@return the sum of the lanes of a vector of {@link #F} stored at byte {@code at} of {@code s}, in
+     * {@link #sumLanes}'s order and so with its bits}: the butterfly written out for 4, 8 and 16 lanes. For kernels too
+     * big for the JIT to inline sumLanes into (a vector passed to a call that is not inlined is boxed, on the heap):
+     * they store their sums and add them up here, in scalar code.
+     *
+     * @throws IllegalStateException with more than 16 lanes
+     */
+    static float sumStoredLanes(MemorySegment s, long at) {
+        return switch (F.length()) {
+            case 4 -> (lane(s, at, 0) + lane(s, at, 2)) + (lane(s, at, 1) + lane(s, at, 3));
+            case 8 -> ((lane(s, at, 0) + lane(s, at, 4)) + (lane(s, at, 2) + lane(s, at, 6)))
+                    + ((lane(s, at, 1) + lane(s, at, 5)) + (lane(s, at, 3) + lane(s, at, 7)));
+            case 16 -> (((lane(s, at, 0) + lane(s, at, 8)) + (lane(s, at, 4) + lane(s, at, 12)))
+                    + ((lane(s, at, 2) + lane(s, at, 10)) + (lane(s, at, 6) + lane(s, at, 14))))
+                    + (((lane(s, at, 1) + lane(s, at, 9)) + (lane(s, at, 5) + lane(s, at, 13)))
+                    + ((lane(s, at, 3) + lane(s, at, 11)) + (lane(s, at, 7) + lane(s, at, 15))));
+            default -> throw new IllegalStateException("sumStoredLanes: " + F.length() + " lanes");
+        };
+    }
+
+    private static float lane(MemorySegment s, long at, int lane) {
+        return s.get(F32, at + (long) lane * Float.BYTES);
+    }
+
     /** {@return the shuffle where lane i takes lane i xor h}, or null where h is not below the lane count */
     static VectorShuffle<Float> xorShuffle(int h) {
         return h > 0 && h < F.length() ? VectorShuffle.fromOp(F, i -> i ^ h) : null;

@@ -17,8 +17,8 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Weights in F32, F16 or BF16 read as F32, with the Vector API: runs of elements widened for a matmul, and rows of an
- * embedding table gathered per token.
+ * Weights of every dtype read as F32, with the Vector API: runs of elements widened (F16, BF16) or dequantized (the
+ * block types, by {@link Dequantization}) for a matmul, and rows of an embedding table gathered per token.
  */
 public final class Widening {
     private Widening() {}
@@ -37,9 +37,11 @@ public final class Widening {
     }
 
     /**
-     * Converts {@code count} elements of {@code type} to F32, exactly (every F16 and BF16 value is a float).
+     * Converts {@code count} elements of {@code type} to F32, exactly: every F16 and BF16 value is a float, and a
+     * block type gives the floats of its definition ({@link dev.forwardpass.api.quant.Dequantizer}).
      *
-     * @param src elements of {@code type}, read from element index {@code srcIndex}
+     * @param src elements of {@code type}, read from element index {@code srcIndex}; for a block type, srcIndex and
+     *     count are whole blocks
      * @param dst F32, written from element index {@code dstIndex}
      */
     public static void widen(MemorySegment src, DType type, long srcIndex, MemorySegment dst, long dstIndex, int count) {
@@ -47,6 +49,7 @@ public final class Widening {
             case F32 -> MemorySegment.copy(src, srcIndex * Float.BYTES, dst, dstIndex * Float.BYTES, (long) count * Float.BYTES);
             case F16 -> widenF16(src, srcIndex, dst, dstIndex, count);
             case BF16 -> widenBf16(src, srcIndex, dst, dstIndex, count);
+            default -> Dequantization.dequantize(src, type, type.byteSize(srcIndex), dst, dstIndex, count);
         }
     }
 

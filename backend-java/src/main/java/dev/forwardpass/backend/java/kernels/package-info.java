@@ -4,7 +4,8 @@
  * <p>{@link dev.forwardpass.backend.java.kernels.ScalarKernels} is the plain-loop definition of every op (the test
  * oracle). The same ops are computed with the Vector API in one class per concern:
  * {@link dev.forwardpass.backend.java.kernels.MatmulKernels},
- * {@link dev.forwardpass.backend.java.kernels.Widening} (F16 and BF16 weights, embedding),
+ * {@link dev.forwardpass.backend.java.kernels.Widening} (weights of every dtype as F32, embedding),
+ * {@link dev.forwardpass.backend.java.kernels.Dequantization} (ggml's block types),
  * {@link dev.forwardpass.backend.java.kernels.NormKernels}, {@link dev.forwardpass.backend.java.kernels.RopeKernels},
  * {@link dev.forwardpass.backend.java.kernels.AttentionKernels},
  * {@link dev.forwardpass.backend.java.kernels.SoftmaxKernels} (attention's weights) and

@@ -1,6 +1,7 @@
 package dev.forwardpass.backend.java.kernels;
 
 import dev.forwardpass.api.DType;
+import dev.forwardpass.conformance.RandomBlocks;
 import dev.forwardpass.conformance.Tolerance;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -64,10 +65,20 @@ abstract class KernelComparisonTest {
         return segment;
     }
 
-    /** {@return n random weights in [-1, 1] stored as {@code type}} */
+    /** {@return the row lengths to test weights of {@code type} with: {@link #SIZES}, or 1, 2, 3 and 17 blocks} */
+    static int[] sizes(DType type) {
+        int b = type.blockSize();
+        return type.isQuantized() ? new int[] {b, 2 * b, 3 * b, 17 * b} : SIZES;
+    }
+
+    /** {@return n random weights in [-1, 1] stored as {@code type}} ({@link RandomBlocks} for a block type) */
     MemorySegment weights(long seed, int n, DType type) {
         if (type == DType.F32) {
             return random(seed, n, 1);
+        }
+        if (type.isQuantized()) {
+            MemorySegment blocks = RandomBlocks.of(type, n, seed);
+            return arena.allocate(blocks.byteSize(), 64).copyFrom(blocks);
         }
         SplittableRandom random = new SplittableRandom(seed);
         MemorySegment segment = arena.allocate((long) n * 2);

@@ -1,8 +1,10 @@
 package dev.forwardpass.backend.java.kernels;
 
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
 /** The arithmetic the vector kernels share. */
@@ -37,6 +39,22 @@ class VectorMathTest extends KernelComparisonTest {
             float scalarSilu = v / (VectorMath.exp(-v) + 1f);
             if (Float.floatToIntBits(scalarSilu) != Float.floatToIntBits(Elements.getFloat(vectorSilu, i))) {
                 fail("silu(" + v + ") differs between a vector lane and the scalar formula " + VectorMath.describe());
+            }
+        }
+    }
+
+    @Test
+    void sumStoredLanesGivesTheBitsOfSumLanes() {
+        assumeTrue(Dequantization.VECTORIZED_BLOCKS, "stored lane sums serve the block kernels only");
+        int lanes = VectorMath.F.length();
+        MemorySegment v = floats(lanes);
+        for (long seed = 0; seed < 1000; seed++) {
+            MemorySegment values = random(seed, lanes, (float) Math.pow(10, seed % 7)); // sums that round
+            MemorySegment.copy(values, 0, v, 0, v.byteSize());
+            float expected = VectorMath.sumLanes(FloatVector.fromMemorySegment(VectorMath.F, values, 0, VectorMath.LE));
+            float actual = VectorMath.sumStoredLanes(v, 0);
+            if (Float.floatToIntBits(expected) != Float.floatToIntBits(actual)) {
+                fail("seed " + seed + ": sumStoredLanes " + actual + ", sumLanes " + expected + " " + VectorMath.describe());
             }
         }
     }
