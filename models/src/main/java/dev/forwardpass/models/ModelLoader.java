@@ -106,9 +106,8 @@ public final class ModelLoader {
     /** Loads the tokenizer as {@link #loadTokenizer(Path, Path, LanguageModel)} does, for {@code vocabSize} tokens. */
     public static Tokenizer loadTokenizer(Path tokenizer, Path model, int vocabSize) throws IOException {
         if (tokenizer != null) {
-            return Files.isRegularFile(tokenizer) && ggufFile(tokenizer)
-                    ? ggufTokenizer(tokenizer, vocabSize)
-                    : Tokenizers.open(tokenizer, vocabSize);
+            Tokenizer gguf = Files.isRegularFile(tokenizer) ? ggufTokenizerOrNull(tokenizer, vocabSize) : null;
+            return gguf != null ? gguf : Tokenizers.open(tokenizer, vocabSize);
         }
         if (model != null && HuggingFaceModel.isModelFolder(model)) {
             return Tokenizers.open(model, vocabSize);
@@ -118,8 +117,9 @@ public final class ModelLoader {
                 return Llama2cTokenizer.read(file.reader(), vocabSize);
             }
         }
-        if (ggufFile(model)) {
-            return ggufTokenizer(model, vocabSize);
+        Tokenizer gguf = ggufTokenizerOrNull(model, vocabSize);
+        if (gguf != null) {
+            return gguf;
         }
         Path beside = model.toAbsolutePath().resolveSibling(DEFAULT_TOKENIZER_FILE);
         if (!Files.exists(beside)) {
@@ -129,21 +129,17 @@ public final class ModelLoader {
         return Llama2cTokenizer.open(beside, vocabSize);
     }
 
-    /** {@return whether the file at {@code path} is to be read as GGUF, as {@link #isGguf} says} */
-    private static boolean ggufFile(Path path) throws IOException {
+    /** {@return the tokenizer in the metadata of the file at {@code path} if it is GGUF ({@link #isGguf}), or null} */
+    private static Tokenizer ggufTokenizerOrNull(Path path, int vocabSize) throws IOException {
         try (MappedFile file = MappedFile.open(path)) {
-            return isGguf(path, file);
+            return isGguf(path, file) ? GgufTokenizer.read(file, vocabSize) : null;
         }
     }
 
-    /** {@return the tokenizer in the metadata of the GGUF file at {@code path}} */
-    private static Tokenizer ggufTokenizer(Path path, int vocabSize) throws IOException {
-        try (MappedFile file = MappedFile.open(path)) {
-            return GgufTokenizer.read(file, vocabSize);
-        }
-    }
-
-    /** {@return whether to read {@code file} as GGUF: it starts like one, or is named like one (then says what is wrong)} */
+    /**
+     * {@return whether to read {@code file} as GGUF: it starts like one, or is named like one (then the GGUF reader
+     * says what is wrong)}
+     */
     private static boolean isGguf(Path model, MappedFile file) {
         return GgufCheckpoint.isGguf(file.data()) || (model != null && model.toString().endsWith(".gguf"));
     }

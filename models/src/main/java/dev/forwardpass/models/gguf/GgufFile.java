@@ -85,6 +85,7 @@ record GgufFile(int version, Map<String, Object> metadata, Map<String, MemorySeg
         List<String> names = new ArrayList<>();
         List<GgmlType> types = new ArrayList<>();
         List<Long> offsets = new ArrayList<>();
+        List<Long> sizes = new ArrayList<>();
         List<Long> infoOffsets = new ArrayList<>();
         for (long i = 0; i < tensorCount; i++) {                       // gguf_tensor_info_t tensor_infos[]
             infoOffsets.add(r.offset());
@@ -114,7 +115,8 @@ record GgufFile(int version, Map<String, Object> metadata, Map<String, MemorySeg
                 throw r.error(name + ".dimensions", dimsOffset + 4, "a row of " + ne[0] + " elements is not a whole "
                         + "number of " + type + " blocks of " + type.blockElements);
             }
-            if (bytes(ne, type) < 0) {
+            long size = bytes(ne, type);
+            if (size < 0) {
                 throw r.error(name + ".dimensions", dimsOffset + 4, "the tensor's size overflows: "
                         + Arrays.toString(ne) + " elements of " + type);
             }
@@ -123,6 +125,7 @@ record GgufFile(int version, Map<String, Object> metadata, Map<String, MemorySeg
             dims.add(ne);
             types.add(type);
             offsets.add(offset);
+            sizes.add(size);
         }
         // the tensor data starts at the next multiple of the alignment
         long dataStart = Math.ceilDiv(r.offset(), alignment) * alignment;
@@ -131,7 +134,7 @@ record GgufFile(int version, Map<String, Object> metadata, Map<String, MemorySeg
         for (int i = 0; i < names.size(); i++) {
             String name = names.get(i);
             long offset = offsets.get(i);
-            long bytes = bytes(dims.get(i), types.get(i));
+            long bytes = sizes.get(i);
             if (offset < 0 || offset % alignment != 0 || offset > r.length() - dataStart
                     || bytes > r.length() - dataStart - offset) {
                 throw r.error(name + ".offset", infoOffsets.get(i), "data at " + Long.toUnsignedString(offset) + " ("
@@ -149,7 +152,7 @@ record GgufFile(int version, Map<String, Object> metadata, Map<String, MemorySeg
         for (int k = 1; k < byOffset.length; k++) {
             int before = byOffset[k - 1];
             int i = byOffset[k];
-            long end = offsets.get(before) + bytes(dims.get(before), types.get(before));
+            long end = offsets.get(before) + sizes.get(before);
             if (offsets.get(i) < end) {
                 throw r.error(names.get(i) + ".offset", infoOffsets.get(i), "data at " + offsets.get(i)
                         + " overlaps tensor '" + names.get(before) + "', which ends at " + end);
