@@ -1,9 +1,10 @@
 package dev.forwardpass.cli;
 
 import dev.forwardpass.api.Backend;
-import dev.forwardpass.models.Generator;
 import dev.forwardpass.models.decoder.LanguageModel;
-import dev.forwardpass.models.sampling.Sampler;
+import dev.forwardpass.models.sampling.SamplingParams;
+import dev.forwardpass.models.text.RunCGenerator;
+import dev.forwardpass.models.text.TextModel;
 import dev.forwardpass.models.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -60,13 +61,11 @@ final class GenerateCommand implements Callable<Integer> {
         try (Backend backend = modelOptions.openBackend();
                 LanguageModel model = empty
                         ? modelOptions.loadEmpty(backend, initSeed)
-                        : modelOptions.loadModel(backend);
-                LanguageModel.Session session = model.newSession()) {
+                        : modelOptions.loadModel(backend)) {
             Tokenizer tokenizer = modelOptions.loadTokenizer(model);
-            Sampler sampler = new Sampler(model.vocabSize(), temperature, topP, rngSeed);
             OutputStream out = terminal.out();
-            Generator.Result result = Generator.generate(session, model.seqLen(), tokenizer, prompt, steps, sampler,
-                    piece -> write(out, piece));
+            RunCGenerator.Result result = RunCGenerator.generate(TextModel.of(model, tokenizer), prompt, steps,
+                    SamplingParams.runC(temperature, topP, rngSeed), piece -> write(out, piece));
             out.write('\n');
             out.flush();
             if (result.positions() > 1) {

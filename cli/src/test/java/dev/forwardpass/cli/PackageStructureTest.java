@@ -30,8 +30,13 @@ class PackageStructureTest {
     }
 
     @Test
-    void theModelsRootPackageIsTheTop() {
+    void theTextApiIsTheTopThenTheModelsRootPackage() {
+        noClasses().that().resideInAPackage("dev.forwardpass.models..")
+                .and().resideOutsideOfPackage("dev.forwardpass.models.text..")
+                .should().dependOnClassesThat().resideInAPackage("dev.forwardpass.models.text..")
+                .check(classes);
         noClasses().that().resideInAPackage("dev.forwardpass.models.(*)..")
+                .and().resideOutsideOfPackage("dev.forwardpass.models.text..")
                 .should().dependOnClassesThat().resideInAPackage("dev.forwardpass.models")
                 .check(classes);
     }

@@ -9,6 +9,9 @@ import dev.forwardpass.api.BackendOptions;
 import dev.forwardpass.api.Backends;
 import dev.forwardpass.models.decoder.LanguageModel;
 import dev.forwardpass.models.sampling.Sampler;
+import dev.forwardpass.models.sampling.SamplingParams;
+import dev.forwardpass.models.text.RunCGenerator;
+import dev.forwardpass.models.text.TextModel;
 import dev.forwardpass.models.tokenizer.Tokenizer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -80,12 +83,11 @@ class StoriesGoldenTest {
     static String generate(String backendName, int threads, String prompt, int steps, float temperature, float topP,
             long seed) throws IOException {
         try (Backend backend = Backends.get(backendName, BackendOptions.withThreads(threads));
-                LanguageModel model = ModelLoader.loadModel(null, backend);
-                LanguageModel.Session session = model.newSession()) {
+                LanguageModel model = ModelLoader.loadModel(null, backend)) {
             Tokenizer tokenizer = ModelLoader.loadTokenizer(null, null, model);
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            Generator.generate(session, model.seqLen(), tokenizer, prompt, steps,
-                    new Sampler(model.vocabSize(), temperature, topP, seed), out::writeBytes);
+            RunCGenerator.generate(TextModel.of(model, tokenizer), prompt, steps,
+                    SamplingParams.runC(temperature, topP, seed), out::writeBytes);
             return out.toString(StandardCharsets.UTF_8);
         }
     }

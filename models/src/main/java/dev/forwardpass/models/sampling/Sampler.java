@@ -11,7 +11,7 @@ import java.util.Arrays;
  *
  * <p>{@link #sample} modifies the logits in place (as run.c does) and allocates nothing.
  */
-public final class Sampler {
+public final class Sampler implements TokenSampler {
     private final int vocabSize;
     private final float temperature;
     private final float topP;
@@ -43,6 +43,7 @@ public final class Sampler {
      * @throws IllegalArgumentException if a logit is NaN or infinite: a model that computes those is broken, and no
      *     token can be drawn from them
      */
+    @Override
     public int sample(float[] logits) {
         checkArgument(logits.length == vocabSize, "expected %s logits, found %s", vocabSize, logits.length);
         float max = logits[0];

@@ -184,13 +184,7 @@ public final class Llama2cTokenizer implements Tokenizer {
      */
     @Override
     public byte[] decode(int previous, int token) {
-        checkArgument(token >= 0 && token < vocab.length, "token %s is outside the vocabulary of %s", token, vocab.length);
-        String piece = vocab[token];
-        if (previous == BOS && piece.startsWith(" ")) {
-            piece = piece.substring(1);
-        }
-        int rawByte = parseByteToken(piece);
-        byte[] bytes = rawByte >= 0 ? new byte[] {(byte) rawByte} : piece.getBytes(StandardCharsets.ISO_8859_1);
+        byte[] bytes = textBytes(previous, token);
         // printf("%s") stops at a NUL byte
         for (int i = 0; i < bytes.length; i++) {
             if (bytes[i] == 0) {
@@ -202,6 +196,18 @@ public final class Llama2cTokenizer implements Tokenizer {
             return new byte[0];
         }
         return bytes;
+    }
+
+    /** run.c's {@code decode}: the space after BOS is dropped, and {@code <0xXX>} pieces become the raw byte. */
+    @Override
+    public byte[] textBytes(int previous, int token) {
+        checkArgument(token >= 0 && token < vocab.length, "token %s is outside the vocabulary of %s", token, vocab.length);
+        String piece = vocab[token];
+        if (previous == BOS && piece.startsWith(" ")) {
+            piece = piece.substring(1);
+        }
+        int rawByte = parseByteToken(piece);
+        return rawByte >= 0 ? new byte[] {(byte) rawByte} : piece.getBytes(StandardCharsets.ISO_8859_1);
     }
 
     /** {@return the byte of a {@code <0xXX>} piece (as run.c's sscanf "<0x%02hhX>" reads it), or -1} */

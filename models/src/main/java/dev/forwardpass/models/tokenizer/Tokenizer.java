@@ -34,6 +34,15 @@ public interface Tokenizer {
      */
     byte[] decode(int previous, int token);
 
+    /**
+     * {@return the bytes of {@code token}'s text when it follows {@code previous}}: what {@link #decode} returns,
+     * without the rules of a program's printing (run.c's {@code safe_printf} drops a lone byte it deems unprintable,
+     * which would lose a character spelled in byte-fallback tokens). Text streams are made of these.
+     */
+    default byte[] textBytes(int previous, int token) {
+        return decode(previous, token);
+    }
+
     /** {@return whether generation stops when this token is produced} */
     boolean stopsGeneration(int token);
 

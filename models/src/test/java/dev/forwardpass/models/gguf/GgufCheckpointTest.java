@@ -8,13 +8,14 @@ import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.BackendOptions;
 import dev.forwardpass.api.Backends;
 import dev.forwardpass.api.RopeLayout;
-import dev.forwardpass.models.Generator;
 import dev.forwardpass.models.KnownOutputs;
 import dev.forwardpass.models.ModelLoader;
 import dev.forwardpass.models.TestFiles;
 import dev.forwardpass.models.decoder.LanguageModel;
 import dev.forwardpass.models.llama.LlamaConfig;
-import dev.forwardpass.models.sampling.Sampler;
+import dev.forwardpass.models.sampling.SamplingParams;
+import dev.forwardpass.models.text.RunCGenerator;
+import dev.forwardpass.models.text.TextModel;
 import dev.forwardpass.models.tokenizer.Tokenizer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -59,12 +60,10 @@ class GgufCheckpointTest {
     void stories260KGgufTellsRunCsGreedyStory() throws IOException {
         Path gguf = TestFiles.shared("models/stories260K/stories260K.gguf");
         try (Backend backend = Backends.get("java", BackendOptions.withThreads(1));
-                LanguageModel model = ModelLoader.loadModel(gguf, backend);
-                LanguageModel.Session session = model.newSession()) {
+                LanguageModel model = ModelLoader.loadModel(gguf, backend)) {
             Tokenizer tokenizer = ModelLoader.loadTokenizer(null, gguf, model); // from the file's metadata
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            Generator.generate(session, model.seqLen(), tokenizer, "", 200, new Sampler(model.vocabSize(), 0f, 0.9f, 1),
-                    out::writeBytes);
+            RunCGenerator.generate(TextModel.of(model, tokenizer), "", 200, SamplingParams.greedy(), out::writeBytes);
             assertEquals(KnownOutputs.GREEDY_200, out.toString(StandardCharsets.UTF_8));
         }
     }

@@ -11,7 +11,6 @@ import dev.forwardpass.api.BackendOptions;
 import dev.forwardpass.api.Backends;
 import dev.forwardpass.api.DType;
 import dev.forwardpass.api.RopeLayout;
-import dev.forwardpass.models.Generator;
 import dev.forwardpass.models.KnownOutputs;
 import dev.forwardpass.models.ModelLoader;
 import dev.forwardpass.models.TestFiles;
@@ -22,7 +21,9 @@ import dev.forwardpass.models.format.MappedFile;
 import dev.forwardpass.models.llama.Llama;
 import dev.forwardpass.models.llama.LlamaConfig;
 import dev.forwardpass.models.llama2c.Llama2cCheckpoint;
-import dev.forwardpass.models.sampling.Sampler;
+import dev.forwardpass.models.sampling.SamplingParams;
+import dev.forwardpass.models.text.RunCGenerator;
+import dev.forwardpass.models.text.TextModel;
 import dev.forwardpass.models.tokenizer.Llama2cTokenizer;
 import dev.forwardpass.models.tokenizer.Tokenizer;
 import java.io.ByteArrayOutputStream;
@@ -93,12 +94,10 @@ class GgufWriterTest {
     void itTellsRunCsStoryWithTheTokenizerItCarries() throws IOException {
         Path written = stories260KAsGguf(DType.F32);
         try (Backend backend = Backends.get("scalar", BackendOptions.withThreads(1));
-                LanguageModel model = ModelLoader.loadModel(written, backend);
-                LanguageModel.Session session = model.newSession()) {
+                LanguageModel model = ModelLoader.loadModel(written, backend)) {
             Tokenizer tokenizer = ModelLoader.loadTokenizer(null, written, model);
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            Generator.generate(session, model.seqLen(), tokenizer, "", 200, new Sampler(model.vocabSize(), 0f, 0.9f, 1),
-                    out::writeBytes);
+            RunCGenerator.generate(TextModel.of(model, tokenizer), "", 200, SamplingParams.greedy(), out::writeBytes);
             assertEquals(KnownOutputs.GREEDY_200, out.toString(StandardCharsets.UTF_8));
         }
     }

@@ -10,14 +10,15 @@ import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.BackendOptions;
 import dev.forwardpass.api.Backends;
 import dev.forwardpass.api.DType;
-import dev.forwardpass.models.Generator;
 import dev.forwardpass.models.ModelLoader;
 import dev.forwardpass.models.TestFiles;
 import dev.forwardpass.models.decoder.Checkpoint;
 import dev.forwardpass.models.decoder.LanguageModel;
 import dev.forwardpass.models.gguf.GgufTokenizerMetadata;
 import dev.forwardpass.models.gguf.GgufWriter;
-import dev.forwardpass.models.sampling.Sampler;
+import dev.forwardpass.models.sampling.SamplingParams;
+import dev.forwardpass.models.text.RunCGenerator;
+import dev.forwardpass.models.text.TextModel;
 import dev.forwardpass.models.tokenizer.LlamaCppConverter;
 import dev.forwardpass.models.tokenizer.SentencePieceFiles;
 import dev.forwardpass.models.tokenizer.Tokenizer;
@@ -117,10 +118,8 @@ class GgufFromFolderTest {
     /** {@return stories260K's greedy continuation of "Once upon a time", as generation prints it} */
     private static String story(LanguageModel model, Tokenizer tokenizer) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (LanguageModel.Session session = model.newSession()) {
-            Generator.generate(session, model.seqLen(), tokenizer, "Once upon a time", 60,
-                    new Sampler(model.vocabSize(), 0f, 0.9f, 1), out::writeBytes);
-        }
+        RunCGenerator.generate(TextModel.of(model, tokenizer), "Once upon a time", 60, SamplingParams.greedy(),
+                out::writeBytes);
         return out.toString(StandardCharsets.UTF_8);
     }
 

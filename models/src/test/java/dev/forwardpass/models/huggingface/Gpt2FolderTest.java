@@ -10,10 +10,12 @@ import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.BackendOptions;
 import dev.forwardpass.api.Backends;
 import dev.forwardpass.api.DType;
-import dev.forwardpass.models.Generator;
 import dev.forwardpass.models.decoder.LanguageModel;
 import dev.forwardpass.models.format.SafetensorsWriter;
 import dev.forwardpass.models.sampling.Sampler;
+import dev.forwardpass.models.sampling.SamplingParams;
+import dev.forwardpass.models.text.RunCGenerator;
+import dev.forwardpass.models.text.TextModel;
 import dev.forwardpass.models.tokenizer.ByteLevelBpeTokenizer;
 import dev.forwardpass.models.tokenizer.Tokenizer;
 import dev.forwardpass.models.tokenizer.Tokenizers;
@@ -96,14 +98,13 @@ class Gpt2FolderTest {
     void generatesFromTheFolder() throws Exception {
         Path folder = writeFolder("gpt2", false);
         try (Backend backend = Backends.get("java", BackendOptions.withThreads(1));
-                LanguageModel model = HuggingFaceModel.load(folder, backend);
-                LanguageModel.Session session = model.newSession()) {
+                LanguageModel model = HuggingFaceModel.load(folder, backend)) {
             Tokenizer tokenizer = Tokenizers.open(folder, model.vocabSize());
             assertInstanceOf(ByteLevelBpeTokenizer.class, tokenizer);
             assertArrayEquals(new int[] {15496, 995}, tokenizer.encode("Hello world"));
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            Generator.Result result = Generator.generate(session, model.seqLen(), tokenizer, "Hello world", 12,
-                    new Sampler(model.vocabSize(), 0f, 0.9f, 1), out::writeBytes);
+            RunCGenerator.Result result = RunCGenerator.generate(TextModel.of(model, tokenizer), "Hello world", 12,
+                    SamplingParams.greedy(), out::writeBytes);
             assertEquals(2, result.promptTokens());
             assertTrue(result.positions() >= 2 && result.positions() <= 12, String.valueOf(result.positions()));
             assertTrue(out.size() > 0);
@@ -140,12 +141,10 @@ class Gpt2FolderTest {
             Tokenizer tokenizer = Tokenizers.open(folder, model.vocabSize());
             float[] logits = session.forward(15496, 0);
             assertEquals(50256, Sampler.argmax(logits), "the rigged classifier prefers <|endoftext|>");
-            try (LanguageModel.Session fresh = model.newSession()) {
-                Generator.Result result = Generator.generate(fresh, model.seqLen(), tokenizer, "Hello", 20,
-                        new Sampler(model.vocabSize(), 0f, 0.9f, 1), bytes -> { });
-                assertTrue(result.stoppedByToken());
-                assertEquals(1, result.positions());
-            }
+            RunCGenerator.Result result = RunCGenerator.generate(TextModel.of(model, tokenizer), "Hello", 20,
+                    SamplingParams.greedy(), bytes -> { });
+            assertTrue(result.stoppedByToken());
+            assertEquals(1, result.positions());
             assertFalse(tokenizer.stopsGeneration(15496));
         }
     }

@@ -1,0 +1,238 @@
+package dev.forwardpass.models.text;
+
+import dev.forwardpass.models.decoder.LanguageModel;
+import dev.forwardpass.models.sampling.TokenSampler;
+import dev.forwardpass.models.tokenizer.Tokenizer;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.function.Consumer;
+import java.util.function.IntPredicate;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+
+/**
+ * One continuation of one prompt, run once: by {@link #run(Consumer)} (blocking, text pieces to a callback), by
+ * {@link #stream()} (pieces pulled one at a time), or by {@link #runTokens(TokenConsumer)} (token ids). Pieces are
+ * always whole characters; the prompt is not repeated; stop tokens and stop strings are not part of the text.
+ *
+ * <p>A generation is driven by one thread; {@link #cancel()} may be called from any thread, and ends it before its
+ * next forward pass. It holds a session of the model (activations and a KV cache) while it runs, and releases it
+ * when it ends or is closed.
+ */
+public final class Generation implements AutoCloseable {
+    private final LanguageModel model;
+    private final Tokenizer tokenizer;
+    private final int[] promptTokens;
+    private final GenerationParams params;
+    private final IntPredicate stopToken;
+    private final TokenTextStream text;
+    private final StopStrings stopStrings;
+    private final StringBuilder generated = new StringBuilder();
+    private volatile boolean cancelled;
+    private TokenConsumer tokenSink;
+
+    private boolean started;
+    private LanguageModel.Session session;
+    private TokenSampler sampler;
+    /** The last token of the sequence (the prompt's last before any is sampled), and its position. */
+    private int lastToken;
+    private int lastPosition;
+    private int sampled;
+    private int decodeSteps;
+    private long startNanos;
+    private long firstTokenNanos;
+    private long endNanos;
+    private FinishReason finishReason;
+
+    Generation(LanguageModel model, Tokenizer tokenizer, int[] promptTokens, GenerationParams params,
+            IntPredicate stopToken) {
+        if (promptTokens.length == 0) {
+            throw new IllegalArgumentException("the prompt encodes to no tokens; need at least one");
+        }
+        if (promptTokens.length > model.seqLen()) {
+            throw new IllegalArgumentException("the prompt is " + promptTokens.length
+                    + " tokens, longer than the model's context of " + model.seqLen());
+        }
+        for (int token : promptTokens) {
+            if (token < 0 || token >= model.vocabSize()) {
+                throw new IllegalArgumentException("prompt token " + token + " is outside the vocabulary of "
+                        + model.vocabSize());
+            }
+        }
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.promptTokens = promptTokens.clone();
+        this.params = params;
+        this.stopToken = stopToken;
+        this.text = new TokenTextStream(tokenizer);
+        this.stopStrings = new StopStrings(params.stop());
+        // made here, so that a bad parameter (a logit bias outside the vocabulary) is refused before anything runs
+        this.sampler = params.sampling().newSampler(model.vocabSize());
+    }
+
+    /** Ends the generation before its next forward pass, with {@link FinishReason#CANCELLED}; from any thread. */
+    public void cancel() {
+        cancelled = true;
+    }
+
+    /** Runs to the end, handing each piece of text to {@code onText} as soon as it is known; {@return the result} */
+    public Completion run(Consumer<String> onText) {
+        try (this) {
+            for (String piece; (piece = step()) != null; ) {
+                if (!piece.isEmpty()) {
+                    onText.accept(piece);
+                }
+            }
+            return completion();
+        }
+    }
+
+    /** Receives each sampled token that is not a stop token, with the one before it (to decode it in context). */
+    @FunctionalInterface
+    public interface TokenConsumer {
+        void accept(int previous, int token);
+    }
+
+    /** Runs to the end, handing each sampled token (a stop token excepted) to {@code onToken}; {@return the result} */
+    public Completion runTokens(TokenConsumer onToken) {
+        tokenSink = onToken;
+        try (this) {
+            while (step() != null) {
+                // the tokens went to onToken
+            }
+            return completion();
+        }
+    }
+
+    /**
+     * {@return the pieces of text, computed as they are pulled} Close the stream (try-with-resources) to end the
+     * generation early; it is closed by itself once the last piece has been pulled.
+     */
+    public Stream<String> stream() {
+        Iterator<String> pieces = new Iterator<>() {
+            private String nextPiece;
+
+            @Override
+            public boolean hasNext() {
+                while (nextPiece == null || nextPiece.isEmpty()) {
+                    nextPiece = step();
+                    if (nextPiece == null) {
+                        close();
+                        return false;
+                    }
+                }
+                return true;
+            }
+
+            @Override
+            public String next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                String piece = nextPiece;
+                nextPiece = null;
+                return piece;
+            }
+        };
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(pieces, Spliterator.ORDERED), false)
+                .onClose(this::close);
+    }
+
+    /** {@return the result} once the generation has ended */
+    public Completion completion() {
+        if (finishReason == null) {
+            throw new IllegalStateException("the generation has not ended");
+        }
+        return new Completion(generated.toString(), finishReason, promptTokens.length, sampled,
+                Duration.ofNanos(firstTokenNanos - startNanos), Duration.ofNanos(endNanos - firstTokenNanos),
+                decodeSteps);
+    }
+
+    /** Ends the generation (as cancelled if it was still running) and releases its session. */
+    @Override
+    public void close() {
+        if (started && finishReason == null) {
+            end(FinishReason.CANCELLED);
+        }
+        releaseSession();
+    }
+
+    /** Runs one step: {@return the text it completed} ("" if none yet), or null once the generation has ended */
+    private String step() {
+        if (finishReason != null) {
+            return null;
+        }
+        if (cancelled) {
+            return end(FinishReason.CANCELLED);
+        }
+        float[] logits = sampled == 0 ? begin() : forwardLastToken();
+        int token = sampler.sample(logits);
+        sampled++;
+        if (sampled == 1) {
+            firstTokenNanos = System.nanoTime();
+        }
+        if (stopToken.test(token)) {
+            return end(FinishReason.STOP);
+        }
+        sampler.accept(token);
+        if (tokenSink != null) {
+            tokenSink.accept(lastToken, token);
+        }
+        String piece = stopStrings.feed(text.next(lastToken, token));
+        generated.append(piece);
+        lastToken = token;
+        lastPosition++;
+        if (stopStrings.stopped()) {
+            return piece + end(FinishReason.STOP);
+        }
+        // the token just sampled needs a position of its own to be run for the next one
+        if (sampled == params.maxTokens() || lastPosition >= model.seqLen()) {
+            return piece + end(FinishReason.LENGTH);
+        }
+        return piece;
+    }
+
+    /** Runs the prompt as one batch; {@return the logits after its last token} */
+    private float[] begin() {
+        if (started) {
+            throw new IllegalStateException("a generation runs once");
+        }
+        started = true;
+        startNanos = System.nanoTime();
+        session = model.newSession();
+        for (int token : promptTokens) {
+            sampler.accept(token);
+        }
+        lastToken = promptTokens[promptTokens.length - 1];
+        lastPosition = promptTokens.length - 1;
+        return session.prefill(promptTokens, 0);
+    }
+
+    private float[] forwardLastToken() {
+        decodeSteps++;
+        return session.forward(lastToken, lastPosition);
+    }
+
+    /** Ends with {@code reason}; {@return the text still held back, which ends the result} */
+    private String end(FinishReason reason) {
+        endNanos = System.nanoTime();
+        startNanos = startNanos == 0 ? endNanos : startNanos;
+        firstTokenNanos = firstTokenNanos == 0 ? endNanos : firstTokenNanos;
+        String rest = stopStrings.stopped() ? "" : stopStrings.feed(text.finish()) + stopStrings.finish();
+        generated.append(rest);
+        // the bytes still waiting may complete a stop string
+        finishReason = stopStrings.stopped() ? FinishReason.STOP : reason;
+        releaseSession();
+        return rest;
+    }
+
+    private void releaseSession() {
+        if (session != null) {
+            session.close();
+            session = null;
+        }
+    }
+}

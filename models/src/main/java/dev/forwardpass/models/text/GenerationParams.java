@@ -1,0 +1,47 @@
+package dev.forwardpass.models.text;
+
+import dev.forwardpass.models.sampling.SamplingParams;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How to continue a prompt.
+ *
+ * @param maxTokens the most tokens to sample (>= 1); the model's context may end the generation sooner
+ * @param stop texts that end the generation where they appear; they are not part of the result (OpenAI's {@code stop})
+ * @param sampling how each token is chosen
+ */
+public record GenerationParams(int maxTokens, List<String> stop, SamplingParams sampling) {
+    /** The new-token budget of {@link #defaults()}: run.c's default number of steps. */
+    public static final int DEFAULT_MAX_TOKENS = 256;
+
+    public GenerationParams {
+        if (maxTokens < 1) {
+            throw new IllegalArgumentException("max_tokens must be >= 1, found " + maxTokens);
+        }
+        stop = List.copyOf(Objects.requireNonNull(stop, "stop"));
+        for (String text : stop) {
+            if (text.isEmpty()) {
+                throw new IllegalArgumentException("stop strings must not be empty");
+            }
+        }
+        Objects.requireNonNull(sampling, "sampling");
+    }
+
+    /** {@return 256 new tokens at most, no stop string, llama.cpp's default sampling} */
+    public static GenerationParams defaults() {
+        return new GenerationParams(DEFAULT_MAX_TOKENS, List.of(), SamplingParams.defaults());
+    }
+
+    public GenerationParams withMaxTokens(int maxTokens) {
+        return new GenerationParams(maxTokens, stop, sampling);
+    }
+
+    public GenerationParams withStop(String... stop) {
+        return new GenerationParams(maxTokens, List.of(stop), sampling);
+    }
+
+    public GenerationParams withSampling(SamplingParams sampling) {
+        return new GenerationParams(maxTokens, stop, sampling);
+    }
+}
