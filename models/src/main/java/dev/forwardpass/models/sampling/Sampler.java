@@ -27,8 +27,9 @@ public final class Sampler implements TokenSampler {
      */
     public Sampler(int vocabSize, float temperature, float topP, long seed) {
         checkArgument(vocabSize > 0, "vocabSize must be positive, found %s", vocabSize);
-        checkArgument(temperature >= 0 && Float.isFinite(temperature), "temperature must be >= 0, found %s", temperature);
-        checkArgument(topP >= 0 && topP <= 1, "top-p must be between 0 and 1, found %s", topP);
+        checkArgument(temperature >= 0 && Float.isFinite(temperature), "temperature must be >= 0 and finite, found %s",
+                temperature);
+        checkArgument(topP >= 0 && topP <= 1, "top_p must be in [0, 1], found %s", topP);
         checkArgument(seed > 0, "seed must be positive, found %s", seed);
         this.vocabSize = vocabSize;
         this.temperature = temperature;
@@ -37,22 +38,13 @@ public final class Sampler implements TokenSampler {
         this.candidates = new long[vocabSize];
     }
 
-    /**
-     * {@return the next token} for these logits (which are overwritten with probabilities unless greedy).
-     *
-     * @throws IllegalArgumentException if a logit is NaN or infinite: a model that computes those is broken, and no
-     *     token can be drawn from them
-     */
+    /** {@return the next token} for these logits (which are overwritten with probabilities unless greedy). */
     @Override
     public int sample(float[] logits) {
-        checkArgument(logits.length == vocabSize, "expected %s logits, found %s", vocabSize, logits.length);
+        checkLogits(logits, vocabSize);
         float max = logits[0];
         float min = logits[0];
         for (int q = 0; q < vocabSize; q++) {
-            if (!Float.isFinite(logits[q])) {
-                throw new IllegalArgumentException("logit " + q + " is " + logits[q] + ": the model computed a "
-                        + "non-finite value");
-            }
             max = Math.max(max, logits[q]);
             min = Math.min(min, logits[q]);
         }
@@ -79,6 +71,17 @@ public final class Sampler implements TokenSampler {
             return sampleMultinomial(logits, coin);
         }
         return sampleTopP(logits, coin);
+    }
+
+    /** Refuses logits that are not one per vocabulary entry, or that hold a NaN or infinity (see {@link #sample}). */
+    static void checkLogits(float[] logits, int vocabSize) {
+        checkArgument(logits.length == vocabSize, "expected %s logits, found %s", vocabSize, logits.length);
+        for (int q = 0; q < vocabSize; q++) {
+            if (!Float.isFinite(logits[q])) {
+                throw new IllegalArgumentException("logit " + q + " is " + logits[q] + ": the model computed a "
+                        + "non-finite value");
+            }
+        }
     }
 
     /** {@return the index of the largest value, the first one on ties} */
@@ -138,6 +141,11 @@ public final class Sampler implements TokenSampler {
                 int inverted = Integer.MAX_VALUE - Float.floatToRawIntBits(probabilities[i]);
                 candidates[n0++] = ((long) inverted << 32) | i;
             }
+        }
+        if (n0 == 0) {
+            // the cutoff assumes topP >= 1/n; below that it can drop every token (run.c then reads out of bounds),
+            // and the nucleus is the likeliest token alone, whose probability >= 1/n exceeds topP
+            return argmax(probabilities);
         }
         Arrays.sort(candidates, 0, n0);
         // truncate the list where cumulative probability exceeds topP

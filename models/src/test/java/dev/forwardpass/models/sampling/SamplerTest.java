@@ -66,6 +66,16 @@ class SamplerTest {
     }
 
     @Test
+    void topPBelowOneOverTheVocabularyKeepsTheLikeliestToken() {
+        // run.c's cutoff (1 - 0.1) / (2 - 1) = 0.9 is above both probabilities [0.5, 0.5]: the nucleus is token 0
+        for (long seed = 1; seed <= 20; seed++) {
+            assertEquals(0, new Sampler(2, 1f, 0.1f, seed).sample(new float[] {0f, 0f}), "seed " + seed);
+            // one token: the cutoff divides by n - 1 = 0
+            assertEquals(0, new Sampler(1, 1f, 0.5f, seed).sample(new float[] {3f}), "seed " + seed);
+        }
+    }
+
+    @Test
     void temperatureSharpensTheDistribution() {
         float[] logits = {1f, 2f};
         Sampler sampler = new Sampler(2, 0.5f, 1f, 7);

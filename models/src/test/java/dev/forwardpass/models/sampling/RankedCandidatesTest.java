@@ -1,0 +1,50 @@
+package dev.forwardpass.models.sampling;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Comparator;
+import java.util.Random;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+class RankedCandidatesTest {
+
+    private static int[] ranks(RankedCandidates candidates) {
+        return IntStream.range(0, candidates.count()).map(candidates::byRank).toArray();
+    }
+
+    @Test
+    void ranksByDescendingLogitThenAscendingIdAndSkipsBans() {
+        float ninf = Float.NEGATIVE_INFINITY;
+        float[] logits = {-1f, 3f, ninf, 0f, -0f, 3f, -7.5f, Float.MAX_VALUE, -Float.MAX_VALUE, ninf};
+        RankedCandidates candidates = new RankedCandidates(logits.length);
+        candidates.reset(logits);
+        assertEquals(8, candidates.count());
+        // by id, the banned ones (2 and 9) left out
+        assertArrayEquals(new int[] {0, 1, 3, 4, 5, 6, 7, 8},
+                IntStream.range(0, candidates.count()).map(candidates::byId).toArray());
+        // the two 3s and the two zeros (0 and -0) tie, in id order
+        assertArrayEquals(new int[] {7, 1, 5, 3, 4, 0, 6, 8}, ranks(candidates));
+    }
+
+    @Test
+    void ranksLikeASortOnRandomLogitsAndCanBeReused() {
+        Random random = new Random(2);
+        RankedCandidates candidates = new RankedCandidates(1000);
+        for (int trial = 0; trial < 20; trial++) {
+            float[] logits = new float[1 + random.nextInt(1000)];
+            for (int i = 0; i < logits.length; i++) {
+                // few distinct values, so that ties are common
+                logits[i] = random.nextInt(40) - 20;
+            }
+            candidates.reset(logits);
+            // a partial ranking first, as top-k asks, then the rest
+            candidates.byRank(Math.min(5, logits.length - 1));
+            int[] expected = IntStream.range(0, logits.length).boxed()
+                    .sorted(Comparator.<Integer>comparingDouble(i -> -logits[i]).thenComparing(i -> i))
+                    .mapToInt(Integer::intValue).toArray();
+            assertArrayEquals(expected, ranks(candidates), "trial " + trial);
+        }
+    }
+}
