@@ -3,12 +3,14 @@ package dev.forwardpass.cli;
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.models.decoder.LanguageModel;
 import dev.forwardpass.models.sampling.SamplingParams;
+import dev.forwardpass.models.text.GenerationParams;
 import dev.forwardpass.models.text.RunCGenerator;
 import dev.forwardpass.models.text.TextModel;
 import dev.forwardpass.models.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,17 +31,17 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Positions to run, BOS and prompt included; 0 = the model's context (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = {"--temperature", "-t"}, paramLabel = "T", defaultValue = "1.0",
-            description = "Sampling temperature; 0 = greedy (default: ${DEFAULT-VALUE}).")
-    float temperature;
+    @Mixin
+    SamplingOptions sampling;
 
-    @Option(names = {"--top-p", "-p"}, paramLabel = "P", defaultValue = "0.9",
-            description = "Nucleus sampling threshold in [0, 1]; 0 or 1 = off (default: ${DEFAULT-VALUE}).")
-    float topP;
+    @Option(names = "--max-tokens", paramLabel = "N",
+            description = "Sample at most N tokens (default: as many as --steps leaves).")
+    Integer maxTokens;
 
-    @Option(names = {"--seed", "-s"}, paramLabel = "S",
-            description = "Random seed, a positive integer (default: the current time in seconds, as run.c).")
-    Long seed;
+    @Option(names = "--stop", paramLabel = "TEXT",
+            description = "End the text where TEXT appears (not printed); repeatable. The continuation is then printed "
+                    + "as whole characters.")
+    List<String> stop = List.of();
 
     @Option(names = "--empty",
             description = "Use an 'empty' model: the same architecture with freshly initialised weights (see compare).")
@@ -57,15 +59,17 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        long rngSeed = seed != null ? seed : System.currentTimeMillis() / 1000;
+        // run.c's sampler and defaults; any other sampler flag adds its step to run.c's order
+        SamplingParams runC = sampling.over(SamplingParams.runC(1.0f, 0.9f, System.currentTimeMillis() / 1000));
+        GenerationParams params = new GenerationParams(maxTokens != null ? maxTokens : Integer.MAX_VALUE, stop, runC);
         try (Backend backend = modelOptions.openBackend();
                 LanguageModel model = empty
                         ? modelOptions.loadEmpty(backend, initSeed)
                         : modelOptions.loadModel(backend)) {
             Tokenizer tokenizer = modelOptions.loadTokenizer(model);
             OutputStream out = terminal.out();
-            RunCGenerator.Result result = RunCGenerator.generate(TextModel.of(model, tokenizer), prompt, steps,
-                    SamplingParams.runC(temperature, topP, rngSeed), piece -> write(out, piece));
+            RunCGenerator.Result result = RunCGenerator.generate(TextModel.of(model, tokenizer), prompt, steps, params,
+                    piece -> write(out, piece));
             out.write('\n');
             out.flush();
             if (result.positions() > 1) {

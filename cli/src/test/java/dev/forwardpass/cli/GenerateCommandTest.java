@@ -43,12 +43,48 @@ class GenerateCommandTest {
     }
 
     @Test
+    void llamaCppSamplersJoinRunCsOrder() {
+        // top-k 1 keeps the likeliest token alone: greedy, whatever the temperature and seed
+        CliRunner topK = CliRunner.run("generate", "-t", "1.5", "-s", "9", "--top-k", "1", "-n", "200");
+        assertEquals(0, topK.exitCode(), topK.err());
+        assertEquals(GREEDY_200 + "\n", topK.out());
+        // banning the first token of " Lily" (tokenize gives its id after BOS) changes the greedy story there
+        CliRunner ids = CliRunner.run("tokenize", "--text", "Lily", "--json");
+        String lily = ids.out().replaceAll("(?s).*\\[1,(\\d+).*", "$1");
+        CliRunner banned = CliRunner.run("generate", "-t", "0", "-n", "60", "--logit-bias", lily + "=-inf");
+        assertEquals(0, banned.exitCode(), banned.err());
+        assertTrue(GREEDY_200.startsWith("Once upon a time, there was a little girl named Lily"));
+        assertTrue(banned.out().startsWith("Once upon a time, there was a little girl named"), banned.out());
+        assertTrue(!banned.out().startsWith("Once upon a time, there was a little girl named Lily"), banned.out());
+    }
+
+    @Test
+    void stopStringsAndTheTokenBudgetEndTheText() {
+        CliRunner stop = CliRunner.run("generate", "-t", "0", "--stop", "park", "--stop", "Lily");
+        assertEquals(0, stop.exitCode(), stop.err());
+        assertEquals(GREEDY_200.substring(0, GREEDY_200.indexOf("Lily")) + "\n", stop.out());
+        CliRunner budget = CliRunner.run("generate", "-t", "0", "--max-tokens", "5");
+        assertEquals(0, budget.exitCode(), budget.err());
+        assertTrue(GREEDY_200.startsWith(budget.out().strip()), budget.out());
+        assertTrue(budget.out().strip().split(" ").length <= 5, budget.out());
+    }
+
+    @Test
     void badSettingsAreUsageErrors() {
         CliRunner negative = CliRunner.run("generate", "--temperature", "-1");
         assertEquals(2, negative.exitCode());
         assertEquals(1, negative.errLines(), negative.err());
         CliRunner topP = CliRunner.run("generate", "--top-p", "2", "--seed", "1");
         assertEquals(2, topP.exitCode());
+        CliRunner minP = CliRunner.run("generate", "--min-p", "NaN");
+        assertEquals(2, minP.exitCode());
+        assertTrue(minP.err().contains("min_p"), minP.err());
+        CliRunner bias = CliRunner.run("generate", "--logit-bias", "5");
+        assertEquals(2, bias.exitCode());
+        assertTrue(bias.err().contains("--logit-bias takes ID=BIAS"), bias.err());
+        CliRunner outside = CliRunner.run("generate", "--logit-bias", "9999=1");
+        assertEquals(2, outside.exitCode());
+        assertTrue(outside.err().contains("9999"), outside.err());
         CliRunner steps = CliRunner.run("generate", "--steps", "-3");
         assertEquals(2, steps.exitCode());
         assertTrue(steps.err().contains("steps"), steps.err());

@@ -2,6 +2,8 @@ package dev.forwardpass.models.text;
 
 import dev.forwardpass.models.sampling.SamplingParams;
 import dev.forwardpass.models.tokenizer.Tokenizer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -45,14 +47,24 @@ public final class RunCGenerator {
      */
     public static Result generate(TextModel model, String prompt, int steps, SamplingParams sampling,
             Consumer<byte[]> out) {
+        return generate(model, prompt, steps, new GenerationParams(Integer.MAX_VALUE, List.of(), sampling), out);
+    }
+
+    /**
+     * Continues {@code prompt} as {@link #generate(TextModel, String, int, SamplingParams, Consumer)} does, sampling
+     * at most {@code params.maxTokens()} tokens and stopping at {@code params.stop()}. With stop strings the
+     * continuation is handed out as the text API's whole characters (a stop string is never printed), not as run.c's
+     * bytes.
+     */
+    public static Result generate(TextModel model, String prompt, int steps, GenerationParams params,
+            Consumer<byte[]> out) {
         int positions = effectiveSteps(steps, model.contextLength());
         Tokenizer tokenizer = model.tokenizer();
         int[] promptTokens = model.encodePrompt(prompt);
         int n = promptTokens.length;
-        int budget = positions - (n - 1); // run.c samples at each position from the prompt's last on
+        int budget = Math.min(positions - (n - 1), params.maxTokens()); // run.c samples from the prompt's last on
         // made first: it refuses a prompt longer than the context before anything is printed
-        Generation generation = model.newGeneration(promptTokens,
-                GenerationParams.defaults().withMaxTokens(Math.max(budget, 1)).withSampling(sampling));
+        Generation generation = model.newGeneration(promptTokens, params.withMaxTokens(Math.max(budget, 1)));
 
         int token = promptTokens[0];
         if (tokenizer.bosToken().isEmpty() || token != tokenizer.bosToken().getAsInt()) {
@@ -71,7 +83,9 @@ public final class RunCGenerator {
         if (budget <= 0) {
             return new Result(positions, n, false, 0, 0); // steps ran out inside the prompt
         }
-        Completion completion = generation.runTokens((previous, next) -> out.accept(tokenizer.decode(previous, next)));
+        Completion completion = params.stop().isEmpty()
+                ? generation.runTokens((previous, next) -> out.accept(tokenizer.decode(previous, next)))
+                : generation.run(piece -> out.accept(piece.getBytes(StandardCharsets.UTF_8)));
         return new Result(n - 1 + completion.completionTokens(), n, completion.finishReason() == FinishReason.STOP,
                 completion.prefillTokensPerSecond(), completion.decodeTokensPerSecond());
     }
