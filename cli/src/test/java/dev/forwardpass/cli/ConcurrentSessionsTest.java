@@ -35,7 +35,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ConcurrentSessionsTest {
     private static final int SESSIONS = 8;
     /** Positions per generation, prompt included: enough for every session to decode while the others do. */
-    private static final int STEPS = 48;
+    private static final int STEPS = 32;
     private static final long TIMEOUT_SECONDS = 60;
     private static final String[] PROMPTS = {
         "Once upon a time", "The little dog", "Lily and Tom went to", "One day, a big bird",
