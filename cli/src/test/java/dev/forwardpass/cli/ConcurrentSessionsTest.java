@@ -8,13 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.BackendOptions;
 import dev.forwardpass.api.Backends;
-import dev.forwardpass.models.Generator;
 import dev.forwardpass.models.ModelLoader;
 import dev.forwardpass.models.decoder.LanguageModel;
 import dev.forwardpass.models.sampling.Sampler;
+import dev.forwardpass.models.sampling.SamplingParams;
+import dev.forwardpass.models.text.GenerationParams;
+import dev.forwardpass.models.text.TextModel;
 import dev.forwardpass.models.tokenizer.Tokenizer;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -34,8 +34,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ConcurrentSessionsTest {
     private static final int SESSIONS = 8;
-    /** Positions per generation, prompt included: enough for every session to decode while the others do. */
-    private static final int STEPS = 32;
+    /** Tokens per generation: enough for every session to decode while the others do. */
+    private static final GenerationParams GREEDY = GenerationParams.defaults().withMaxTokens(32)
+            .withSampling(SamplingParams.greedy());
     private static final long TIMEOUT_SECONDS = 60;
     private static final String[] PROMPTS = {
         "Once upon a time", "The little dog", "Lily and Tom went to", "One day, a big bird",
@@ -44,28 +45,19 @@ class ConcurrentSessionsTest {
 
     @ParameterizedTest(name = "{0} backend, {1} threads")
     @CsvSource({"java, 1", "java, 2", "scalar, 1", "scalar, 2", "djl, 1", "djl, 2"})
-    void concurrentSessionsTellTheStoriesEachTellsAlone(String backendName, int threads) throws Exception {
+    void concurrentGenerationsTellTheStoriesEachTellsAlone(String backendName, int threads) throws Exception {
         try (Backend backend = Backends.get(backendName, BackendOptions.withThreads(threads));
                 LanguageModel model = ModelLoader.loadModel(null, backend)) {
-            Tokenizer tokenizer = ModelLoader.loadTokenizer(null, null, model);
+            TextModel text = TextModel.of(model, ModelLoader.loadTokenizer(null, null, model));
             List<String> alone = new ArrayList<>();
             for (int i = 0; i < SESSIONS; i++) {
-                try (LanguageModel.Session greedy = model.newSession();
-                        LanguageModel.Session sampled = model.newSession()) {
-                    alone.add(story(greedy, model, tokenizer, i, 0f, null)
-                            + " | " + story(sampled, model, tokenizer, i, 1f, null));
-                }
+                alone.add(story(text, i, GREEDY, null) + " | " + story(text, i, sampled(i), null));
             }
 
-            // every session waits, after its first token, until all have one: their generations overlap
+            // every generation waits, after its first piece, until all have one: they overlap
             CountDownLatch started = new CountDownLatch(SESSIONS);
-            List<String> together = inParallel(i -> () -> {
-                try (LanguageModel.Session session = model.newSession()) {
-                    // one session, two generations: the second starts over at position 0
-                    return story(session, model, tokenizer, i, 0f, started)
-                            + " | " + story(session, model, tokenizer, i, 1f, null);
-                }
-            });
+            List<String> together = inParallel(
+                    i -> () -> story(text, i, GREEDY, started) + " | " + story(text, i, sampled(i), null));
             assertEquals(alone, together);
         }
     }
@@ -117,22 +109,24 @@ class ConcurrentSessionsTest {
     }
 
     /**
-     * {@return the text {@link Generator#generate} makes from prompt {@code i}}: greedy at temperature 0, else top-p
-     * sampling seeded by the prompt's index. After the first token it counts {@code started} down and waits for the
-     * other sessions to reach theirs, unless {@code started} is null.
+     * {@return the text the text API continues prompt {@code i} with}. After the first piece it counts {@code started}
+     * down and waits for the other generations to reach theirs, unless {@code started} is null.
      */
-    private static String story(LanguageModel.Session session, LanguageModel model, Tokenizer tokenizer, int i,
-            float temperature, CountDownLatch started) throws InterruptedException {
-        ByteArrayOutputStream text = new ByteArrayOutputStream();
-        Sampler sampler = new Sampler(model.vocabSize(), temperature, 0.9f, 1000 + i);
-        Generator.generate(session, model.seqLen(), tokenizer, PROMPTS[i], STEPS, sampler, bytes -> {
-            if (text.size() == 0 && started != null) {
+    private static String story(TextModel text, int i, GenerationParams params, CountDownLatch started) {
+        StringBuilder story = new StringBuilder();
+        text.complete(PROMPTS[i], params, piece -> {
+            if (story.isEmpty() && started != null) {
                 started.countDown();
                 awaitOthers(started);
             }
-            text.writeBytes(bytes);
+            story.append(piece);
         });
-        return text.toString(StandardCharsets.UTF_8);
+        return story.toString();
+    }
+
+    /** {@return top-p sampling seeded by the prompt's index} */
+    private static GenerationParams sampled(int i) {
+        return GREEDY.withSampling(SamplingParams.runC(1f, 0.9f, 1000 + i));
     }
 
     /**
