@@ -29,15 +29,15 @@ import jinjava.javax.el.ExpressionFactory;
  * {@code tojson} added ({@link PythonMethods}, {@link PythonSyntax}, {@link PythonJsonFilter}).
  *
  * <p>A template cannot read files ({@code include}, {@code import} and {@code extends} fail) and cannot run away: its
- * output is limited to {@link #MAX_OUTPUT_CHARS} characters and a render to {@link #MAX_STEPS} template steps. Every
+ * output is limited to {@link #MAX_OUTPUT_CHARS} characters and a render to {@link #MAX_STEPS} steps. Every
  * failure, the template's own {@code raise_exception} included, is a {@link ChatTemplateException}. Instances are
  * immutable and may render from several threads.
  */
 public final class ChatTemplate {
-    /** The most characters a render may write: far more than any context window holds. */
-    public static final long MAX_OUTPUT_CHARS = 16L << 20;
-    /** The most template nodes a render may visit: thousands of turns' worth. */
-    public static final long MAX_STEPS = 1_000_000;
+    /** The most characters a render may write: about a million tokens, more than any context window holds. */
+    public static final long MAX_OUTPUT_CHARS = 4L << 20;
+    /** The most steps (template nodes visited, turns of {@code range} loops) a render may take: thousands of turns. */
+    public static final long MAX_STEPS = 200_000;
 
     private final Jinjava jinjava;
     private final Node root;
@@ -96,6 +96,7 @@ public final class ChatTemplate {
         });
         jinjava.getGlobalContext().registerFilter(new PythonJsonFilter());
         HuggingFaceFunctions.all().forEach(jinjava.getGlobalContext()::registerFunction);
+        jinjava.getGlobalContext().registerFunction(CountedRange.function());
 
         JinjavaInterpreter parser = new JinjavaInterpreter(jinjava, jinjava.getGlobalContextCopy(), config);
         Node root;
