@@ -10,7 +10,7 @@ public final class ChatTemplateException extends IllegalArgumentException {
     @Serial
     private static final long serialVersionUID = 1L;
 
-    ChatTemplateException(String message) {
+    public ChatTemplateException(String message) {
         super(message);
     }
 }

@@ -34,10 +34,12 @@ public final class ChatTemplates {
      *
      * @throws ChatTemplateException if the model has none ("... pass one with --chat-template FILE"), or it does not
      *     compile
+     * @param model the model's folder or file; null for the embedded model, which has no template
      * @throws dev.forwardpass.models.format.ModelFormatException if the model's files are malformed
      */
     public static ChatTemplate of(Path model, Tokenizer tokenizer) throws IOException {
-        String template = source(model).orElseThrow(() -> new ChatTemplateException(model
+        Optional<String> source = model == null ? Optional.empty() : source(model);
+        String template = source.orElseThrow(() -> new ChatTemplateException((model == null ? "the embedded model" : model)
                 + " has no chat template: pass one with --chat-template FILE"));
         return compile(template, tokenizer);
     }
