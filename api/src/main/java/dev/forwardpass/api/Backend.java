@@ -23,8 +23,9 @@ import java.lang.foreign.MemorySegment;
  * A backend may be called from any thread, but by one thread at a time: calls to one backend, including the use of
  * its tensors and {@link #close()}, must not overlap, and each must happen-before the next (as handing the backend
  * over through a lock, a queue or {@link Thread#join()} ensures). A caller that shares a backend between threads
- * serialises its calls. An implementation may allow more, and says so in its own documentation; nothing written
- * against this interface may count on it.
+ * serialises its calls on the backend's own monitor ({@code synchronized (backend)}), the lock the models' sessions
+ * take turns on, so that every user of one backend shares one lock. An implementation may allow more, and says so in
+ * its own documentation; nothing written against this interface may count on it.
  */
 public interface Backend extends AutoCloseable {
 

@@ -58,8 +58,11 @@ import java.util.Map;
  * MKL runs in strict reproducibility mode: start the JVM with {@code MKL_CBWR=AUTO,STRICT} in its environment (MKL
  * reads it once, when it starts) for results that do not depend on {@code --threads}.
  *
- * <p>It meets {@link Backend}'s thread contract and promises no more: one thread at a time (its caches of constants
- * and RoPE tables are unguarded maps).
+ * <p>Calls may come from several threads at once, beyond what {@link Backend} promises: every op, and a tensor's
+ * {@code close()}, holds the backend's monitor (the lock models take turns on anyway, re-entered at no cost then), so
+ * they run one at a time. They must: the caches of constants, RoPE tables, and a RoPE table's rows and
+ * rotation matrix of the last position asked for, are shared by every caller, and a call at another position frees the
+ * last one's (a concurrent caller's matrix product then read freed memory: SIGSEGV in {@code mm_out_cpu}).
  */
 public final class DjlBackend implements Backend {
     /** The name this backend is registered under. */
@@ -168,7 +171,7 @@ public final class DjlBackend implements Backend {
     // memory
 
     @Override
-    public Tensor allocate(Shape shape) {
+    public synchronized Tensor allocate(Shape shape) {
         enter();
         NDArray array = manager.zeros(djlShape(shape), DataType.FLOAT32);
         // A caller's NDScope open on this thread must not free a tensor we hand out.
@@ -187,7 +190,7 @@ public final class DjlBackend implements Backend {
      * therefore {@link DType#F32}.
      */
     @Override
-    public Tensor upload(MemorySegment data, Shape shape, DType dtype) {
+    public synchronized Tensor upload(MemorySegment data, Shape shape, DType dtype) {
         checkState(!closed, "backend '%s' is closed", NAME);
         OpChecks.checkUpload(this, data, shape, dtype);
         long size = shape.size();
@@ -246,7 +249,7 @@ public final class DjlBackend implements Backend {
     }
 
     @Override
-    public void copyTo(Tensor src, float[] dst) {
+    public synchronized void copyTo(Tensor src, float[] dst) {
         OpChecks.checkCopyTo(src, dst);
         NDArray a = array(src, "copyTo: src");
         try (NDScope _ = enterScope()) {
@@ -258,7 +261,7 @@ public final class DjlBackend implements Backend {
     }
 
     @Override
-    public void copyRows(Tensor dst, int dstRow, Tensor src, int srcRow, int rows) {
+    public synchronized void copyRows(Tensor dst, int dstRow, Tensor src, int srcRow, int rows) {
         OpChecks.checkCopyRows(dst, dstRow, src, srcRow, rows);
         NDArray d = array(dst, "copyRows: dst");
         NDArray s = array(src, "copyRows: src");
@@ -278,7 +281,7 @@ public final class DjlBackend implements Backend {
     // ops: check, make the tensors ours, compute in a scope
 
     @Override
-    public void embedding(Tensor out, Tensor table, int[] tokens) {
+    public synchronized void embedding(Tensor out, Tensor table, int[] tokens) {
         OpChecks.checkEmbedding(out, table, tokens);
         DjlTensor o = tensor(out, "embedding: out");
         NDArray t = array(table, "embedding: table");
@@ -297,7 +300,7 @@ public final class DjlBackend implements Backend {
     }
 
     @Override
-    public void matmul(Tensor out, Tensor w, Tensor x, Tensor bias) {
+    public synchronized void matmul(Tensor out, Tensor w, Tensor x, Tensor bias) {
         OpChecks.checkMatmul(out, w, x, bias);
         DjlTensor o = tensor(out, "matmul: out");
         NDArray ba = bias == null ? null : array(bias, "matmul: bias");
@@ -308,7 +311,7 @@ public final class DjlBackend implements Backend {
     }
 
     @Override
-    public void rmsNorm(Tensor out, Tensor x, Tensor weight, float eps) {
+    public synchronized void rmsNorm(Tensor out, Tensor x, Tensor weight, float eps) {
         OpChecks.checkRmsNorm(out, x, weight, eps);
         DjlTensor o = tensor(out, "rmsNorm: out");
         NDArray xa = array(x, "rmsNorm: x");
@@ -330,7 +333,7 @@ public final class DjlBackend implements Backend {
     }
 
     @Override
-    public void layerNorm(Tensor out, Tensor x, Tensor weight, Tensor bias, float eps) {
+    public synchronized void layerNorm(Tensor out, Tensor x, Tensor weight, Tensor bias, float eps) {
         OpChecks.checkLayerNorm(out, x, weight, bias, eps);
         DjlTensor o = tensor(out, "layerNorm: out");
         NDArray xa = array(x, "layerNorm: x");
@@ -343,7 +346,7 @@ public final class DjlBackend implements Backend {
     }
 
     @Override
-    public void rope(Tensor x, int pos, Rope rope) {
+    public synchronized void rope(Tensor x, int pos, Rope rope) {
         OpChecks.checkRope(x, pos, rope);
         DjlTensor t = tensor(x, "rope: x");
         int headSize = rope.headSize();
@@ -369,7 +372,7 @@ public final class DjlBackend implements Backend {
     }
 
     @Override
-    public void attention(Tensor out, Tensor q, Tensor keys, Tensor values, int pos, AttentionShape heads) {
+    public synchronized void attention(Tensor out, Tensor q, Tensor keys, Tensor values, int pos, AttentionShape heads) {
         OpChecks.checkAttention(out, q, keys, values, pos, heads);
         DjlTensor o = tensor(out, "attention: out");
         NDArray qa = array(q, "attention: q");
@@ -418,7 +421,7 @@ public final class DjlBackend implements Backend {
     }
 
     @Override
-    public void gelu(Tensor out, Tensor x) {
+    public synchronized void gelu(Tensor out, Tensor x) {
         OpChecks.checkGelu(out, x);
         DjlTensor o = tensor(out, "gelu: out");
         NDArray xa = array(x, "gelu: x");
@@ -430,7 +433,7 @@ public final class DjlBackend implements Backend {
     }
 
     @Override
-    public void swiglu(Tensor out, Tensor gate, Tensor up) {
+    public synchronized void swiglu(Tensor out, Tensor gate, Tensor up) {
         OpChecks.checkSwiglu(out, gate, up);
         DjlTensor o = tensor(out, "swiglu: out");
         NDArray ga = array(gate, "swiglu: gate");
@@ -440,7 +443,7 @@ public final class DjlBackend implements Backend {
     }
 
     @Override
-    public void add(Tensor out, Tensor a, Tensor b) {
+    public synchronized void add(Tensor out, Tensor a, Tensor b) {
         OpChecks.checkAdd(out, a, b);
         DjlTensor o = tensor(out, "add: out");
         NDArray aa = array(a, "add: a");
@@ -460,7 +463,7 @@ public final class DjlBackend implements Backend {
 
     /** Frees every native tensor this backend made. Idempotent. */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (!closed) {
             closed = true;
             ropeTables.clear(); // their tensors belong to the manager, like the constants
@@ -487,7 +490,7 @@ public final class DjlBackend implements Backend {
     }
 
     /** {@return how many native arrays this backend holds right now}; tests use it to prove that ops free theirs. */
-    int liveArrays() {
+    synchronized int liveArrays() {
         return manager.getManagedArrays().size();
     }
 

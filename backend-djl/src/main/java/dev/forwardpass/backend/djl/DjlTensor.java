@@ -90,11 +90,13 @@ final class DjlTensor implements Tensor {
         return DjlBackend.NAME;
     }
 
-    /** Frees the native tensor now rather than when the backend closes. */
+    /** Frees the native tensor now rather than when the backend closes; under the backend's monitor, as its ops. */
     @Override
     public void close() {
-        closeHeadView();
-        array.close();
+        synchronized (owner) {
+            closeHeadView();
+            array.close();
+        }
     }
 
     @Override

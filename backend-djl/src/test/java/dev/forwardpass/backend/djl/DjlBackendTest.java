@@ -18,7 +18,14 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -403,6 +410,38 @@ class DjlBackendTest {
             assertEquals(1, JniUtils.getNumThreads(), "PyTorch's intra-op threads on this thread after an op of 'one'");
             backend.gelu(y, y);
             assertEquals(2, JniUtils.getNumThreads(), "and after an op of the two-thread backend");
+        }
+    }
+
+    @Test
+    void callsFromSeveralThreadsAtOnceTakeTurns() throws Exception {
+        // every thread at its own positions: RoPE's cached rotation and rows of the last position are backend-wide
+        Rope rope = Rope.of(8, 10000f, RopeLayout.INTERLEAVED);
+        int dim = 2 * 8;
+        int threads = 4;
+        CountDownLatch start = new CountDownLatch(threads);
+        try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                int thread = i;
+                done.add(pool.submit(() -> {
+                    Random random = new Random(thread);
+                    start.countDown();
+                    start.await();
+                    for (int step = 0; step < 300; step++) {
+                        int pos = thread * 300 + step;
+                        float[] x = random(random, dim);
+                        try (Tensor t = upload(x, dim)) {
+                            backend.rope(t, pos, rope);
+                            assertClose(Reference.rope(x, pos, rope, 1, dim), read(t), "rope pos=" + pos);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> future : done) {
+                future.get(60, TimeUnit.SECONDS);
+            }
         }
     }
 

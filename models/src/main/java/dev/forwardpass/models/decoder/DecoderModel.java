@@ -4,11 +4,17 @@ import dev.forwardpass.api.AttentionShape;
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.Tensor;
 import dev.forwardpass.models.format.ModelFormatException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A decoder-only transformer: what every family shares outside its forward pass, written once. A family is its
  * config, its tensor table and two methods: {@link #forward} (the blocks) and {@link #classify} (the final norm and
  * the classifier). Sessions, prompt chunks, logits and checks live here.
+ *
+ * <p>Every backend call of a model holds the backend's monitor ({@code synchronized (backend)}), as {@link Backend}
+ * asks of code that shares a backend between threads: a decode step, a prompt chunk, a session's allocation and
+ * release, the upload and release of the weights. Sessions on different threads therefore take turns, step by step,
+ * and so do the sessions of different models on one backend, since the monitor is the backend's own.
  *
  * @param <C> the family's config
  */
@@ -39,12 +45,15 @@ public abstract class DecoderModel<C extends Record & DecoderConfig> implements 
     public static <C extends Record & DecoderConfig> LanguageModel load(Checkpoint<C> checkpoint, Backend backend)
             throws ModelFormatException {
         try {
-            Weights weights = Weights.upload(checkpoint, backend);
-            try {
-                return checkpoint.architecture().factory().create(checkpoint, weights, backend);
-            } catch (RuntimeException e) {
-                weights.close();
-                throw e;
+            // the whole upload at once: the sessions of other models on this backend wait until it is done
+            synchronized (backend) {
+                Weights weights = Weights.upload(checkpoint, backend);
+                try {
+                    return checkpoint.architecture().factory().create(checkpoint, weights, backend);
+                } catch (RuntimeException e) {
+                    weights.close();
+                    throw e;
+                }
             }
         } catch (ModelFormatException | RuntimeException e) {
             checkpoint.close();
@@ -109,41 +118,77 @@ public abstract class DecoderModel<C extends Record & DecoderConfig> implements 
 
     @Override
     public void close() {
-        weights.close();
+        synchronized (backend) {
+            weights.close();
+        }
         checkpoint.close();
     }
 
-    /** A sequence: its KV cache, the one-row state of decoding, and prompt chunks of up to {@link #PREFILL_CHUNK}. */
+    /**
+     * A sequence: its KV cache, the one-row state of decoding, and prompt chunks of up to {@link #PREFILL_CHUNK}.
+     * Each call claims the session ({@link #inUse}) for its whole length, so that a second thread calling in meanwhile
+     * fails instead of overwriting the positions and logits of the first.
+     */
     private final class DecoderSession implements Session {
-        private final KvCache cache = new KvCache(backend, config.nLayers(), config.seqLen(), config.kvDim());
-        private final DecoderState decode = new DecoderState(config, backend, 1, LogitRows.EVERY_ROW);
+        private final AtomicBoolean inUse = new AtomicBoolean();
+        private final KvCache cache;
+        private final DecoderState decode;
+
+        DecoderSession() {
+            synchronized (backend) {
+                cache = new KvCache(backend, config.nLayers(), config.seqLen(), config.kvDim());
+                try {
+                    decode = new DecoderState(config, backend, 1, LogitRows.EVERY_ROW);
+                } catch (RuntimeException e) {
+                    cache.close();
+                    throw e;
+                }
+            }
+        }
 
         @Override
         public float[] forward(int token, int pos) {
             checkPositions(pos, 1);
             checkToken(token);
-            decode.tokens[0] = token;
-            decode.positions[0] = pos;
-            run(decode, pos);
-            backend.copyTo(decode.logits, decode.logitsOut);
-            return decode.logitsOut;
+            claim();
+            try {
+                decode.tokens[0] = token;
+                decode.positions[0] = pos;
+                synchronized (backend) {
+                    run(decode, pos);
+                    backend.copyTo(decode.logits, decode.logitsOut);
+                }
+                return decode.logitsOut;
+            } finally {
+                inUse.set(false);
+            }
         }
 
+        /** {@inheritDoc} The backend is held for one chunk at a time and released while {@code sink} runs. */
         @Override
         public void prefill(int[] tokens, int pos, LogitsSink sink) {
             checkPrompt(tokens, pos);
             int vocabSize = config.vocabSize();
-            for (int from = 0; from < tokens.length; from += PREFILL_CHUNK) {
-                int rows = Math.min(PREFILL_CHUNK, tokens.length - from);
-                // a chunk's activations live as long as the chunk: prefill runs once per prompt, not per token
-                try (DecoderState chunk = new DecoderState(config, backend, rows, LogitRows.EVERY_ROW)) {
-                    run(chunk, tokens, from, pos);
-                    backend.copyTo(chunk.logits, chunk.logitsOut);
+            claim();
+            try {
+                for (int from = 0; from < tokens.length; from += PREFILL_CHUNK) {
+                    int rows = Math.min(PREFILL_CHUNK, tokens.length - from);
+                    float[] logits;
+                    synchronized (backend) {
+                        // a chunk's activations live as long as the chunk: prefill runs once per prompt, not per token
+                        try (DecoderState chunk = new DecoderState(config, backend, rows, LogitRows.EVERY_ROW)) {
+                            run(chunk, tokens, from, pos);
+                            backend.copyTo(chunk.logits, chunk.logitsOut);
+                            logits = chunk.logitsOut; // on the heap: it outlives the chunk's tensors
+                        }
+                    }
                     for (int r = 0; r < rows; r++) {
-                        System.arraycopy(chunk.logitsOut, r * vocabSize, decode.logitsOut, 0, vocabSize);
+                        System.arraycopy(logits, r * vocabSize, decode.logitsOut, 0, vocabSize);
                         sink.accept(from + r, decode.logitsOut);
                     }
                 }
+            } finally {
+                inUse.set(false);
             }
         }
 
@@ -155,18 +200,33 @@ public abstract class DecoderModel<C extends Record & DecoderConfig> implements 
         @Override
         public float[] prefill(int[] tokens, int pos) {
             checkPrompt(tokens, pos);
-            for (int from = 0; from < tokens.length; from += PREFILL_CHUNK) {
-                int rows = Math.min(PREFILL_CHUNK, tokens.length - from);
-                boolean last = from + rows == tokens.length;
-                try (DecoderState chunk = new DecoderState(config, backend, rows,
-                        last ? LogitRows.LAST_ROW : LogitRows.NONE)) {
-                    run(chunk, tokens, from, pos);
-                    if (last) {
-                        backend.copyTo(chunk.logits, decode.logitsOut);
+            claim();
+            try {
+                for (int from = 0; from < tokens.length; from += PREFILL_CHUNK) {
+                    int rows = Math.min(PREFILL_CHUNK, tokens.length - from);
+                    boolean last = from + rows == tokens.length;
+                    synchronized (backend) {
+                        try (DecoderState chunk = new DecoderState(config, backend, rows,
+                                last ? LogitRows.LAST_ROW : LogitRows.NONE)) {
+                            run(chunk, tokens, from, pos);
+                            if (last) {
+                                backend.copyTo(chunk.logits, decode.logitsOut);
+                            }
+                        }
                     }
                 }
+                return decode.logitsOut;
+            } finally {
+                inUse.set(false);
             }
-            return decode.logitsOut;
+        }
+
+        /** Marks the session in use by the calling thread, or fails if another call of it has not returned. */
+        private void claim() {
+            if (!inUse.compareAndSet(false, true)) {
+                throw new IllegalStateException(
+                        "a session is used by one thread at a time; another call of this session has not returned");
+            }
         }
 
         /** Runs {@code chunk.rows} tokens from {@code tokens[from]} on, at positions from {@code pos + from} on. */
@@ -218,8 +278,15 @@ public abstract class DecoderModel<C extends Record & DecoderConfig> implements 
 
         @Override
         public void close() {
-            decode.close();
-            cache.close();
+            claim();
+            try {
+                synchronized (backend) {
+                    decode.close();
+                    cache.close();
+                }
+            } finally {
+                inUse.set(false);
+            }
         }
     }
 }

@@ -2,7 +2,15 @@ package dev.forwardpass.models.decoder;
 
 /**
  * A loaded model whose weights live on one backend. Closing it releases the weights (and unmaps the file).
- * A model may serve several sessions, one per conversation; a session is used by one thread at a time.
+ *
+ * <h2>Threads</h2>
+ * One loaded model serves many concurrent sessions, one per conversation, on every backend: sessions used from
+ * different threads at once are safe, and each computes exactly what it would alone. Their steps take turns on the
+ * backend (one {@link Session#forward} or one prompt chunk at a time, the same turns for every model on that backend),
+ * so they share its threads rather than add to them. A session itself is used by one thread at a time: a call made
+ * while another call of the same session has not returned (from another thread, or from a {@link LogitsSink}) throws
+ * {@link IllegalStateException}. Handing a session to another thread between calls is fine. Close the sessions
+ * before the model.
  */
 public interface LanguageModel extends AutoCloseable {
 
@@ -33,7 +41,7 @@ public interface LanguageModel extends AutoCloseable {
     @Override
     void close();
 
-    /** The mutable state of one sequence: activations and the KV cache, allocated once. */
+    /** The mutable state of one sequence: activations and the KV cache, allocated once; one thread at a time. */
     interface Session extends AutoCloseable {
 
         /**
