@@ -1,7 +1,5 @@
 package dev.forwardpass.api;
 
-import static com.google.common.base.Preconditions.checkArgument;
-
 /**
  * How the heads of a causal self-attention are laid out.
  *
@@ -12,9 +10,13 @@ import static com.google.common.base.Preconditions.checkArgument;
  */
 public record AttentionShape(int nHeads, int nKvHeads, int headSize) {
     public AttentionShape {
-        checkArgument(nHeads >= 1 && nKvHeads >= 1 && headSize >= 1,
-                "heads and head size must be positive, found nHeads=%s nKvHeads=%s headSize=%s", nHeads, nKvHeads, headSize);
-        checkArgument(nHeads % nKvHeads == 0, "nKvHeads=%s must divide nHeads=%s", nKvHeads, nHeads);
+        if (nHeads < 1 || nKvHeads < 1 || headSize < 1) {
+            throw new IllegalArgumentException("heads and head size must be positive, found nHeads=" + nHeads
+                    + " nKvHeads=" + nKvHeads + " headSize=" + headSize);
+        }
+        if (nHeads % nKvHeads != 0) {
+            throw new IllegalArgumentException("nKvHeads=" + nKvHeads + " must divide nHeads=" + nHeads);
+        }
     }
 
     /** {@return the width of a query row: {@code nHeads * headSize}} */

@@ -1,7 +1,5 @@
 package dev.forwardpass.api;
 
-import static com.google.common.base.Preconditions.checkArgument;
-
 /**
  * Settings a backend is created with.
  *
@@ -9,7 +7,9 @@ import static com.google.common.base.Preconditions.checkArgument;
  */
 public record BackendOptions(int threads) {
     public BackendOptions {
-        checkArgument(threads >= 1 && threads <= 1024, "threads must be between 1 and 1024, found %s", threads);
+        if (threads < 1 || threads > 1024) {
+            throw new IllegalArgumentException("threads must be between 1 and 1024, found " + threads);
+        }
     }
 
     /** {@return options using every available processor} */

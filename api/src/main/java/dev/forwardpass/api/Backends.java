@@ -1,7 +1,5 @@
 package dev.forwardpass.api;
 
-import static com.google.common.base.Preconditions.checkArgument;
-
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
@@ -23,8 +21,14 @@ public final class Backends {
     public static BackendProvider provider(String name) {
         Map<String, BackendProvider> byName = providers();
         BackendProvider provider = byName.get(name);
-        checkArgument(provider != null, "unknown backend '%s' (available: %s)", name, String.join(", ", byName.keySet()));
-        checkArgument(provider.isAvailable(), "backend '%s' cannot run here: %s", name, provider.unavailableReason());
+        if (provider == null) {
+            throw new IllegalArgumentException(
+                    "unknown backend '" + name + "' (available: " + String.join(", ", byName.keySet()) + ")");
+        }
+        if (!provider.isAvailable()) {
+            throw new IllegalArgumentException(
+                    "backend '" + name + "' cannot run here: " + provider.unavailableReason());
+        }
         return provider;
     }
 

@@ -1,7 +1,5 @@
 package dev.forwardpass.api;
 
-import static com.google.common.base.Preconditions.checkArgument;
-
 /**
  * Rotary position embedding: the pair {@code i} of every head is rotated by the angle
  * {@code pos * inverseFrequency(i)}. Immutable.
@@ -22,8 +20,12 @@ public final class Rope {
 
     /** {@return the standard rotary embedding with base {@code theta} (10000 for Llama 2, 500000 for Llama 3)} */
     public static Rope of(int headSize, float theta, RopeLayout layout) {
-        checkArgument(headSize >= 2 && headSize % 2 == 0, "rope needs an even head size, found %s", headSize);
-        checkArgument(theta > 1f && Float.isFinite(theta), "rope theta must be finite and > 1, found %s", theta);
+        if (headSize < 2 || headSize % 2 != 0) {
+            throw new IllegalArgumentException("rope needs an even head size, found " + headSize);
+        }
+        if (!(theta > 1f && Float.isFinite(theta))) {
+            throw new IllegalArgumentException("rope theta must be finite and > 1, found " + theta);
+        }
         float[] inv = new float[headSize / 2];
         for (int i = 0; i < inv.length; i++) {
             inv[i] = 1.0f / (float) Math.pow(theta, (2 * i) / (float) headSize);
@@ -36,7 +38,9 @@ public final class Rope {
      * Llama 3's)}
      */
     public static Rope ofInverseFrequencies(float[] inverseFrequencies, RopeLayout layout) {
-        checkArgument(inverseFrequencies.length >= 1, "rope needs at least one frequency");
+        if (inverseFrequencies.length < 1) {
+            throw new IllegalArgumentException("rope needs at least one frequency");
+        }
         return new Rope(inverseFrequencies.length * 2, layout, inverseFrequencies.clone());
     }
 

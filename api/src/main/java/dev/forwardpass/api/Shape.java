@@ -1,7 +1,5 @@
 package dev.forwardpass.api;
 
-import static com.google.common.base.Preconditions.checkArgument;
-
 import java.util.Arrays;
 
 /**
@@ -17,10 +15,14 @@ public final class Shape {
 
     /** {@return the shape with these dimensions} */
     public static Shape of(int... dims) {
-        checkArgument(dims.length >= 1, "a shape needs at least one dimension");
+        if (dims.length < 1) {
+            throw new IllegalArgumentException("a shape needs at least one dimension");
+        }
         long size = 1;
         for (int d : dims) {
-            checkArgument(d >= 1, "every dimension must be >= 1, found %s", Arrays.toString(dims));
+            if (d < 1) {
+                throw new IllegalArgumentException("every dimension must be >= 1, found " + Arrays.toString(dims));
+            }
             size = Math.multiplyExact(size, d);
         }
         return new Shape(dims.clone());

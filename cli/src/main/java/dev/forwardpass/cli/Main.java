@@ -5,14 +5,15 @@ import dev.forwardpass.models.format.ModelFormatException;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code forwardpass} tool: subcommands for generating, inspecting and tokenizing with a model. */
 @Command(name = "forwardpass", mixinStandardHelpOptions = true, version = "forwardpass 0.1.0",
@@ -34,16 +35,17 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(execute(args, new FileOutputStream(FileDescriptor.out), System.err));
+        System.exit(execute(args, System.in, new FileOutputStream(FileDescriptor.out), System.err));
     }
 
     /** Runs the tool with these streams and {@return its exit code}. */
-    public static int execute(String[] args, OutputStream out, PrintStream err) {
+    public static int execute(String[] args, InputStream in, OutputStream out, PrintStream err) {
         System.setProperty("forwardpass.backends", String.join(", ", Backends.providers().keySet()));
         System.setProperty("forwardpass.processors", Integer.toString(Runtime.getRuntime().availableProcessors()));
-        Terminal terminal = new Terminal(out, err);
+        Terminal terminal = new Terminal(in, out, err);
         CommandLine cli = new CommandLine(new Main())
                 .addSubcommand(new GenerateCommand(terminal))
+                .addSubcommand(new ChatCommand(terminal))
                 .addSubcommand(new LogitsCommand(terminal))
                 .addSubcommand(new TokenizeCommand(terminal))
                 .addSubcommand(new InfoCommand(terminal))

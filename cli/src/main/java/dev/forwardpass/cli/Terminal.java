@@ -1,14 +1,16 @@
 package dev.forwardpass.cli;
 
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Where commands write: raw bytes to standard output (generated text is streamed as the model's bytes, exactly as
- * run.c prints them), and diagnostics to standard error. Tests pass their own streams.
+ * Where commands read and write: user turns from standard input ({@code chat}), raw bytes to standard output
+ * (generated text is streamed as the model's bytes, exactly as run.c prints them), and diagnostics to standard error.
+ * Tests pass their own streams.
  */
-record Terminal(OutputStream out, PrintStream err) {
+record Terminal(InputStream in, OutputStream out, PrintStream err) {
 
     /** {@return standard output as text} */
     PrintStream text() {

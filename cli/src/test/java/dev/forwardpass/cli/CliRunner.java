@@ -1,5 +1,6 @@
 package dev.forwardpass.cli;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -8,11 +9,16 @@ import java.nio.charset.StandardCharsets;
 record CliRunner(int exitCode, String out, String err) {
 
     static CliRunner run(String... args) {
+        return runWithInput("", args);
+    }
+
+    /** Runs the tool with {@code input} as its standard input. */
+    static CliRunner runWithInput(String input, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code;
         try (PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            code = Main.execute(args, out, errStream);
+            code = Main.execute(args, new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), out, errStream);
         }
         return new CliRunner(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }

@@ -1,7 +1,5 @@
 package dev.forwardpass.api.spi;
 
-import static com.google.common.base.Preconditions.checkArgument;
-
 import dev.forwardpass.api.AttentionShape;
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.DType;
@@ -36,7 +34,10 @@ public final class OpChecks {
 
     /** Checks the arguments of {@link Backend#upload}. */
     public static void checkUpload(Backend backend, MemorySegment data, Shape shape, DType dtype) {
-        checkArgument(backend.supports(dtype), "upload: backend '%s' does not support dtype %s", backend.name(), dtype);
+        if (!backend.supports(dtype)) {
+            throw new IllegalArgumentException(
+                    "upload: backend '" + backend.name() + "' does not support dtype " + dtype);
+        }
         if (dtype.isQuantized() && (shape.rank() != 2 || shape.columns() % dtype.blockSize() != 0)) {
             throw new IllegalArgumentException("upload: a " + dtype + " tensor must be [rows, columns] with columns a "
                     + "multiple of " + dtype.blockSize() + ", found " + shape);
@@ -60,9 +61,13 @@ public final class OpChecks {
     public static void checkCopyRows(Tensor dst, int dstRow, Tensor src, int srcRow, int rows) {
         Shape ds = activation(dst, "copyRows: dst");
         Shape ss = activation(src, "copyRows: src");
-        checkArgument(ds.rank() <= 2 && ss.rank() <= 2 && ss.columns() == ds.columns(),
-                "copyRows: dst and src must be [n] or [R, n] with the same n, found %s and %s", ds, ss);
-        checkArgument(rows >= 1, "copyRows: rows must be >= 1, found %s", rows);
+        if (!(ds.rank() <= 2 && ss.rank() <= 2 && ss.columns() == ds.columns())) {
+            throw new IllegalArgumentException(
+                    "copyRows: dst and src must be [n] or [R, n] with the same n, found " + ds + " and " + ss);
+        }
+        if (rows < 1) {
+            throw new IllegalArgumentException("copyRows: rows must be >= 1, found " + rows);
+        }
         checkRowRange("copyRows: src", ss, srcRow, rows);
         checkRowRange("copyRows: dst", ds, dstRow, rows);
     }
@@ -74,11 +79,17 @@ public final class OpChecks {
     public static void checkEmbedding(Tensor out, Tensor table, int[] tokens) {
         Shape os = activation(out, "embedding: out");
         Shape ts = table.shape();
-        checkArgument(ts.rank() == 2, "embedding: table must be [vocab, dim], found %s", ts);
-        checkArgument(os.rank() <= 2 && os.columns() == ts.columns(),
-                "embedding: out must be [dim] or [B, dim] with the dim of table %s, found %s", ts, os);
-        checkArgument(tokens.length == os.rows(),
-                "embedding: tokens must be one per row of out %s, found %s tokens", os, tokens.length);
+        if (ts.rank() != 2) {
+            throw new IllegalArgumentException("embedding: table must be [vocab, dim], found " + ts);
+        }
+        if (!(os.rank() <= 2 && os.columns() == ts.columns())) {
+            throw new IllegalArgumentException(
+                    "embedding: out must be [dim] or [B, dim] with the dim of table " + ts + ", found " + os);
+        }
+        if (tokens.length != os.rows()) {
+            throw new IllegalArgumentException(
+                    "embedding: tokens must be one per row of out " + os + ", found " + tokens.length + " tokens");
+        }
         int vocab = ts.rows();
         for (int token : tokens) {
             if (token < 0 || token >= vocab) {
@@ -93,15 +104,22 @@ public final class OpChecks {
         Shape os = activation(out, "matmul: out");
         Shape xs = activation(x, "matmul: x");
         Shape ws = w.shape();
-        checkArgument(ws.rank() == 2, "matmul: w must be [d, n], found %s", ws);
-        checkArgument(xs.rank() <= 2 && xs.columns() == ws.columns(),
-                "matmul: x must be [n] or [B, n] with the n of w %s, found %s", ws, xs);
-        checkArgument(os.rank() == xs.rank() && os.rows() == xs.rows() && os.columns() == ws.rows(),
-                "matmul: out must be [d] or [B, d] like x %s with the d of w %s, found %s", xs, ws, os);
-        checkArgument(out != x, "matmul: out must not be x");
-        if (bias != null) {
-            checkArgument(bias.shape().rank() == 1 && bias.shape().columns() == ws.rows(),
-                    "matmul: bias must be [d] for w %s, found %s", ws, bias.shape());
+        if (ws.rank() != 2) {
+            throw new IllegalArgumentException("matmul: w must be [d, n], found " + ws);
+        }
+        if (!(xs.rank() <= 2 && xs.columns() == ws.columns())) {
+            throw new IllegalArgumentException(
+                    "matmul: x must be [n] or [B, n] with the n of w " + ws + ", found " + xs);
+        }
+        if (!(os.rank() == xs.rank() && os.rows() == xs.rows() && os.columns() == ws.rows())) {
+            throw new IllegalArgumentException(
+                    "matmul: out must be [d] or [B, d] like x " + xs + " with the d of w " + ws + ", found " + os);
+        }
+        if (out == x) {
+            throw new IllegalArgumentException("matmul: out must not be x");
+        }
+        if (bias != null && !(bias.shape().rank() == 1 && bias.shape().columns() == ws.rows())) {
+            throw new IllegalArgumentException("matmul: bias must be [d] for w " + ws + ", found " + bias.shape());
         }
     }
 
@@ -125,9 +143,10 @@ public final class OpChecks {
     /** Checks the arguments of {@link Backend#rope}. */
     public static void checkRope(Tensor x, int pos, Rope rope) {
         Shape xs = activation(x, "rope: x");
-        checkArgument(xs.rank() <= 2 && xs.columns() % rope.headSize() == 0,
-                "rope: x must be [nHeads * headSize] or [B, nHeads * headSize] with headSize %s, found %s",
-                rope.headSize(), xs);
+        if (!(xs.rank() <= 2 && xs.columns() % rope.headSize() == 0)) {
+            throw new IllegalArgumentException("rope: x must be [nHeads * headSize] or [B, nHeads * headSize] with "
+                    + "headSize " + rope.headSize() + ", found " + xs);
+        }
         checkPositions("rope", pos, xs.rows());
     }
 
@@ -137,12 +156,18 @@ public final class OpChecks {
         Shape qs = activation(q, "attention: q");
         Shape ks = activation(keys, "attention: keys");
         Shape vs = activation(values, "attention: values");
-        checkArgument(qs.rank() <= 2 && qs.columns() == heads.queryDim(),
-                "attention: q must be [queryDim] or [B, queryDim] for %s, found %s", heads, qs);
+        if (!(qs.rank() <= 2 && qs.columns() == heads.queryDim())) {
+            throw new IllegalArgumentException(
+                    "attention: q must be [queryDim] or [B, queryDim] for " + heads + ", found " + qs);
+        }
         checkSameShape("attention: out", os, "q", qs);
-        checkArgument(out != q, "attention: out must not be q");
-        checkArgument(ks.rank() == 2 && ks.columns() == heads.kvDim(),
-                "attention: keys must be [seqLen, kvDim] for %s, found %s", heads, ks);
+        if (out == q) {
+            throw new IllegalArgumentException("attention: out must not be q");
+        }
+        if (!(ks.rank() == 2 && ks.columns() == heads.kvDim())) {
+            throw new IllegalArgumentException(
+                    "attention: keys must be [seqLen, kvDim] for " + heads + ", found " + ks);
+        }
         checkSameShape("attention: values", vs, "keys", ks);
         checkPositions("attention", pos, qs.rows());
         if (pos + qs.rows() > ks.rows()) {
@@ -168,8 +193,10 @@ public final class OpChecks {
         Shape as = activation(a, "add: a");
         Shape bs = activation(b, "add: b");
         checkSameShape("add: out", activation(out, "add: out"), "a", as);
-        checkArgument(bs.equals(as) || bs.rank() == 1 && bs.columns() == as.columns(),
-                "add: b must have the shape of a %s or be one row of it, found %s", as, bs);
+        if (!(bs.equals(as) || bs.rank() == 1 && bs.columns() == as.columns())) {
+            throw new IllegalArgumentException(
+                    "add: b must have the shape of a " + as + " or be one row of it, found " + bs);
+        }
     }
 
     // ----------------------------------------------------------------------------------------------------------
@@ -177,24 +204,32 @@ public final class OpChecks {
 
     /** {@return the shape of an activation}, which must be F32 (weights may be any dtype the backend supports) */
     private static Shape activation(Tensor tensor, String role) {
-        checkArgument(tensor.dtype() == DType.F32, "%s must be F32, found %s", role, tensor.dtype());
+        if (tensor.dtype() != DType.F32) {
+            throw new IllegalArgumentException(role + " must be F32, found " + tensor.dtype());
+        }
         return tensor.shape();
     }
 
     /** {@return the shape of the F32 rows of a row-wise op}: a vector {@code [n]} or a batch {@code [B, n]} */
     private static Shape rows(Tensor tensor, String role) {
         Shape shape = activation(tensor, role);
-        checkArgument(shape.rank() <= 2, "%s must be [n] or [B, n], found %s", role, shape);
+        if (shape.rank() > 2) {
+            throw new IllegalArgumentException(role + " must be [n] or [B, n], found " + shape);
+        }
         return shape;
     }
 
     private static void checkRowVector(String role, Tensor tensor, Shape x) {
-        checkArgument(tensor.shape().rank() == 1 && tensor.shape().columns() == x.columns(),
-                "%s must be [n] for x %s, found %s", role, x, tensor.shape());
+        if (!(tensor.shape().rank() == 1 && tensor.shape().columns() == x.columns())) {
+            throw new IllegalArgumentException(role + " must be [n] for x " + x + ", found " + tensor.shape());
+        }
     }
 
     private static void checkSameShape(String role, Shape shape, String other, Shape expected) {
-        checkArgument(shape.equals(expected), "%s must have the shape of %s %s, found %s", role, other, expected, shape);
+        if (!shape.equals(expected)) {
+            throw new IllegalArgumentException(
+                    role + " must have the shape of " + other + " " + expected + ", found " + shape);
+        }
     }
 
     private static void checkRowRange(String role, Shape shape, int from, int rows) {
@@ -205,12 +240,16 @@ public final class OpChecks {
     }
 
     private static void checkPositions(String op, int pos, int rows) {
-        checkArgument(pos >= 0, "%s: pos must be >= 0, found %s", op, pos);
-        checkArgument(pos <= Integer.MAX_VALUE - rows, "%s: positions from pos %s overflow an int", op, pos);
+        if (pos < 0) {
+            throw new IllegalArgumentException(op + ": pos must be >= 0, found " + pos);
+        }
+        if (pos > Integer.MAX_VALUE - rows) {
+            throw new IllegalArgumentException(op + ": positions from pos " + pos + " overflow an int");
+        }
     }
 
     private static void checkEps(String op, float eps) {
-        if (!(eps >= 0 && eps < Float.POSITIVE_INFINITY)) { // an if, not a template: a float argument would be boxed
+        if (!(eps >= 0 && eps < Float.POSITIVE_INFINITY)) {
             throw new IllegalArgumentException(op + ": eps must be finite and >= 0, found " + eps);
         }
     }

@@ -6,7 +6,7 @@ import java.util.Arrays;
 
 /**
  * run.c's sampler, draw for draw: greedy argmax at temperature 0; otherwise logits / temperature, a single-precision
- * softmax, and either multinomial sampling or (0 < topP < 1) nucleus sampling with run.c's candidate cutoff
+ * softmax, and either multinomial sampling or ({@code 0 < topP < 1}) nucleus sampling with run.c's candidate cutoff
  * {@code (1 - topP) / (n - 1)}, descending sort and cumulative threshold. One coin is drawn per sampled token.
  *
  * <p>{@link #sample} modifies the logits in place (as run.c does) and allocates nothing.

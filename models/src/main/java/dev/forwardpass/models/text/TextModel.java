@@ -4,10 +4,17 @@ import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.BackendOptions;
 import dev.forwardpass.api.Backends;
 import dev.forwardpass.models.ModelLoader;
+import dev.forwardpass.models.chat.ChatMessage;
+import dev.forwardpass.models.chat.ChatTemplate;
+import dev.forwardpass.models.chat.ChatTemplateException;
+import dev.forwardpass.models.chat.ChatTemplates;
 import dev.forwardpass.models.decoder.LanguageModel;
 import dev.forwardpass.models.tokenizer.Tokenizer;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.OptionalInt;
 import java.util.function.Consumer;
 
@@ -34,6 +41,16 @@ public final class TextModel implements AutoCloseable {
     private final LanguageModel model;
     private final Tokenizer tokenizer;
     private final boolean owned;
+    /** Where the chat template comes from: read the first time a chat needs it, so completions never need one. */
+    private final ChatTemplateSource chatTemplateSource;
+    private ChatTemplate chatTemplate;
+    private int[] endOfTurnTokens;
+
+    /** Reads a chat template. */
+    @FunctionalInterface
+    private interface ChatTemplateSource {
+        ChatTemplate read() throws IOException;
+    }
 
     /**
      * Where the model comes from and what runs it.
@@ -44,8 +61,10 @@ public final class TextModel implements AutoCloseable {
      * @param backend the backend's name ({@code java}, {@code djl}, {@code scalar})
      * @param threads threads the backend computes with; 0 for all processors
      * @param maxContext the longest context a session allocates its KV cache for; 0 for the model's own
+     * @param chatTemplate a file holding the Jinja chat template to use instead of the model's own; null for the
+     *     model's
      */
-    public record Options(Path model, Path tokenizer, String backend, int threads, int maxContext) {
+    public record Options(Path model, Path tokenizer, String backend, int threads, int maxContext, Path chatTemplate) {
         public Options {
             if (backend == null || backend.isBlank()) {
                 throw new IllegalArgumentException("backend must be named, e.g. \"java\"");
@@ -60,35 +79,41 @@ public final class TextModel implements AutoCloseable {
 
         /** {@return the embedded model on the java backend, all processors, a context of at most 8192} */
         public static Options defaults() {
-            return new Options(null, null, "java", 0, ModelLoader.DEFAULT_CONTEXT_LIMIT);
+            return new Options(null, null, "java", 0, ModelLoader.DEFAULT_CONTEXT_LIMIT, null);
         }
 
         public Options withModel(Path model) {
-            return new Options(model, tokenizer, backend, threads, maxContext);
+            return new Options(model, tokenizer, backend, threads, maxContext, chatTemplate);
         }
 
         public Options withTokenizer(Path tokenizer) {
-            return new Options(model, tokenizer, backend, threads, maxContext);
+            return new Options(model, tokenizer, backend, threads, maxContext, chatTemplate);
         }
 
         public Options withBackend(String backend) {
-            return new Options(model, tokenizer, backend, threads, maxContext);
+            return new Options(model, tokenizer, backend, threads, maxContext, chatTemplate);
         }
 
         public Options withThreads(int threads) {
-            return new Options(model, tokenizer, backend, threads, maxContext);
+            return new Options(model, tokenizer, backend, threads, maxContext, chatTemplate);
         }
 
         public Options withMaxContext(int maxContext) {
-            return new Options(model, tokenizer, backend, threads, maxContext);
+            return new Options(model, tokenizer, backend, threads, maxContext, chatTemplate);
+        }
+
+        public Options withChatTemplate(Path chatTemplate) {
+            return new Options(model, tokenizer, backend, threads, maxContext, chatTemplate);
         }
     }
 
-    private TextModel(Backend backend, LanguageModel model, Tokenizer tokenizer, boolean owned) {
+    private TextModel(Backend backend, LanguageModel model, Tokenizer tokenizer, boolean owned,
+            ChatTemplateSource chatTemplateSource) {
         this.backend = backend;
         this.model = model;
         this.tokenizer = tokenizer;
         this.owned = owned;
+        this.chatTemplateSource = chatTemplateSource;
     }
 
     /** {@return the model {@code options} name, loaded on a backend of its own}; closing it releases both */
@@ -99,7 +124,9 @@ public final class TextModel implements AutoCloseable {
         try {
             model = ModelLoader.loadModel(options.model(), backend, options.maxContext());
             Tokenizer tokenizer = ModelLoader.loadTokenizer(options.tokenizer(), options.model(), model);
-            return new TextModel(backend, model, tokenizer, true);
+            return new TextModel(backend, model, tokenizer, true, () -> options.chatTemplate() != null
+                    ? ChatTemplates.fromFile(options.chatTemplate(), tokenizer)
+                    : ChatTemplates.of(options.model(), tokenizer));
         } catch (IOException | RuntimeException e) {
             if (model != null) {
                 model.close();
@@ -114,9 +141,24 @@ public final class TextModel implements AutoCloseable {
         return load(Options.defaults().withModel(model));
     }
 
-    /** {@return a text model over a model and tokenizer loaded by the caller}, who keeps them and closes them */
+    /**
+     * {@return a text model over a model and tokenizer loaded by the caller}, who keeps them and closes them; it chats
+     * with {@code chatTemplate}, or not at all when that is null
+     */
+    public static TextModel of(LanguageModel model, Tokenizer tokenizer, ChatTemplate chatTemplate) {
+        return new TextModel(null, model, tokenizer, false, () -> {
+            if (chatTemplate == null) {
+                throw new ChatTemplateException(model.source() + " has no chat template: pass one with "
+                        + "--chat-template FILE");
+            }
+            return chatTemplate;
+        });
+    }
+
+    /** {@return a text model over a model and tokenizer loaded by the caller} (see {@link #of(LanguageModel,
+     * Tokenizer, ChatTemplate)}), without a chat template */
     public static TextModel of(LanguageModel model, Tokenizer tokenizer) {
-        return new TextModel(null, model, tokenizer, false);
+        return of(model, tokenizer, null);
     }
 
     /** {@return the continuation of {@code prompt}} (blocking) */
@@ -156,6 +198,45 @@ public final class TextModel implements AutoCloseable {
     /** {@return a generation that continues these prompt tokens}, run as they are (no BOS added) */
     public Generation newGeneration(int[] promptTokens, GenerationParams params) {
         return new Generation(model, tokenizer, promptTokens, params, tokenizer::stopsGeneration);
+    }
+
+    /** {@return the assistant's answer to {@code messages}} (blocking) */
+    public Completion chat(List<ChatMessage> messages, GenerationParams params) {
+        return newChat(messages, params).run(piece -> {});
+    }
+
+    /** {@return the assistant's answer to {@code messages}}, each piece of text handed to {@code onText} as it is made */
+    public Completion chat(List<ChatMessage> messages, GenerationParams params, Consumer<String> onText) {
+        return newChat(messages, params).run(onText);
+    }
+
+    /**
+     * {@return a generation of the assistant's answer to {@code messages}}, not started yet: the conversation rendered
+     * by the model's chat template with the assistant's turn opened, its control tokens parsed as the tokenizer
+     * defines them; it stops at the end of the assistant's turn (the template's end-of-turn tokens)
+     *
+     * @throws ChatTemplateException if there is no chat template, or the template refuses the conversation
+     * @throws IllegalArgumentException if the conversation is longer than the model's context
+     * @throws UncheckedIOException if the model's chat template cannot be read
+     */
+    public Generation newChat(List<ChatMessage> messages, GenerationParams params) {
+        ChatTemplate template = chatTemplate();
+        int[] promptTokens = template.encode(tokenizer, messages, true);
+        int[] turnEnds = endOfTurnTokens;
+        return new Generation(model, tokenizer, promptTokens, params,
+                token -> Arrays.binarySearch(turnEnds, token) >= 0);
+    }
+
+    private synchronized ChatTemplate chatTemplate() {
+        if (chatTemplate == null) {
+            try {
+                chatTemplate = chatTemplateSource.read();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            endOfTurnTokens = ChatTemplates.endOfTurnTokens(tokenizer);
+        }
+        return chatTemplate;
     }
 
     /** {@return the model} */

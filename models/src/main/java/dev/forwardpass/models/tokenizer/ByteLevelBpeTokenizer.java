@@ -102,6 +102,11 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
         return specials.bos() >= 0 ? OptionalInt.of(specials.bos()) : OptionalInt.empty();
     }
 
+    @Override
+    public OptionalInt eosToken() {
+        return specials.eos().length > 0 ? OptionalInt.of(specials.eos()[0]) : OptionalInt.empty();
+    }
+
     /** {@return the text of {@code token}; bytes that are not whole UTF-8 characters show as U+FFFD} */
     @Override
     public String piece(int token) {

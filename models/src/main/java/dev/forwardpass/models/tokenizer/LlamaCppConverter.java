@@ -1,6 +1,5 @@
 package dev.forwardpass.models.tokenizer;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.forwardpass.models.format.ModelFormatException;
 import dev.forwardpass.models.tokenizer.LlamaCppVocabulary.TokenType;
 import java.io.IOException;
@@ -78,7 +77,7 @@ public final class LlamaCppConverter {
         Tokenizer tokenizer = Tokenizers.open(path, modelVocabSize);
         String source = path.toString();
         Path folder = Files.isDirectory(path) ? path : path.toAbsolutePath().getParent();
-        Optional<String> chatTemplate = chatTemplate(folder);
+        Optional<String> chatTemplate = TokenizerFiles.chatTemplate(folder);
         return switch (tokenizer) {
             case ByteLevelBpeTokenizer t -> byteLevel(source, t, chatTemplate);
             case SentencePieceBpeTokenizer t -> sentencePiece(source, t, chatTemplate);
@@ -243,28 +242,5 @@ public final class LlamaCppConverter {
         }
         throw new ModelFormatException(source, -1, "post_processor", "puts " + Arrays.toString(ids) + " " + where
                 + " the text, where a GGUF file can only say whether " + name + " (" + token + ") is added");
-    }
-
-    /** {@return the chat template of the folder's files, if they hold one} */
-    private static Optional<String> chatTemplate(Path folder) throws IOException {
-        Path config = folder.resolve(TokenizerFiles.TOKENIZER_CONFIG);
-        JsonNode template = Files.isRegularFile(config) ? TokenizerFiles.readJson(config).get("chat_template") : null;
-        if (template != null && template.isTextual()) {
-            return Optional.of(template.asText());
-        }
-        if (template != null && template.isArray()) {
-            for (JsonNode named : template) {
-                if (named.path("name").asText().equals("default") && named.path("template").isTextual()) {
-                    return Optional.of(named.get("template").asText());
-                }
-            }
-        }
-        Path jinja = folder.resolve("chat_template.jinja");
-        if (Files.isRegularFile(jinja)) {
-            return Optional.of(Files.readString(jinja));
-        }
-        Path json = folder.resolve("chat_template.json");
-        JsonNode alone = Files.isRegularFile(json) ? TokenizerFiles.readJson(json).get("chat_template") : null;
-        return alone != null && alone.isTextual() ? Optional.of(alone.asText()) : Optional.empty();
     }
 }

@@ -140,6 +140,11 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
         return specials.bos() >= 0 ? OptionalInt.of(specials.bos()) : OptionalInt.empty();
     }
 
+    @Override
+    public OptionalInt eosToken() {
+        return specials.eos().length > 0 ? OptionalInt.of(specials.eos()[0]) : OptionalInt.empty();
+    }
+
     /** {@return the piece of {@code token} with {@code ▁} shown as a space ({@code <0xXX>} tokens as they are)} */
     @Override
     public String piece(int token) {

@@ -57,4 +57,13 @@ public interface Tokenizer {
     default OptionalInt bosToken() {
         return OptionalInt.empty();
     }
+
+    /**
+     * {@return the end-of-sequence token its files name first, if it has one} (Hugging Face's {@code eos_token},
+     * llama.cpp's {@code tokenizer.ggml.eos_token_id}): the one a chat template writes as {@code eos_token}.
+     * {@link #stopsGeneration} may accept others too.
+     */
+    default OptionalInt eosToken() {
+        return OptionalInt.empty();
+    }
 }

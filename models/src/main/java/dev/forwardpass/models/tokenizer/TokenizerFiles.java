@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
@@ -549,6 +550,32 @@ final class TokenizerFiles {
             throw f.error(field, "'" + content + "' is not in the vocabulary");
         }
         return id;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // chat template
+
+    /** {@return the chat template of the folder's files, if they hold one} ({@link Tokenizers#chatTemplate}) */
+    static Optional<String> chatTemplate(Path folder) throws IOException {
+        Path config = folder.resolve(TOKENIZER_CONFIG);
+        JsonNode template = Files.isRegularFile(config) ? readJson(config).get("chat_template") : null;
+        if (template != null && template.isTextual()) {
+            return Optional.of(template.asText());
+        }
+        if (template != null && template.isArray()) {
+            for (JsonNode named : template) {
+                if (named.path("name").asText().equals("default") && named.path("template").isTextual()) {
+                    return Optional.of(named.get("template").asText());
+                }
+            }
+        }
+        Path jinja = folder.resolve("chat_template.jinja");
+        if (Files.isRegularFile(jinja)) {
+            return Optional.of(Files.readString(jinja));
+        }
+        Path json = folder.resolve("chat_template.json");
+        JsonNode alone = Files.isRegularFile(json) ? readJson(json).get("chat_template") : null;
+        return alone != null && alone.isTextual() ? Optional.of(alone.asText()) : Optional.empty();
     }
 
     // ------------------------------------------------------------------------------------------------------------

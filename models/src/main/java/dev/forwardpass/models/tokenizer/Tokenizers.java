@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /** Opens a tokenizer of any supported kind, told apart by what {@code path} is. */
 public final class Tokenizers {
@@ -50,5 +51,16 @@ public final class Tokenizers {
             return TokenizerFiles.readTokenizerJson(path, vocabSize);
         }
         return Llama2cTokenizer.open(path, vocabSize);
+    }
+
+    /**
+     * {@return the chat template in the Hugging Face model folder {@code folder}, if it has one}: tokenizer_config.json's
+     * {@code chat_template} (the "default" one of a list), else the file {@code chat_template.jinja}, else
+     * chat_template.json's
+     *
+     * @throws dev.forwardpass.models.format.ModelFormatException if a config is not valid JSON
+     */
+    public static Optional<String> chatTemplate(Path folder) throws IOException {
+        return TokenizerFiles.chatTemplate(folder);
     }
 }
