@@ -1,11 +1,19 @@
 package dev.forwardpass.examples;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.forwardpass.models.KnownOutputs;
+import dev.forwardpass.models.chat.ChatMessage;
+import dev.forwardpass.models.sampling.SamplingParams;
+import dev.forwardpass.models.text.GenerationParams;
+import dev.forwardpass.models.text.TextModel;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -45,6 +53,18 @@ class ExamplesTest {
         } finally {
             System.clearProperty("story.greedy");
             System.clearProperty("story.maxTokens");
+        }
+    }
+
+    @Test
+    void chatExampleAnswersAsTheTextModelDoes() throws Exception {
+        Path template = Path.of(ExamplesTest.class.getResource("/role-colon.jinja").toURI());
+        String answer = stdout(() -> ChatExample.main(new String[] {template.toString()}));
+        try (TextModel model = TextModel.load(TextModel.Options.defaults().withChatTemplate(template))) {
+            String expected = model.chat(List.of(ChatMessage.user(ChatExample.QUESTION)),
+                    GenerationParams.defaults().withMaxTokens(100).withSampling(SamplingParams.greedy())).text();
+            assertTrue(expected.length() > 20, expected);
+            assertEquals(expected + System.lineSeparator(), answer);
         }
     }
 }
