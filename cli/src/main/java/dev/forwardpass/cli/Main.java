@@ -53,7 +53,9 @@ public final class Main implements Runnable {
                 .addSubcommand(new PerplexityCommand(terminal))
                 .addSubcommand(new InitCommand(terminal))
                 .addSubcommand(new QuantizeCommand(terminal))
-                .addSubcommand(new BenchCommand(terminal));
+                .addSubcommand(new BenchCommand(terminal))
+                .addSubcommand(new ServeCommand(terminal))
+                .addSubcommand(new BenchServeCommand(terminal));
         cli.setOut(new PrintWriter(terminal.text(), true));
         cli.setErr(new PrintWriter(new java.io.OutputStreamWriter(err, StandardCharsets.UTF_8), true));
         cli.setExecutionExceptionHandler((exception, commandLine, parseResult) -> {

@@ -5,6 +5,7 @@ import dev.forwardpass.api.BackendOptions;
 import dev.forwardpass.api.Backends;
 import dev.forwardpass.models.ModelLoader;
 import dev.forwardpass.models.decoder.LanguageModel;
+import dev.forwardpass.models.text.TextModel;
 import dev.forwardpass.models.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -57,6 +58,12 @@ final class ModelOptions {
 
     private int contextLimit() {
         return maxContext != null ? maxContext : ModelLoader.DEFAULT_CONTEXT_LIMIT;
+    }
+
+    /** {@return these options as the text API takes them}, chatting with {@code chatTemplate} (null: the model's) */
+    TextModel.Options textModel(Path chatTemplate) {
+        return new TextModel.Options(model, tokenizer, backend, threads == null ? 0 : threads, contextLimit(),
+                chatTemplate);
     }
 
     /** {@return the tokenizer for {@code loaded}} */

@@ -1,5 +1,6 @@
 package dev.forwardpass.models.text;
 
+import dev.forwardpass.models.analysis.Distribution;
 import dev.forwardpass.models.decoder.LanguageModel;
 import dev.forwardpass.models.sampling.TokenSampler;
 import dev.forwardpass.models.tokenizer.Tokenizer;
@@ -15,6 +16,7 @@ import java.util.stream.StreamSupport;
 
 /**
  * One continuation of one prompt, run once: by {@link #run(Consumer)} (blocking, text pieces to a callback), by
+ * {@link #run(StepListener)} (text pieces with the log-probabilities {@link GenerationParams#logprobs()} asks for), by
  * {@link #stream()} (pieces pulled one at a time), or by {@link #runTokens(TokenConsumer)} (token ids). Pieces are
  * always whole characters; the prompt is not repeated; stop tokens and stop strings are not part of the text.
  *
@@ -33,6 +35,8 @@ public final class Generation implements AutoCloseable {
     private final StringBuilder generated = new StringBuilder();
     private volatile boolean cancelled;
     private TokenConsumer tokenSink;
+    /** The log-probabilities of the token the last step generated, when they are asked for (else null). */
+    private TokenLogprobs stepLogprobs;
 
     private boolean started;
     private LanguageModel.Session session;
@@ -53,8 +57,7 @@ public final class Generation implements AutoCloseable {
             throw new IllegalArgumentException("the prompt encodes to no tokens; need at least one");
         }
         if (promptTokens.length > model.seqLen()) {
-            throw new IllegalArgumentException("the prompt is " + promptTokens.length
-                    + " tokens, longer than the model's context of " + model.seqLen());
+            throw new PromptTooLongException(promptTokens.length, model.seqLen());
         }
         for (int token : promptTokens) {
             if (token < 0 || token >= model.vocabSize()) {
@@ -80,11 +83,32 @@ public final class Generation implements AutoCloseable {
 
     /** Runs to the end, handing each piece of text to {@code onText} as soon as it is known; {@return the result} */
     public Completion run(Consumer<String> onText) {
+        return run((text, logprobs) -> {
+            if (!text.isEmpty()) {
+                onText.accept(text);
+            }
+        });
+    }
+
+    /** Receives each step of a generation that made text or log-probabilities. */
+    @FunctionalInterface
+    public interface StepListener {
+        /**
+         * @param text the whole characters the step completed, possibly ""; the texts of all steps make the result
+         * @param logprobs the generated token's log-probabilities, or null when {@link GenerationParams#logprobs()} is
+         *     {@link GenerationParams#NO_LOGPROBS} or the step generated no token (it ended the generation)
+         */
+        void accept(String text, TokenLogprobs logprobs);
+    }
+
+    /** Runs to the end, handing each step's text and log-probabilities to {@code onStep}; {@return the result} */
+    public Completion run(StepListener onStep) {
         try (this) {
             for (String piece; (piece = step()) != null; ) {
-                if (!piece.isEmpty()) {
-                    onText.accept(piece);
+                if (!piece.isEmpty() || stepLogprobs != null) {
+                    onStep.accept(piece, stepLogprobs);
                 }
+                stepLogprobs = null;
             }
             return completion();
         }
@@ -169,6 +193,9 @@ public final class Generation implements AutoCloseable {
             return end(FinishReason.CANCELLED);
         }
         float[] logits = sampled == 0 ? begin() : forwardLastToken();
+        // the model's distribution, taken before the sampler overwrites the logits
+        Distribution distribution = params.logprobs() == GenerationParams.NO_LOGPROBS ? null
+                : Distribution.ofLogits(logits);
         int token = sampler.sample(logits);
         sampled++;
         if (sampled == 1) {
@@ -178,6 +205,9 @@ public final class Generation implements AutoCloseable {
             return end(FinishReason.STOP);
         }
         sampler.accept(token);
+        if (distribution != null) {
+            stepLogprobs = TokenLogprobs.of(distribution, tokenizer, lastToken, token, params.logprobs());
+        }
         if (tokenSink != null) {
             tokenSink.accept(lastToken, token);
         }

@@ -10,10 +10,15 @@ import java.util.Objects;
  * @param maxTokens the most tokens to sample (>= 1); the model's context may end the generation sooner
  * @param stop texts that end the generation where they appear; they are not part of the result (OpenAI's {@code stop})
  * @param sampling how each token is chosen
+ * @param logprobs how many of the likeliest tokens each generated position reports with its log-probabilities
+ *     ({@link TokenLogprobs}, to {@link Generation#run(Generation.StepListener)}); {@link #NO_LOGPROBS} (the default)
+ *     computes none, 0 reports the sampled token's alone
  */
-public record GenerationParams(int maxTokens, List<String> stop, SamplingParams sampling) {
+public record GenerationParams(int maxTokens, List<String> stop, SamplingParams sampling, int logprobs) {
     /** The new-token budget of {@link #defaults()}: run.c's default number of steps. */
     public static final int DEFAULT_MAX_TOKENS = 256;
+    /** The value of {@link #logprobs()} that computes no log-probabilities (and costs nothing). */
+    public static final int NO_LOGPROBS = -1;
 
     public GenerationParams {
         if (maxTokens < 1) {
@@ -26,6 +31,14 @@ public record GenerationParams(int maxTokens, List<String> stop, SamplingParams 
             }
         }
         Objects.requireNonNull(sampling, "sampling");
+        if (logprobs < NO_LOGPROBS) {
+            throw new IllegalArgumentException("logprobs must be >= 0, or -1 for none, found " + logprobs);
+        }
+    }
+
+    /** Settings that compute no log-probabilities. */
+    public GenerationParams(int maxTokens, List<String> stop, SamplingParams sampling) {
+        this(maxTokens, stop, sampling, NO_LOGPROBS);
     }
 
     /** {@return 256 new tokens at most, no stop string, llama.cpp's default sampling} */
@@ -34,14 +47,18 @@ public record GenerationParams(int maxTokens, List<String> stop, SamplingParams 
     }
 
     public GenerationParams withMaxTokens(int maxTokens) {
-        return new GenerationParams(maxTokens, stop, sampling);
+        return new GenerationParams(maxTokens, stop, sampling, logprobs);
     }
 
     public GenerationParams withStop(String... stop) {
-        return new GenerationParams(maxTokens, List.of(stop), sampling);
+        return new GenerationParams(maxTokens, List.of(stop), sampling, logprobs);
     }
 
     public GenerationParams withSampling(SamplingParams sampling) {
-        return new GenerationParams(maxTokens, stop, sampling);
+        return new GenerationParams(maxTokens, stop, sampling, logprobs);
+    }
+
+    public GenerationParams withLogprobs(int logprobs) {
+        return new GenerationParams(maxTokens, stop, sampling, logprobs);
     }
 }

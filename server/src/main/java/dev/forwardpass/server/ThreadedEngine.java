@@ -1,0 +1,168 @@
+package dev.forwardpass.server;
+
+import dev.forwardpass.models.chat.ChatMessage;
+import dev.forwardpass.models.text.Completion;
+import dev.forwardpass.models.text.Generation;
+import dev.forwardpass.models.text.GenerationParams;
+import dev.forwardpass.models.text.TextModel;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An engine that runs each sequence's {@link Generation} on a virtual thread of its own: at most {@code parallel} of
+ * them step at once (their forward passes take turns on the model's backend), and up to {@code queue} more wait for a
+ * slot in arrival order. Beyond that, a submission is refused.
+ */
+public final class ThreadedEngine implements Engine {
+    private final TextModel model;
+    private final int parallel;
+    private final int capacity;
+    /** Running slots, handed out first come, first served: the fair semaphore is the queue. */
+    private final Semaphore slots;
+    private final AtomicInteger admitted = new AtomicInteger();
+    private final AtomicInteger active = new AtomicInteger();
+    private final Set<Job> jobs = ConcurrentHashMap.newKeySet();
+    private boolean shuttingDown;
+
+    /**
+     * @param parallel the most sequences stepped at once, >= 1
+     * @param queue the most sequences waiting for a slot, >= 0
+     */
+    public ThreadedEngine(TextModel model, int parallel, int queue) {
+        if (parallel < 1 || queue < 0) {
+            throw new IllegalArgumentException("parallel must be >= 1 and queue >= 0, found " + parallel + " and "
+                    + queue);
+        }
+        this.model = model;
+        this.parallel = parallel;
+        this.capacity = parallel + queue;
+        this.slots = new Semaphore(parallel, true);
+    }
+
+    @Override
+    public Sequence submitCompletion(String prompt, GenerationParams params) {
+        return admit(model.newCompletion(prompt, params));
+    }
+
+    @Override
+    public Sequence submitChat(List<ChatMessage> messages, GenerationParams params) {
+        return admit(model.newChat(messages, params));
+    }
+
+    private synchronized Sequence admit(Generation generation) {
+        if (shuttingDown || admitted.get() >= capacity) {
+            generation.close();
+            throw new EngineBusyException(shuttingDown ? "the server is shutting down"
+                    : "the server is busy: " + parallel + " sequences running and " + (capacity - parallel)
+                            + " waiting; try again shortly");
+        }
+        admitted.incrementAndGet();
+        Job job = new Job(generation);
+        jobs.add(job);
+        job.thread.start();
+        return job;
+    }
+
+    @Override
+    public int activeSequences() {
+        return active.get();
+    }
+
+    @Override
+    public int queuedSequences() {
+        return Math.max(0, admitted.get() - active.get());
+    }
+
+    @Override
+    public void shutdown(Duration deadline) throws InterruptedException {
+        synchronized (this) {
+            shuttingDown = true;
+        }
+        long end = System.nanoTime() + deadline.toNanos();
+        for (Job job : jobs) {
+            job.thread.join(Duration.ofNanos(Math.max(1, end - System.nanoTime())));
+        }
+        for (Job job : jobs) {
+            job.cancel();
+        }
+        for (Job job : jobs) {
+            job.thread.join();
+        }
+    }
+
+    /** One admitted sequence: its generation, the thread that runs it, and the events its client takes. */
+    private final class Job implements Sequence, Runnable {
+        private final Generation generation;
+        private final BlockingQueue<SequenceEvent> events = new LinkedBlockingQueue<>();
+        private final Thread thread;
+        /** Whether the thread may still be waiting for a slot, the only time {@link #cancel} interrupts it. */
+        private boolean waiting = true;
+
+        Job(Generation generation) {
+            this.generation = generation;
+            this.thread = Thread.ofVirtual().name("sequence").unstarted(this);
+        }
+
+        @Override
+        public void run() {
+            boolean slot = false;
+            try {
+                slot = acquireSlot();
+                if (slot) {
+                    active.incrementAndGet();
+                }
+                // a sequence cancelled in the queue ends at once, without a forward pass
+                Completion completion = generation.run((text, logprobs) ->
+                        events.add(new SequenceEvent.Text(text, logprobs)));
+                events.add(new SequenceEvent.Finished(completion));
+            } catch (RuntimeException e) {
+                generation.close();
+                events.add(new SequenceEvent.Failed(e));
+            } finally {
+                if (slot) {
+                    active.decrementAndGet();
+                    slots.release();
+                }
+                admitted.decrementAndGet();
+                jobs.remove(this);
+            }
+        }
+
+        /** {@return whether a slot was taken}: false if the sequence was cancelled while it waited */
+        private boolean acquireSlot() {
+            boolean acquired;
+            try {
+                slots.acquire();
+                acquired = true;
+            } catch (InterruptedException e) {
+                acquired = false;
+            }
+            synchronized (this) {
+                waiting = false;
+            }
+            Thread.interrupted(); // an interrupt that came with the slot: the generation sees the cancel instead
+            return acquired;
+        }
+
+        @Override
+        public SequenceEvent next() throws InterruptedException {
+            return events.take();
+        }
+
+        @Override
+        public void cancel() {
+            generation.cancel();
+            synchronized (this) {
+                if (waiting) {
+                    thread.interrupt();
+                }
+            }
+        }
+    }
+}
