@@ -6,12 +6,16 @@ import dev.forwardpass.models.text.TextModel;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
+import io.javalin.http.Handler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The OpenAI-compatible HTTP server: routes, the API key, errors as OpenAI's error objects, and an orderly shutdown.
@@ -27,12 +31,17 @@ import java.util.Objects;
 public final class OpenAiServer implements AutoCloseable {
     private static final String PAGE = "index.html";
 
+    /** How long a shutdown waits, once every sequence has ended, for the responses to be written out. */
+    private static final Duration RESPONSE_GRACE = Duration.ofSeconds(2);
+
     private final Javalin app;
     private final Engine engine;
     private final ServerOptions options;
     private final byte[] page;
     private volatile boolean shuttingDown;
     private boolean closed;
+    /** Completion requests whose handler has not returned: a stream's last events are still being written. */
+    private final AtomicInteger answering = new AtomicInteger();
 
     private OpenAiServer(Engine engine, ServerMetrics metrics, int contextLength, ServerOptions options) {
         this.engine = engine;
@@ -52,10 +61,10 @@ public final class OpenAiServer implements AutoCloseable {
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                     .result(metrics.exposition()));
             config.routes.get("/v1/models", this::models);
-            config.routes.post("/v1/chat/completions", new CompletionEndpoint(Dialect.CHAT, engine, metrics,
-                    options.modelName(), contextLength, options.maxBodyBytes()));
-            config.routes.post("/v1/completions", new CompletionEndpoint(Dialect.TEXT, engine, metrics,
-                    options.modelName(), contextLength, options.maxBodyBytes()));
+            config.routes.post("/v1/chat/completions", counted(new CompletionEndpoint(Dialect.CHAT, engine, metrics,
+                    options.modelName(), contextLength, options.maxBodyBytes())));
+            config.routes.post("/v1/completions", counted(new CompletionEndpoint(Dialect.TEXT, engine, metrics,
+                    options.modelName(), contextLength, options.maxBodyBytes())));
             config.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e));
             config.routes.exception(Exception.class, (e, ctx) ->
                     error(ctx, new ApiException(500, "server_error", null, null, "internal error: " + e)));
@@ -89,8 +98,30 @@ public final class OpenAiServer implements AutoCloseable {
         closed = true;
         shuttingDown = true;
         engine.shutdown(options.shutdownDeadline());
+        // every sequence has ended; let the handlers write their streams' last events before the connections close
+        long end = System.nanoTime() + RESPONSE_GRACE.toNanos();
+        synchronized (answering) {
+            for (long left; answering.get() > 0 && (left = end - System.nanoTime()) > 0; ) {
+                answering.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            }
+        }
         app.stop();
         notifyAll();
+    }
+
+    /** {@return {@code endpoint}, counted in {@link #answering} while it runs} */
+    private Handler counted(Handler endpoint) {
+        return ctx -> {
+            answering.incrementAndGet();
+            try {
+                endpoint.handle(ctx);
+            } finally {
+                synchronized (answering) {
+                    answering.decrementAndGet();
+                    answering.notifyAll();
+                }
+            }
+        };
     }
 
     /** Waits until the server has been closed (from another thread, e.g. a shutdown hook). */
