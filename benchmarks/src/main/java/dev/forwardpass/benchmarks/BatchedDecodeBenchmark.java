@@ -25,8 +25,15 @@ import org.openjdk.jmh.annotations.Warmup;
  * checkpoints of {@link ForwardBenchmark} (its {@code model} parameter: run the 110M shape with {@code -p model=110m}).
  * Sequence {@code b} of a batch of {@code B} decodes at position {@link ForwardBenchmark#DECODE_POS}{@code + b}, its
  * positions before filled by a prefill; {@code B = 1} is {@link ForwardBenchmark#decode}'s step, through
- * {@code decode}. The score is steps per second; the {@code tokens} counter ({@link Tokens}) is tokens per second, B
- * per step, so the gain of batching is the ratio of that counter between batch sizes of one run.
+ * {@code decode}. Two benchmarks:
+ * <ul>
+ *   <li>{@link #decode}: one step. The score is steps per second; the {@code tokens} counter ({@link Tokens}) is tokens
+ *       per second, B per step, so the gain of batching is the ratio of that counter between batch sizes of one run.
+ *   <li>{@link #decodeThenSingle}: one step of the batch, then one step of its first sequence alone
+ *       ({@code Session.forward}), timed apart ({@link SplitTimes}): B × singleNanos ÷ batchNanos is the gain of
+ *       batching with both under the same load, which on a shared machine drifts between the trials of {@link #decode}
+ *       (as {@code ForwardBenchmark.decodeThenMatvecs} does for its ratio).
+ * </ul>
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -88,11 +95,47 @@ public class BatchedDecodeBenchmark {
         }
     }
 
+    /**
+     * The nanoseconds of the batched steps and of the single steps of {@link #decodeThenSingle}, and how many of each,
+     * summed over one iteration (events, not divided by the time).
+     */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class SplitTimes {
+        public long batchNanos;
+        public long singleNanos;
+        public long steps;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            batchNanos = 0;
+            singleNanos = 0;
+            steps = 0;
+        }
+    }
+
     /** One step: the next token of every sequence of the batch; returns each row's first logit. */
     @Benchmark
     public float[] decode(BatchState s, Tokens decoded) {
         s.loaded.decode(s.sessions, s.tokens, s.positions, s.sink);
         decoded.tokens += s.batch;
         return s.firstLogits;
+    }
+
+    /**
+     * A step of the batch, then the same token of its first sequence decoded alone (at the same position, so the
+     * cache is unchanged), each timed; returns the single step's logits.
+     */
+    @Benchmark
+    public float[] decodeThenSingle(BatchState s, SplitTimes times) {
+        long start = System.nanoTime();
+        s.loaded.decode(s.sessions, s.tokens, s.positions, s.sink);
+        long batched = System.nanoTime();
+        float[] logits = s.session.forward(s.tokens[0], s.positions[0]);
+        long end = System.nanoTime();
+        times.batchNanos += batched - start;
+        times.singleNanos += end - batched;
+        times.steps++;
+        return logits;
     }
 }

@@ -174,6 +174,11 @@ class BenchmarksSmokeTest {
             assertEquals(3, decoded.tokens, "a step counts a token per sequence");
             // row 0 is the step ForwardBenchmark.decode times: the same first logit
             assertEquals(state.session.forward(state.tokens[0], ForwardBenchmark.DECODE_POS)[0], first[0]);
+
+            BatchedDecodeBenchmark.SplitTimes times = new BatchedDecodeBenchmark.SplitTimes();
+            times.reset();
+            assertEquals(first[0], benchmark.decodeThenSingle(state, times)[0], "the single step decodes row 0 again");
+            assertTrue(times.batchNanos > 0 && times.singleNanos > 0 && times.steps == 1, "both parts are timed");
         } finally {
             state.tearDown();
         }
