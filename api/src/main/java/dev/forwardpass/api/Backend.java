@@ -12,7 +12,9 @@ import java.lang.foreign.MemorySegment;
  *       arguments) may be any {@link DType} the backend {@link #supports}.
  *   <li>Row-wise ops accept a vector {@code [n]} or a batch of rows {@code [B, n]}; a batch row {@code b} is
  *       processed as its own vector. Position-dependent ops ({@link #rope}, {@link #attention}) give row {@code b}
- *       the position {@code pos + b}, so a prompt can be processed as one batch.
+ *       the position {@code pos + b}, so a prompt can be processed as one batch; their forms with
+ *       {@code int[] positions} give row {@code b} the position {@code positions[b]} (and attention a KV cache per
+ *       row), so that the next tokens of several sequences can be processed as one batch.
  *   <li>Unless an op says otherwise, {@code out} may be the same tensor as an input (the op is then in place).
  *   <li>No op allocates memory that outlives it; per-token calls should allocate nothing at all.
  *   <li>Every op checks its arguments as {@link dev.forwardpass.api.spi.OpChecks} words it, so every backend rejects the same calls with
@@ -108,6 +110,23 @@ public interface Backend extends AutoCloseable {
      * {@code 0..pos+B-1}. {@code out} must not be {@code q}.
      */
     void attention(Tensor out, Tensor q, Tensor keys, Tensor values, int pos, AttentionShape heads);
+
+    /**
+     * Rotates, in place, every head of row {@code b} of {@code x} ({@code [B, nHeads * headSize]}, or
+     * {@code [nHeads * headSize]} for one row) for position {@code positions[b]}, one position per row: the rows of a
+     * decode step of several sequences, each at its own position.
+     */
+    void rope(Tensor x, int[] positions, Rope rope);
+
+    /**
+     * Attention of rows from different sequences, each over its own KV cache: query row {@code b} attends, as in
+     * {@link #attention(Tensor, Tensor, Tensor, Tensor, int, AttentionShape)}, over positions
+     * {@code 0..positions[b]} of {@code keys[b]} and {@code values[b]} ({@code [seqLen, kvDim]}; the caches of
+     * different rows may differ in length). {@code q} and {@code out} are {@code [B, queryDim]}, or
+     * {@code [queryDim]} for one row, and {@code keys}, {@code values} and {@code positions} have one element per row.
+     * {@code out} must not be {@code q}. The arrays are read during the call only.
+     */
+    void attention(Tensor out, Tensor q, Tensor[] keys, Tensor[] values, int[] positions, AttentionShape heads);
 
     /** GELU, tanh approximation: {@code out = 0.5 x (1 + tanh(sqrt(2/π) (x + 0.044715 x³)))}, elementwise. */
     void gelu(Tensor out, Tensor x);

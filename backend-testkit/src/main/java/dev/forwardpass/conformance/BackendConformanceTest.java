@@ -19,6 +19,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Function;
@@ -350,6 +351,109 @@ public abstract class BackendConformanceTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(RopeLayout.class)
+    public void ropeOfRowsAtPositionsOfTheirOwn(RopeLayout layout) {
+        for (int headSize : new int[] {2, 8, 18, 64, 130}) {
+            Rope rope = Rope.of(headSize, 10000f, layout);
+            for (int nHeads : new int[] {1, 3}) {
+                int width = nHeads * headSize;
+                // 0: the vector form, one row; then batches of rows at random positions, the last far out
+                for (int rows : new int[] {0, 1, 3, 7}) {
+                    long seed = seed("rope positions", width, rows);
+                    int[] positions = new SplittableRandom(seed).ints(Math.max(rows, 1), 0, 5000).toArray();
+                    positions[positions.length - 1] = rows == 7 ? 100_000 : positions[positions.length - 1];
+                    float[] x = random(seed + 1, positions.length * width, 1);
+                    String what = "rope " + layout + " headSize=" + headSize + " x" + shape(rows, width)
+                            + " positions=" + Arrays.toString(positions) + " seed=" + seed;
+                    check(what, Tolerance.F32, b -> {
+                        try (Tensors s = new Tensors(b)) {
+                            Tensor xt = s.upload(x, dims(rows, width));
+                            b.rope(xt, positions, rope);
+                            return s.read(xt);
+                        }
+                    });
+                }
+            }
+            // consecutive positions give what one start position gives, to the bit
+            int width = 3 * headSize;
+            float[] x = random(seed("rope consecutive", headSize, 0), 4 * width, 1);
+            try (Tensors s = new Tensors(backend)) {
+                Tensor fromStart = s.upload(x, 4, width);
+                Tensor perRow = s.upload(x, 4, width);
+                backend.rope(fromStart, 17, rope);
+                backend.rope(perRow, new int[] {17, 18, 19, 20}, rope);
+                Tolerance.EXACT.assertClose(s.read(fromStart), s.read(perRow),
+                        "rope " + layout + " headSize=" + headSize + " at positions 17..20 vs from 17");
+            }
+        }
+    }
+
+    @Test
+    public void attentionOverACachePerRow() {
+        AttentionShape[] shapes = {
+            new AttentionShape(1, 1, 1), new AttentionShape(4, 4, 7), new AttentionShape(4, 2, 16),
+            new AttentionShape(8, 2, 17), new AttentionShape(6, 3, 64), new AttentionShape(2, 1, 65),
+        };
+        for (AttentionShape heads : shapes) {
+            // 0: the vector form, one row; then batches of rows, each over a cache of its own length
+            for (int rows : new int[] {0, 1, 3, 5}) {
+                int queries = Math.max(rows, 1);
+                long seed = seed("attention per row", heads.hashCode(), rows);
+                SplittableRandom random = new SplittableRandom(seed);
+                int[] positions = random.ints(queries, 0, 70).toArray();
+                positions[0] = rows == 5 ? 0 : positions[0]; // a first position, which sees itself alone
+                int[] seqLens = new int[queries];
+                float[][] keys = new float[queries][];
+                float[][] values = new float[queries][];
+                for (int r = 0; r < queries; r++) {
+                    seqLens[r] = positions[r] + 1 + random.nextInt(6);
+                    keys[r] = random(seed + 1 + 2L * r, seqLens[r] * heads.kvDim(), 1);
+                    values[r] = random(seed + 2 + 2L * r, seqLens[r] * heads.kvDim(), 1);
+                    // rows past the row's position must not be read: fill them with values that would show
+                    for (int i = (positions[r] + 1) * heads.kvDim(); i < keys[r].length; i++) {
+                        keys[r][i] = 1000;
+                        values[r][i] = 1000;
+                    }
+                }
+                float[] q = random(seed + 3, queries * heads.queryDim(), 1);
+                String what = "attention " + heads + " q" + shape(rows, heads.queryDim()) + " positions="
+                        + Arrays.toString(positions) + " caches of " + Arrays.toString(seqLens)
+                        + " rows, seed=" + seed;
+                check(what, Tolerance.F32, b -> {
+                    try (Tensors s = new Tensors(b)) {
+                        Tensor[] kt = new Tensor[queries];
+                        Tensor[] vt = new Tensor[queries];
+                        for (int r = 0; r < queries; r++) {
+                            kt[r] = s.upload(keys[r], seqLens[r], heads.kvDim());
+                            vt[r] = s.upload(values[r], seqLens[r], heads.kvDim());
+                        }
+                        Tensor out = s.allocate(dims(rows, heads.queryDim()));
+                        b.attention(out, s.upload(q, dims(rows, heads.queryDim())), kt, vt, positions, heads);
+                        return s.read(out);
+                    }
+                });
+            }
+            // one cache for every row, at consecutive positions: the attention of a prompt chunk over that cache
+            int pos = 9;
+            long seed = seed("attention per row, one cache", heads.hashCode(), 0);
+            float[] q = random(seed, 3 * heads.queryDim(), 1);
+            float[] cache = random(seed + 1, (pos + 3) * heads.kvDim(), 1);
+            try (Tensors s = new Tensors(backend)) {
+                Tensor qt = s.upload(q, 3, heads.queryDim());
+                Tensor kv = s.upload(cache, pos + 3, heads.kvDim());
+                Tensor chunk = s.allocate(3, heads.queryDim());
+                Tensor perRow = s.allocate(3, heads.queryDim());
+                backend.attention(chunk, qt, kv, kv, pos, heads);
+                backend.attention(perRow, qt, new Tensor[] {kv, kv, kv}, new Tensor[] {kv, kv, kv},
+                        new int[] {pos, pos + 1, pos + 2}, heads);
+                Tolerance.F32.assertClose(s.read(chunk), s.read(perRow),
+                        "attention " + heads + " of 3 rows over one cache at " + pos + ".." + (pos + 2)
+                                + ", per row vs as a chunk, seed=" + seed);
+            }
+        }
+    }
+
     @Test
     public void gelu() {
         for (int n : SIZES) {
@@ -472,6 +576,38 @@ public abstract class BackendConformanceTest {
                     "values unlike keys");
             assertThrows(IllegalArgumentException.class,
                     () -> backend.rope(x, -1, Rope.of(4, 10000f, RopeLayout.INTERLEAVED)), "a negative position");
+            Rope rope = Rope.of(4, 10000f, RopeLayout.INTERLEAVED);
+            assertThrows(IllegalArgumentException.class, () -> backend.rope(s.allocate(2, 8), new int[] {3}, rope),
+                    "one position for two rows");
+            assertThrows(IllegalArgumentException.class, () -> backend.rope(s.allocate(2, 8), new int[] {3, -1}, rope),
+                    "a negative position of a row");
+            assertThrows(IllegalArgumentException.class, () -> backend.rope(s.allocate(2, 10), new int[] {3, 1}, rope),
+                    "rows not a whole number of heads");
+            Tensor q2 = s.allocate(2, 8);
+            Tensor out2 = s.allocate(2, 8);
+            Tensor[] caches = {cache, s.allocate(6, heads.kvDim())};
+            assertThrows(IllegalArgumentException.class,
+                    () -> backend.attention(out2, q2, caches, caches, new int[] {1}, heads), "one position for two rows");
+            assertThrows(IllegalArgumentException.class,
+                    () -> backend.attention(out2, q2, new Tensor[] {cache}, caches, new int[] {1, 2}, heads),
+                    "one cache of keys for two rows");
+            assertThrows(IllegalArgumentException.class,
+                    () -> backend.attention(out2, q2, caches, caches, new int[] {4, 2}, heads),
+                    "a position past its row's cache");
+            assertThrows(IllegalArgumentException.class,
+                    () -> backend.attention(out2, q2, caches, caches, new int[] {0, -1}, heads), "a negative position");
+            assertThrows(IllegalArgumentException.class,
+                    () -> backend.attention(out2, q2, new Tensor[] {cache, s.allocate(6, 5)},
+                            new Tensor[] {cache, s.allocate(6, 5)}, new int[] {0, 0}, heads),
+                    "a cache of the wrong kvDim");
+            assertThrows(IllegalArgumentException.class,
+                    () -> backend.attention(out2, q2, caches, new Tensor[] {cache, cache}, new int[] {0, 5}, heads),
+                    "a row's values unlike its keys");
+            assertThrows(IllegalArgumentException.class,
+                    () -> backend.attention(q2, q2, caches, caches, new int[] {0, 0}, heads), "out is q, per row");
+            assertThrows(IllegalArgumentException.class,
+                    () -> backend.attention(s.allocate(3, 8), q2, caches, caches, new int[] {0, 0}, heads),
+                    "out unlike q, per row");
             assertThrows(IllegalArgumentException.class, () -> backend.rmsNorm(x, x, s.allocate(7), 1e-5f),
                     "norm weight of the wrong n");
             assertThrows(IllegalArgumentException.class, () -> backend.rmsNorm(x, x, s.allocate(8), Float.NaN),
@@ -501,6 +637,14 @@ public abstract class BackendConformanceTest {
             assertEquals("matmul: x must be [n] or [B, n] with the n of w [5, 8], found [3, 7]", e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> backend.copyRows(s.allocate(4, 7), 3, x, 0, 2));
             assertEquals("copyRows: dst must have rows 3..4, found [4, 7]", e.getMessage());
+            AttentionShape heads = new AttentionShape(2, 1, 4);
+            Tensor[] caches = {s.allocate(9, 4), s.allocate(4, 4)};
+            e = assertThrows(IllegalArgumentException.class, () -> backend.attention(s.allocate(2, 8), s.allocate(2, 8),
+                    caches, caches, new int[] {8, 4}, heads));
+            assertEquals("attention: keys[1] must hold positions 0..4, found a cache of 4 rows", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> backend.rope(s.allocate(3, 8), new int[] {0, 1}, Rope.of(4, 10000f, RopeLayout.HALF_SPLIT)));
+            assertEquals("rope: positions must be one per row of x [3, 8], found 2 positions", e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> backend.gelu(x, s.allocate(7)));
             assertEquals("gelu: out must have the shape of x [7], found [3, 7]", e.getMessage());
         }
@@ -534,7 +678,7 @@ public abstract class BackendConformanceTest {
                         try (Tensors s = new Tensors(b)) {
                             Tensor out = s.allocate(dims(batch, d));
                             b.matmul(out, s.track(b.upload(w, Shape.of(d, n), wType)),
-                                    s.upload(java.util.Arrays.copyOf(x, Math.max(batch, 1) * n), dims(batch, n)));
+                                    s.upload(Arrays.copyOf(x, Math.max(batch, 1) * n), dims(batch, n)));
                             return s.read(out);
                         }
                     };
@@ -557,6 +701,21 @@ public abstract class BackendConformanceTest {
             };
             Tolerance.EXACT.assertClose(attention.apply(one), attention.apply(two),
                     "attention " + heads + " pos=" + pos + " B=3 with 1 vs 2 threads, seed=" + seed);
+            int[] positions = {pos, 17, pos + 2, 0, 120};
+            float[] rows = random(seed + 4, positions.length * heads.queryDim(), 1);
+            Function<Backend, float[]> perRow = b -> {
+                try (Tensors s = new Tensors(b)) {
+                    Tensor out = s.allocate(positions.length, heads.queryDim());
+                    Tensor kv = s.upload(cache, seqLen, heads.kvDim());
+                    Tensor[] caches = {kv, kv, kv, kv, kv};
+                    b.attention(out, s.upload(rows, positions.length, heads.queryDim()), caches, caches, positions,
+                            heads);
+                    return s.read(out);
+                }
+            };
+            Tolerance.EXACT.assertClose(perRow.apply(one), perRow.apply(two),
+                    "attention " + heads + " positions=" + Arrays.toString(positions)
+                            + " with 1 vs 2 threads, seed=" + seed);
         }
     }
 

@@ -85,7 +85,16 @@ public class DelegatingBackend implements Backend {
         delegate.attention(out, q, keys, values, pos, heads);
     }
 
+    @Override
+    public void rope(Tensor x, int[] positions, Rope rope) {
+        delegate.rope(x, positions, rope);
+    }
 
+    @Override
+    public void attention(Tensor out, Tensor q, Tensor[] keys, Tensor[] values, int[] positions,
+                          AttentionShape heads) {
+        delegate.attention(out, q, keys, values, positions, heads);
+    }
 
     @Override
     public void gelu(Tensor out, Tensor x) {

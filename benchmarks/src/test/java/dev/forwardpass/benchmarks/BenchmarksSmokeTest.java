@@ -1,5 +1,6 @@
 package dev.forwardpass.benchmarks;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -153,6 +154,35 @@ class BenchmarksSmokeTest {
         } finally {
             state.tearDown();
         }
+    }
+
+    @Test
+    void batchedDecodeOfThe15mModel() throws Exception {
+        BatchedDecodeBenchmark benchmark = new BatchedDecodeBenchmark();
+        BatchedDecodeBenchmark.BatchState state = new BatchedDecodeBenchmark.BatchState();
+        of15mModel(state, 2);
+        state.batch = 3;
+        state.setUp();
+        BatchedDecodeBenchmark.Tokens decoded = new BatchedDecodeBenchmark.Tokens();
+        try {
+            // three sequences at positions DECODE_POS, +1, +2, each the token after its context
+            assertArrayEquals(new int[] {ForwardBenchmark.DECODE_POS, ForwardBenchmark.DECODE_POS + 1,
+                    ForwardBenchmark.DECODE_POS + 2}, state.positions);
+            assertEquals(state.tokens(ForwardBenchmark.DECODE_POS + 3)[ForwardBenchmark.DECODE_POS + 2], state.tokens[2]);
+            decoded.reset();
+            float[] first = benchmark.decode(state, decoded);
+            assertEquals(3, decoded.tokens, "a step counts a token per sequence");
+            // row 0 is the step ForwardBenchmark.decode times: the same first logit
+            assertEquals(state.session.forward(state.tokens[0], ForwardBenchmark.DECODE_POS)[0], first[0]);
+
+            BatchedDecodeBenchmark.SplitTimes times = new BatchedDecodeBenchmark.SplitTimes();
+            times.reset();
+            assertEquals(first[0], benchmark.decodeThenSingle(state, times)[0], "the single step decodes row 0 again");
+            assertTrue(times.batchNanos > 0 && times.singleNanos > 0 && times.steps == 1, "both parts are timed");
+        } finally {
+            state.tearDown();
+        }
+        assertTrue(Files.notExists(state.file), "the checkpoint is deleted at teardown");
     }
 
     /** Sets a ForwardBenchmark state to the 15M model on the java backend, as JMH would its parameters. */

@@ -142,37 +142,40 @@ public final class OpChecks {
 
     /** Checks the arguments of {@link Backend#rope}. */
     public static void checkRope(Tensor x, int pos, Rope rope) {
-        Shape xs = activation(x, "rope: x");
-        if (!(xs.rank() <= 2 && xs.columns() % rope.headSize() == 0)) {
-            throw new IllegalArgumentException("rope: x must be [nHeads * headSize] or [B, nHeads * headSize] with "
-                    + "headSize " + rope.headSize() + ", found " + xs);
-        }
-        checkPositions("rope", pos, xs.rows());
+        checkPositions("rope", pos, ropeRows(x, rope).rows());
     }
 
-    /** Checks the arguments of {@link Backend#attention}. */
+    /** Checks the arguments of {@link Backend#rope(Tensor, int[], Rope)}. */
+    public static void checkRope(Tensor x, int[] positions, Rope rope) {
+        checkOnePositionPerRow("rope", positions, "x", ropeRows(x, rope));
+    }
+
+    /** Checks the arguments of {@link Backend#attention(Tensor, Tensor, Tensor, Tensor, int, AttentionShape)}. */
     public static void checkAttention(Tensor out, Tensor q, Tensor keys, Tensor values, int pos, AttentionShape heads) {
-        Shape os = activation(out, "attention: out");
-        Shape qs = activation(q, "attention: q");
-        Shape ks = activation(keys, "attention: keys");
-        Shape vs = activation(values, "attention: values");
-        if (!(qs.rank() <= 2 && qs.columns() == heads.queryDim())) {
-            throw new IllegalArgumentException(
-                    "attention: q must be [queryDim] or [B, queryDim] for " + heads + ", found " + qs);
-        }
-        checkSameShape("attention: out", os, "q", qs);
-        if (out == q) {
-            throw new IllegalArgumentException("attention: out must not be q");
-        }
-        if (!(ks.rank() == 2 && ks.columns() == heads.kvDim())) {
-            throw new IllegalArgumentException(
-                    "attention: keys must be [seqLen, kvDim] for " + heads + ", found " + ks);
-        }
-        checkSameShape("attention: values", vs, "keys", ks);
+        Shape qs = queries(out, q, heads);
+        Shape ks = cache(keys, values, heads);
         checkPositions("attention", pos, qs.rows());
         if (pos + qs.rows() > ks.rows()) {
             throw new IllegalArgumentException("attention: keys must hold positions 0.." + (pos + qs.rows() - 1)
                     + ", found a cache of " + ks.rows() + " rows");
+        }
+    }
+
+    /** Checks the arguments of {@link Backend#attention(Tensor, Tensor, Tensor[], Tensor[], int[], AttentionShape)}. */
+    public static void checkAttention(Tensor out, Tensor q, Tensor[] keys, Tensor[] values, int[] positions,
+                                      AttentionShape heads) {
+        Shape qs = queries(out, q, heads);
+        if (keys.length != qs.rows() || values.length != qs.rows()) {
+            throw new IllegalArgumentException("attention: keys and values must be one cache per row of q " + qs
+                    + ", found " + keys.length + " keys and " + values.length + " values");
+        }
+        checkOnePositionPerRow("attention", positions, "q", qs);
+        for (int b = 0; b < positions.length; b++) {
+            Shape ks = cache(keys[b], values[b], heads);
+            if (positions[b] >= ks.rows()) {
+                throw new IllegalArgumentException("attention: keys[" + b + "] must hold positions 0.." + positions[b]
+                        + ", found a cache of " + ks.rows() + " rows");
+            }
         }
     }
 
@@ -219,6 +222,42 @@ public final class OpChecks {
         return shape;
     }
 
+    /** {@return the shape of the x of rope}, {@code [nHeads * headSize]} or {@code [B, nHeads * headSize]} */
+    private static Shape ropeRows(Tensor x, Rope rope) {
+        Shape xs = activation(x, "rope: x");
+        if (!(xs.rank() <= 2 && xs.columns() % rope.headSize() == 0)) {
+            throw new IllegalArgumentException("rope: x must be [nHeads * headSize] or [B, nHeads * headSize] with "
+                    + "headSize " + rope.headSize() + ", found " + xs);
+        }
+        return xs;
+    }
+
+    /** {@return the shape of attention's q}, after checking q, and out against it */
+    private static Shape queries(Tensor out, Tensor q, AttentionShape heads) {
+        Shape os = activation(out, "attention: out");
+        Shape qs = activation(q, "attention: q");
+        if (!(qs.rank() <= 2 && qs.columns() == heads.queryDim())) {
+            throw new IllegalArgumentException(
+                    "attention: q must be [queryDim] or [B, queryDim] for " + heads + ", found " + qs);
+        }
+        checkSameShape("attention: out", os, "q", qs);
+        if (out == q) {
+            throw new IllegalArgumentException("attention: out must not be q");
+        }
+        return qs;
+    }
+
+    /** {@return the shape of one KV cache of attention}, after checking its keys, and its values against them */
+    private static Shape cache(Tensor keys, Tensor values, AttentionShape heads) {
+        Shape ks = activation(keys, "attention: keys");
+        if (!(ks.rank() == 2 && ks.columns() == heads.kvDim())) {
+            throw new IllegalArgumentException(
+                    "attention: keys must be [seqLen, kvDim] for " + heads + ", found " + ks);
+        }
+        checkSameShape("attention: values", activation(values, "attention: values"), "keys", ks);
+        return ks;
+    }
+
     private static void checkRowVector(String role, Tensor tensor, Shape x) {
         if (!(tensor.shape().rank() == 1 && tensor.shape().columns() == x.columns())) {
             throw new IllegalArgumentException(role + " must be [n] for x " + x + ", found " + tensor.shape());
@@ -245,6 +284,18 @@ public final class OpChecks {
         }
         if (pos > Integer.MAX_VALUE - rows) {
             throw new IllegalArgumentException(op + ": positions from pos " + pos + " overflow an int");
+        }
+    }
+
+    private static void checkOnePositionPerRow(String op, int[] positions, String rowsOf, Shape rows) {
+        if (positions.length != rows.rows()) {
+            throw new IllegalArgumentException(op + ": positions must be one per row of " + rowsOf + " " + rows
+                    + ", found " + positions.length + " positions");
+        }
+        for (int p : positions) {
+            if (p < 0) {
+                throw new IllegalArgumentException(op + ": positions must be >= 0, found " + p);
+            }
         }
     }
 

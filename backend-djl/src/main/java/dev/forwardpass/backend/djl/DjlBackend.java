@@ -348,10 +348,20 @@ public final class DjlBackend implements Backend {
     @Override
     public synchronized void rope(Tensor x, int pos, Rope rope) {
         OpChecks.checkRope(x, pos, rope);
-        DjlTensor t = tensor(x, "rope: x");
+        rotate(tensor(x, "rope: x"), rope, pos, null);
+    }
+
+    @Override
+    public synchronized void rope(Tensor x, int[] positions, Rope rope) {
+        OpChecks.checkRope(x, positions, rope);
+        rotate(tensor(x, "rope: x"), rope, 0, positions);
+    }
+
+    /** RoPE of every row b of {@code t} at position {@code pos + b}, or {@code positions[b]} if not null. */
+    private void rotate(DjlTensor t, Rope rope, int pos, int[] positions) {
         int headSize = rope.headSize();
-        int rows = x.shape().rows();
-        int nHeads = x.shape().columns() / headSize;
+        int rows = t.shape().rows();
+        int nHeads = t.shape().columns() / headSize;
         try (NDScope _ = enterScope()) {
             RopeTable table = ropeTables.computeIfAbsent(rope, r -> new RopeTable(r, manager));
             if ((long) rows * nHeads * headSize * headSize < SMALL_WORK) {
@@ -360,9 +370,10 @@ public final class DjlBackend implements Backend {
             if (rows == 1) {
                 // one position (decoding): one product with that position's rotation matrix
                 NDArray heads = t.array().reshape(nHeads, headSize);
-                storeReshaped(t, heads.matMul(table.rotation(pos)));
+                storeReshaped(t, heads.matMul(table.rotation(positions == null ? pos : positions[0])));
             } else {
-                NDArray[] cosSin = table.rows(pos, rows); // (rows, 1, headSize): row b is position pos + b
+                // (rows, 1, headSize): row b is position pos + b, or positions[b]
+                NDArray[] cosSin = positions == null ? table.rows(pos, rows) : table.rowsAt(positions);
                 NDArray heads = t.array().reshape(rows, nHeads, headSize);
                 // partner(x): the two elements of every pair swapped (see RopeTable)
                 NDArray partner = heads.matMul(table.swap());
@@ -378,37 +389,85 @@ public final class DjlBackend implements Backend {
         NDArray qa = array(q, "attention: q");
         DjlTensor kt = tensor(keys, "attention: keys");
         DjlTensor vt = tensor(values, "attention: values");
-        int headSize = heads.headSize();
         int rows = q.shape().rows();
         int len = pos + rows; // keys 0..len-1 are valid; row b sees 0..pos+b
         try (NDScope _ = enterScope()) {
-            if ((long) rows * heads.nHeads() * len * headSize < SMALL_WORK) {
+            if ((long) rows * heads.nHeads() * len * heads.headSize() < SMALL_WORK) {
                 useThreads(1); // until the next op's enter(): see useThreads
             }
             int nKv = heads.nKvHeads();
             int kvMul = heads.kvMul();
-            // the valid positions of the caches' head views
-            NDArray k = slice(kt.headView(nKv, headSize, true), 2, 0, len); // (nKv, headSize, len)
-            NDArray v = slice(vt.headView(nKv, headSize, false), 1, 0, len); // (nKv, len, headSize)
+            int headSize = heads.headSize();
             // Query heads grouped by the key/value head they read (GQA): (nKv, rows * kvMul, headSize); one row
             // is that already
             NDArray qg = rows == 1
                     ? qa.reshape(nKv, kvMul, headSize)
                     : qa.reshape(rows, nKv, kvMul, headSize).transpose(1, 0, 2, 3)
                             .reshape(nKv, (long) rows * kvMul, headSize);
-            // batchMatMul is torch's bmm; matMul (torch matmul) gets to the same bmm through expands and views of
-            // both operands, which made attention slower (docs/performance.md)
-            NDArray scores = qg.batchMatMul(k).divi(constant((float) Math.sqrt(headSize))); // (nKv, rows * kvMul, len)
+            NDArray scores = scores(qg, kt, len, heads); // (nKv, rows * kvMul, len)
             if (rows > 1) {
                 // causal mask: row b must not see t > pos + b
                 scores = scores.reshape(nKv, rows, kvMul, len).add(causalMask(pos, rows, len))
                         .reshape(nKv, (long) rows * kvMul, len);
             }
-            NDArray att = scores.softmax(-1).batchMatMul(v); // (nKv, rows * kvMul, headSize)
+            NDArray att = weightedValues(scores.softmax(-1), vt, len, heads); // (nKv, rows * kvMul, headSize)
             storeReshaped(o, rows == 1
                     ? att // (nKv, kvMul, headSize) is the order of q's heads
                     : att.reshape(nKv, rows, kvMul, headSize).transpose(1, 0, 2, 3));
         }
+    }
+
+    /**
+     * {@inheritDoc} One row at a time, each the attention of a single query row over its own cache (the caches differ
+     * in length, so they do not stack without copying them), joined into {@code out} by one concatenation.
+     */
+    @Override
+    public synchronized void attention(Tensor out, Tensor q, Tensor[] keys, Tensor[] values, int[] positions,
+                                       AttentionShape heads) {
+        OpChecks.checkAttention(out, q, keys, values, positions, heads);
+        DjlTensor o = tensor(out, "attention: out");
+        NDArray qa = array(q, "attention: q");
+        int rows = positions.length;
+        DjlTensor[] kt = new DjlTensor[rows];
+        DjlTensor[] vt = new DjlTensor[rows];
+        long work = 0;
+        for (int b = 0; b < rows; b++) {
+            kt[b] = tensor(keys[b], "attention: keys");
+            vt[b] = tensor(values[b], "attention: values");
+            work += (long) heads.nHeads() * (positions[b] + 1) * heads.headSize();
+        }
+        try (NDScope _ = enterScope()) {
+            if (work < SMALL_WORK) {
+                useThreads(1); // until the next op's enter(): see useThreads
+            }
+            int nKv = heads.nKvHeads();
+            NDArray qRows = qa.reshape(rows, nKv, heads.kvMul(), heads.headSize()); // row b: its heads by kv head
+            PtNDArray[] att = new PtNDArray[rows]; // row b: (nKv, kvMul, headSize), the order of q's heads
+            for (int b = 0; b < rows; b++) {
+                int len = positions[b] + 1;
+                NDArray qg = slice(qRows, 0, b, b + 1).reshape(nKv, heads.kvMul(), heads.headSize());
+                att[b] = (PtNDArray) weightedValues(scores(qg, kt[b], len, heads).softmax(-1), vt[b], len, heads);
+            }
+            storeReshaped(o, JniUtils.cat(att, 0));
+        }
+    }
+
+    /**
+     * {@return the scores {@code qg · k / sqrt(headSize)} of queries grouped by key/value head, {@code qg}
+     * {@code (nKv, queries, headSize)}, over positions {@code 0..len-1} of the keys: {@code (nKv, queries, len)}}
+     */
+    private NDArray scores(NDArray qg, DjlTensor keys, int len, AttentionShape heads) {
+        // the valid positions of the cache's head view
+        NDArray k = slice(keys.headView(heads.nKvHeads(), heads.headSize(), true), 2, 0, len); // (nKv, headSize, len)
+        // batchMatMul is torch's bmm; matMul (torch matmul) gets to the same bmm through expands and views of
+        // both operands, which made attention slower (docs/performance.md)
+        return qg.batchMatMul(k).divi(constant((float) Math.sqrt(heads.headSize())));
+    }
+
+    /** {@return {@code weights · v} over positions {@code 0..len-1} of the values: {@code (nKv, queries, headSize)}} */
+    private static NDArray weightedValues(NDArray weights, DjlTensor values, int len, AttentionShape heads) {
+        NDArray v = slice(values.headView(heads.nKvHeads(), heads.headSize(), false), 1, 0, len); // (nKv, len, hs)
+        return weights.batchMatMul(v);
     }
 
     /** {@return (rows, 1, len): 0 where row b may see position t (t <= pos + b), -inf elsewhere} */

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
 import dev.forwardpass.api.Rope;
 
 /**
@@ -104,9 +105,7 @@ final class RopeTable implements AutoCloseable {
             return lastRows;
         }
         int end = Math.addExact(pos, count);
-        if (end > capacity) {
-            grow(Math.max(end, Math.max(MIN_CAPACITY, 2 * capacity)));
-        }
+        ensureCapacity(end);
         forgetRows();
         Shape rowShape = new Shape(count, 1, rope.headSize()); // broadcast over the heads
         lastRows = new NDArray[] {
@@ -116,6 +115,35 @@ final class RopeTable implements AutoCloseable {
         lastPos = pos;
         lastCount = count;
         return lastRows;
+    }
+
+    /**
+     * {@return the cos and signed sin rows of {@code positions}, each of shape {@code (positions.length, 1,
+     * headSize)}}: new arrays, gathered from the tables, which the caller's {@link NDScope} frees.
+     */
+    NDArray[] rowsAt(int[] positions) {
+        long[] ids = new long[positions.length];
+        int end = 0;
+        for (int b = 0; b < positions.length; b++) {
+            ids[b] = positions[b];
+            end = Math.max(end, Math.addExact(positions[b], 1));
+        }
+        ensureCapacity(end);
+        NDArray rowIds = manager.create(ids);
+        Shape rowShape = new Shape(positions.length, 1, rope.headSize()); // broadcast over the heads
+        return new NDArray[] {gather(cos, rowIds).reshape(rowShape), gather(sin, rowIds).reshape(rowShape)};
+    }
+
+    /** {@return the rows {@code rowIds} of {@code table}}, as the embedding of the positions */
+    private static NDArray gather(NDArray table, NDArray rowIds) {
+        return table.getNDArrayInternal().embedding(rowIds, table, SparseFormat.DENSE).singletonOrThrow();
+    }
+
+    /** Grows the tables to hold positions {@code 0..end-1} at least, doubling. */
+    private void ensureCapacity(int end) {
+        if (end > capacity) {
+            grow(Math.max(end, Math.max(MIN_CAPACITY, 2 * capacity)));
+        }
     }
 
     private void forgetRows() {

@@ -4,12 +4,14 @@ import dev.forwardpass.api.AttentionShape;
 import dev.forwardpass.api.BackendOptions;
 import dev.forwardpass.api.DType;
 import dev.forwardpass.api.Rope;
+import dev.forwardpass.api.Tensor;
 import dev.forwardpass.backend.java.kernels.AttentionKernels;
 import dev.forwardpass.backend.java.kernels.MatmulKernels;
 import dev.forwardpass.backend.java.kernels.Parallel;
 import dev.forwardpass.backend.java.kernels.RopeKernels;
 import dev.forwardpass.backend.java.kernels.Workspace;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 /**
  * Backend {@code "java"}: the Vector API kernels of package {@code kernels} ({@link RowKernels#VECTOR} for the row
@@ -38,6 +40,7 @@ public final class JavaBackend extends SegmentBackend {
     private final TransposeRows transposeRows = new TransposeRows();
     private final MatmulRows matmulRows = new MatmulRows();
     private final AttentionItems attentionItems = new AttentionItems();
+    private final RowCacheAttentionItems rowCacheAttentionItems = new RowCacheAttentionItems();
 
     /** Creates the backend and its thread pool ({@code options.threads() - 1} threads; the caller is the last). */
     public JavaBackend(BackendOptions options) {
@@ -86,9 +89,34 @@ public final class JavaBackend extends SegmentBackend {
     }
 
     @Override
+    void computeAttention(MemorySegment out, MemorySegment q, Tensor[] keys, Tensor[] values, int[] positions,
+                          AttentionShape heads) {
+        long steps = positions.length; // key rows over all query rows
+        for (int p : positions) {
+            steps += p;
+        }
+        int minChunk = chunkItems(2 * Math.ceilDiv(steps, positions.length) * heads.headSize());
+        synchronized (lock) {
+            rowCacheAttentionItems.set(out, q, keys, values, positions, heads);
+            try {
+                parallel.forRange(0, positions.length * heads.nHeads(), minChunk, rowCacheAttentionItems);
+            } finally {
+                rowCacheAttentionItems.clear();
+            }
+        }
+    }
+
+    @Override
     void computeRope(MemorySegment x, int rows, int width, int pos, Rope rope) {
         synchronized (lock) {
             RopeKernels.rope(x, rows, width, pos, rope, parallel.callerWorkspace());
+        }
+    }
+
+    @Override
+    void computeRope(MemorySegment x, int width, int[] positions, Rope rope) {
+        synchronized (lock) {
+            RopeKernels.rope(x, width, positions, rope, parallel.callerWorkspace());
         }
     }
 
@@ -198,6 +226,49 @@ public final class JavaBackend extends SegmentBackend {
         @Override
         public void run(int from, int to, Workspace workspace) {
             AttentionKernels.attention(out, q, keys, values, pos, heads, from, to, workspace);
+        }
+    }
+
+    /**
+     * The current attention with a KV cache per query row, as a {@link Parallel} body over (query row, head) items;
+     * reused under the lock, its arrays of cache segments grown to the largest batch seen.
+     */
+    private static final class RowCacheAttentionItems implements Parallel.RangeBody {
+        private MemorySegment out; // (B, queryDim)
+        private MemorySegment q; // (B, queryDim)
+        private MemorySegment[] keys = new MemorySegment[0]; // B × (seqLen_b, kvDim), then unused entries
+        private MemorySegment[] values = new MemorySegment[0]; // B × (seqLen_b, kvDim), then unused entries
+        private int[] positions; // (B,)
+        private AttentionShape heads;
+
+        void set(MemorySegment out, MemorySegment q, Tensor[] keys, Tensor[] values, int[] positions,
+                 AttentionShape heads) {
+            if (this.keys.length < positions.length) {
+                this.keys = new MemorySegment[positions.length];
+                this.values = new MemorySegment[positions.length];
+            }
+            for (int b = 0; b < positions.length; b++) {
+                this.keys[b] = segment(keys[b]);
+                this.values[b] = segment(values[b]);
+            }
+            this.out = out;
+            this.q = q;
+            this.positions = positions;
+            this.heads = heads;
+        }
+
+        void clear() {
+            Arrays.fill(keys, null);
+            Arrays.fill(values, null);
+            out = null;
+            q = null;
+            positions = null;
+            heads = null;
+        }
+
+        @Override
+        public void run(int from, int to, Workspace workspace) {
+            AttentionKernels.attention(out, q, keys, values, positions, heads, from, to, workspace);
         }
     }
 }

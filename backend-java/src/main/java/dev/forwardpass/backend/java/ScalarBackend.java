@@ -4,6 +4,7 @@ import dev.forwardpass.api.AttentionShape;
 import dev.forwardpass.api.BackendOptions;
 import dev.forwardpass.api.DType;
 import dev.forwardpass.api.Rope;
+import dev.forwardpass.api.Tensor;
 import dev.forwardpass.backend.java.kernels.ScalarKernels;
 import java.lang.foreign.MemorySegment;
 
@@ -13,7 +14,7 @@ import java.lang.foreign.MemorySegment;
  * to, and the place to read what an op computes.
  *
  * <p>Calls from several threads may overlap, beyond what {@link dev.forwardpass.api.Backend} promises: it keeps no
- * state between calls. Its attention allocates a score buffer per call.
+ * state between calls. Its attention allocates a score buffer per call (and per row, with a cache per row).
  */
 public final class ScalarBackend extends SegmentBackend {
     /** The name this backend is found by. */
@@ -44,5 +45,22 @@ public final class ScalarBackend extends SegmentBackend {
     void computeAttention(MemorySegment out, MemorySegment q, MemorySegment keys, MemorySegment values,
                           int rows, int pos, AttentionShape heads) {
         ScalarKernels.attention(out, q, keys, values, rows, pos, heads);
+    }
+
+    @Override
+    void computeRope(MemorySegment x, int width, int[] positions, Rope rope) {
+        ScalarKernels.rope(x, width, positions, rope);
+    }
+
+    @Override
+    void computeAttention(MemorySegment out, MemorySegment q, Tensor[] keys, Tensor[] values, int[] positions,
+                          AttentionShape heads) {
+        MemorySegment[] keySegments = new MemorySegment[positions.length];
+        MemorySegment[] valueSegments = new MemorySegment[positions.length];
+        for (int b = 0; b < positions.length; b++) {
+            keySegments[b] = segment(keys[b]);
+            valueSegments[b] = segment(values[b]);
+        }
+        ScalarKernels.attention(out, q, keySegments, valueSegments, positions, heads);
     }
 }

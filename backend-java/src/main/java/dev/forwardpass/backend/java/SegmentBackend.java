@@ -191,6 +191,23 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
     }
 
     @Override
+    public final void rope(Tensor x, int[] positions, Rope rope) {
+        OpChecks.checkRope(x, positions, rope);
+        computeRope(data(x, "rope: x"), x.shape().columns(), positions, rope);
+    }
+
+    @Override
+    public final void attention(Tensor out, Tensor q, Tensor[] keys, Tensor[] values, int[] positions,
+                                AttentionShape heads) {
+        OpChecks.checkAttention(out, q, keys, values, positions, heads);
+        for (int b = 0; b < positions.length; b++) {
+            own(keys[b], "attention: keys");
+            own(values[b], "attention: values");
+        }
+        computeAttention(data(out, "attention: out"), data(q, "attention: q"), keys, values, positions, heads);
+    }
+
+    @Override
     public final void gelu(Tensor out, Tensor x) {
         OpChecks.checkGelu(out, x);
         kernels.gelu().run(data(out, "gelu: out"), data(x, "gelu: x"), size(x));
@@ -228,6 +245,17 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
 
     abstract void computeAttention(MemorySegment out, MemorySegment q, MemorySegment keys, MemorySegment values,
                                    int rows, int pos, AttentionShape heads);
+
+    abstract void computeRope(MemorySegment x, int width, int[] positions, Rope rope);
+
+    /** Attention with a KV cache per row: {@code keys} and {@code values} are ours and open, see {@link #segment}. */
+    abstract void computeAttention(MemorySegment out, MemorySegment q, Tensor[] keys, Tensor[] values,
+                                   int[] positions, AttentionShape heads);
+
+    /** {@return the elements of a tensor already checked to be ours and open} */
+    static MemorySegment segment(Tensor tensor) {
+        return ((JavaTensor) tensor).data();
+    }
 
     // ----------------------------------------------------------------------------------------------------------
     // tensors

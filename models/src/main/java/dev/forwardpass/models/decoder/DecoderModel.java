@@ -4,17 +4,20 @@ import dev.forwardpass.api.AttentionShape;
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.Tensor;
 import dev.forwardpass.models.format.ModelFormatException;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A decoder-only transformer: what every family shares outside its forward pass, written once. A family is its
  * config, its tensor table and two methods: {@link #forward} (the blocks) and {@link #classify} (the final norm and
- * the classifier). Sessions, prompt chunks, logits and checks live here.
+ * the classifier). Sessions, prompt chunks, batched decode steps, logits and checks live here.
  *
  * <p>Every backend call of a model holds the backend's monitor ({@code synchronized (backend)}), as {@link Backend}
  * asks of code that shares a backend between threads: a decode step, a prompt chunk, a session's allocation and
  * release, the upload and release of the weights. Sessions on different threads therefore take turns, step by step,
- * and so do the sessions of different models on one backend, since the monitor is the backend's own.
+ * and so do the sessions of different models on one backend, since the monitor is the backend's own. A batched
+ * {@link #decode} step is one such turn, for every session of the batch.
  *
  * @param <C> the family's config
  */
@@ -27,6 +30,10 @@ public abstract class DecoderModel<C extends Record & DecoderConfig> implements 
     protected final Backend backend;
     protected final AttentionShape heads;
     private final Checkpoint<C> checkpoint;
+    /** Held by a batched decode step from its first claim to its last logits: the steps of a model take turns. */
+    private final Object batchLock = new Object();
+    /** The activations of a batched decode step by batch size (the index), made on first use; under batchLock. */
+    private Batch[] batches = new Batch[0];
 
     /** A model of {@code checkpoint}'s family on {@code backend}, computing with {@code weights} uploaded from it. */
     protected DecoderModel(Checkpoint<C> checkpoint, Weights weights, Backend backend) {
@@ -62,11 +69,13 @@ public abstract class DecoderModel<C extends Record & DecoderConfig> implements 
     }
 
     /**
-     * Runs the tokens of {@code s} at positions {@code pos, pos + 1, ...} ({@code s.positions}) through every block,
-     * as one batch (one row per token; a single row when decoding), leaving the last block's output in {@code s.x}
-     * and these positions' keys and values in {@code cache}.
+     * Runs the tokens of {@code s} at their positions ({@code s.tokens}, {@code s.positions}) through every block, as
+     * one batch (one row per token), leaving the last block's output in {@code s.x} and the rows' keys and values in
+     * the caches {@code rows} places them in. The rows are consecutive tokens of one sequence (a prompt chunk, or a
+     * single decoded token) or the next tokens of several sequences; {@code rows} makes every call that depends on
+     * which (RoPE, the store of keys and values, attention), so that the pass is written once.
      */
-    protected abstract void forward(DecoderState s, KvCache cache, int pos);
+    protected abstract void forward(DecoderState s, RowPlacement rows);
 
     /** Computes {@code logits} ({@code [rows, vocabSize]}) of {@code x} ({@code [rows, dim]}, overwritten). */
     protected abstract void classify(Tensor logits, Tensor x);
@@ -116,12 +125,137 @@ public abstract class DecoderModel<C extends Record & DecoderConfig> implements 
         return new DecoderSession();
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The activations of a step of {@code B} sequences are allocated the first time a batch of {@code B} runs and
+     * kept, with the model, for the next steps of that size. The step holds the backend for the forward pass and
+     * releases it while {@code sink} runs; the batched steps of one model take turns as a whole.
+     */
+    @Override
+    public void decode(List<Session> sessions, int[] tokens, int[] positions, LogitsSink sink) {
+        checkBatch(sessions, tokens, positions);
+        int rows = sessions.size();
+        synchronized (batchLock) {
+            Batch batch = batch(rows);
+            int claimed = 0;
+            try {
+                for (; claimed < rows; claimed++) {
+                    DecoderModel<?>.DecoderSession session = (DecoderModel<?>.DecoderSession) sessions.get(claimed);
+                    session.claimOpen();
+                    batch.rows.place(claimed, session.cache);
+                }
+                System.arraycopy(tokens, 0, batch.state.tokens, 0, rows);
+                System.arraycopy(positions, 0, batch.state.positions, 0, rows); // batch.rows reads them too
+                synchronized (backend) {
+                    run(batch.state, batch.rows);
+                    backend.copyTo(batch.state.logits, batch.state.logitsOut);
+                }
+                int vocabSize = config.vocabSize();
+                for (int b = 0; b < rows; b++) {
+                    System.arraycopy(batch.state.logitsOut, b * vocabSize, batch.rowLogits, 0, vocabSize);
+                    sink.accept(b, batch.rowLogits);
+                }
+            } finally {
+                batch.rows.clear();
+                for (int b = 0; b < claimed; b++) {
+                    ((DecoderModel<?>.DecoderSession) sessions.get(b)).release();
+                }
+            }
+        }
+    }
+
+    private void checkBatch(List<Session> sessions, int[] tokens, int[] positions) {
+        int rows = sessions.size();
+        if (rows == 0 || tokens.length != rows || positions.length != rows) {
+            throw new IllegalArgumentException(String.format("a batch needs a token and a position for each of its "
+                    + "sessions, and one session at least; found %d sessions, %d tokens and %d positions", rows,
+                    tokens.length, positions.length));
+        }
+        for (int b = 0; b < rows; b++) {
+            Session session = sessions.get(b);
+            if (!(session instanceof DecoderModel<?>.DecoderSession ours && ours.model() == this)) {
+                throw new IllegalArgumentException("the session of row " + b + " is not a session of this model");
+            }
+            for (int other = 0; other < b; other++) {
+                if (sessions.get(other) == session) {
+                    throw new IllegalArgumentException(String.format(
+                            "a session decodes one token per step: rows %d and %d are the same session", other, b));
+                }
+            }
+            checkPositions(positions[b], 1);
+            checkToken(tokens[b]);
+        }
+    }
+
+    /** {@return the activations of a step of {@code rows} sequences}, made on the first step of that size */
+    private Batch batch(int rows) {
+        if (rows >= batches.length) {
+            batches = Arrays.copyOf(batches, rows + 1);
+        }
+        if (batches[rows] == null) {
+            synchronized (backend) {
+                batches[rows] = new Batch(config, backend, rows);
+            }
+        }
+        return batches[rows];
+    }
+
     @Override
     public void close() {
-        synchronized (backend) {
-            weights.close();
+        synchronized (batchLock) {
+            synchronized (backend) {
+                for (Batch batch : batches) {
+                    if (batch != null) {
+                        batch.state.close();
+                    }
+                }
+                batches = new Batch[0];
+                weights.close();
+            }
         }
         checkpoint.close();
+    }
+
+    /** The blocks, then the classifier for the rows whose logits are wanted; under the backend's monitor. */
+    private void run(DecoderState s, RowPlacement rows) {
+        forward(s, rows);
+        switch (s.logitRows) {
+            case EVERY_ROW -> classify(s.logits, s.x);
+            case LAST_ROW -> {
+                backend.copyRows(s.xLast, 0, s.x, s.rows - 1, 1);
+                classify(s.logits, s.xLast);
+            }
+            case NONE -> { } // a chunk before the last: run for the keys and values it left in the cache
+        }
+    }
+
+    // explicit ifs, not Guava's checkArgument with int arguments: that would box on every decoded token
+    private void checkPositions(int pos, int count) {
+        if (pos < 0 || pos > config.seqLen() - count) {
+            throw new IllegalArgumentException(String.format("positions %d..%d are outside the context of %d tokens",
+                    pos, pos + count - 1, config.seqLen()));
+        }
+    }
+
+    private void checkToken(int token) {
+        if (token < 0 || token >= config.vocabSize()) {
+            throw new IllegalArgumentException(String.format("token %d is outside the vocabulary of %d", token,
+                    config.vocabSize()));
+        }
+    }
+
+    /** The activations of a decode step of {@code B} sequences, every row's logits wanted. */
+    private static final class Batch {
+        final DecoderState state;                // B rows
+        final RowPlacement.AcrossSequences rows; // row b in the cache of the step's session b, at state.positions[b]
+        final float[] rowLogits;                 // (vocabSize,) one row's logits, as the sink receives them
+
+        Batch(DecoderConfig config, Backend backend, int b) {
+            state = new DecoderState(config, backend, b, LogitRows.EVERY_ROW);
+            rows = new RowPlacement.AcrossSequences(backend, config.attentionShape(), config.nLayers(), state.positions);
+            rowLogits = new float[config.vocabSize()];
+        }
     }
 
     /**
@@ -133,6 +267,8 @@ public abstract class DecoderModel<C extends Record & DecoderConfig> implements 
         private final AtomicBoolean inUse = new AtomicBoolean();
         private final KvCache cache;
         private final DecoderState decode;
+        private final RowPlacement.InOneSequence rows;
+        private boolean closed; // read and written by the caller that claimed the session
 
         DecoderSession() {
             synchronized (backend) {
@@ -144,23 +280,28 @@ public abstract class DecoderModel<C extends Record & DecoderConfig> implements 
                     throw e;
                 }
             }
+            rows = new RowPlacement.InOneSequence(backend, heads, cache);
+        }
+
+        DecoderModel<C> model() {
+            return DecoderModel.this;
         }
 
         @Override
         public float[] forward(int token, int pos) {
             checkPositions(pos, 1);
             checkToken(token);
-            claim();
+            claimOpen();
             try {
                 decode.tokens[0] = token;
                 decode.positions[0] = pos;
                 synchronized (backend) {
-                    run(decode, pos);
+                    DecoderModel.this.run(decode, rows.at(pos));
                     backend.copyTo(decode.logits, decode.logitsOut);
                 }
                 return decode.logitsOut;
             } finally {
-                inUse.set(false);
+                release();
             }
         }
 
@@ -169,7 +310,7 @@ public abstract class DecoderModel<C extends Record & DecoderConfig> implements 
         public void prefill(int[] tokens, int pos, LogitsSink sink) {
             checkPrompt(tokens, pos);
             int vocabSize = config.vocabSize();
-            claim();
+            claimOpen();
             try {
                 for (int from = 0; from < tokens.length; from += PREFILL_CHUNK) {
                     int rows = Math.min(PREFILL_CHUNK, tokens.length - from);
@@ -188,7 +329,7 @@ public abstract class DecoderModel<C extends Record & DecoderConfig> implements 
                     }
                 }
             } finally {
-                inUse.set(false);
+                release();
             }
         }
 
@@ -200,7 +341,7 @@ public abstract class DecoderModel<C extends Record & DecoderConfig> implements 
         @Override
         public float[] prefill(int[] tokens, int pos) {
             checkPrompt(tokens, pos);
-            claim();
+            claimOpen();
             try {
                 for (int from = 0; from < tokens.length; from += PREFILL_CHUNK) {
                     int rows = Math.min(PREFILL_CHUNK, tokens.length - from);
@@ -217,7 +358,7 @@ public abstract class DecoderModel<C extends Record & DecoderConfig> implements 
                 }
                 return decode.logitsOut;
             } finally {
-                inUse.set(false);
+                release();
             }
         }
 
@@ -229,26 +370,26 @@ public abstract class DecoderModel<C extends Record & DecoderConfig> implements 
             }
         }
 
+        /** {@link #claim}s the session, or fails if it is closed. */
+        void claimOpen() {
+            claim();
+            if (closed) {
+                release();
+                throw new IllegalStateException("the session is closed");
+            }
+        }
+
+        void release() {
+            inUse.set(false);
+        }
+
         /** Runs {@code chunk.rows} tokens from {@code tokens[from]} on, at positions from {@code pos + from} on. */
         private void run(DecoderState chunk, int[] tokens, int from, int pos) {
             System.arraycopy(tokens, from, chunk.tokens, 0, chunk.rows);
             for (int row = 0; row < chunk.rows; row++) {
                 chunk.positions[row] = pos + from + row;
             }
-            run(chunk, pos + from);
-        }
-
-        /** The blocks, then the classifier for the rows whose logits are wanted. */
-        private void run(DecoderState s, int pos) {
-            DecoderModel.this.forward(s, cache, pos);
-            switch (s.logitRows) {
-                case EVERY_ROW -> classify(s.logits, s.x);
-                case LAST_ROW -> {
-                    backend.copyRows(s.xLast, 0, s.x, s.rows - 1, 1);
-                    classify(s.logits, s.xLast);
-                }
-                case NONE -> { } // a chunk before the last: run for the keys and values it left in the cache
-            }
+            DecoderModel.this.run(chunk, rows.at(pos + from));
         }
 
         private void checkPrompt(int[] tokens, int pos) {
@@ -261,31 +402,20 @@ public abstract class DecoderModel<C extends Record & DecoderConfig> implements 
             }
         }
 
-        // explicit ifs, not Guava's checkArgument with int arguments: that would box on every decoded token
-        private void checkPositions(int pos, int count) {
-            if (pos < 0 || pos > config.seqLen() - count) {
-                throw new IllegalArgumentException(String.format("positions %d..%d are outside the context of %d tokens",
-                        pos, pos + count - 1, config.seqLen()));
-            }
-        }
-
-        private void checkToken(int token) {
-            if (token < 0 || token >= config.vocabSize()) {
-                throw new IllegalArgumentException(String.format("token %d is outside the vocabulary of %d", token,
-                        config.vocabSize()));
-            }
-        }
-
+        /** Frees the session's memory; closing a closed session does nothing. */
         @Override
         public void close() {
             claim();
             try {
-                synchronized (backend) {
-                    decode.close();
-                    cache.close();
+                if (!closed) {
+                    closed = true;
+                    synchronized (backend) {
+                        decode.close();
+                        cache.close();
+                    }
                 }
             } finally {
-                inUse.set(false);
+                release();
             }
         }
     }

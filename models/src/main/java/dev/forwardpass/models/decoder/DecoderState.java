@@ -5,9 +5,10 @@ import dev.forwardpass.api.Shape;
 import dev.forwardpass.api.Tensor;
 
 /**
- * The activations for a batch of {@code rows} consecutive tokens (llama2.c's RunState, one row per token): one row
- * when decoding, a whole prompt chunk when prefilling. Allocated once and reused (a prompt chunk's, once per chunk).
- * Every decoder-only family runs on these buffers; a family uses those its forward pass needs.
+ * The activations for a batch of {@code rows} tokens (llama2.c's RunState, one row per token): one row when decoding
+ * a session, a whole prompt chunk when prefilling, one row per session in a batched decode step. Allocated once and
+ * reused (a prompt chunk's, once per chunk; a batched step's, once per batch size). Every decoder-only family runs on
+ * these buffers; a family uses those its forward pass needs.
  */
 public final class DecoderState implements AutoCloseable {
     public final int rows;

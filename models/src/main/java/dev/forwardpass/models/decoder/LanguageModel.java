@@ -1,5 +1,7 @@
 package dev.forwardpass.models.decoder;
 
+import java.util.List;
+
 /**
  * A loaded model whose weights live on one backend. Closing it releases the weights (and unmaps the file).
  *
@@ -37,6 +39,22 @@ public interface LanguageModel extends AutoCloseable {
 
     /** {@return a new session with an empty KV cache} */
     Session newSession();
+
+    /**
+     * Decodes one token in each of several sessions with one forward pass: row {@code b} runs {@code tokens[b]} at
+     * position {@code positions[b]} of {@code sessions.get(b)} (whose positions before it must have been run) and
+     * hands that session's next-token logits to {@code sink} as {@code sink.accept(b, logits)}, in row order, after
+     * the pass. The logits of a row are those the session's {@link Session#forward} would return, to float rounding
+     * (a batch's products sum in another order than a single row's); each weight is read once for all the rows, which
+     * is what makes serving several sequences together faster than one after another. Sessions may join or leave
+     * between steps, at any positions. Every session of the batch is claimed for the whole step, sink calls included,
+     * as one call of it.
+     *
+     * @throws IllegalArgumentException if the three have different lengths or none, a session is not one of this
+     *     model's or appears twice, a position is outside the context or a token outside the vocabulary
+     * @throws IllegalStateException if a session is closed or in use by another call
+     */
+    void decode(List<Session> sessions, int[] tokens, int[] positions, LogitsSink sink);
 
     @Override
     void close();
@@ -81,10 +99,13 @@ public interface LanguageModel extends AutoCloseable {
         void close();
     }
 
-    /** Receives the logits after each token of a prefill; the array is reused after the call returns. */
+    /**
+     * Receives the logits after each token of a prefill, or of each row of a batched {@link #decode}; the array is
+     * reused after the call returns.
+     */
     @FunctionalInterface
     interface LogitsSink {
-        /** @param index the token's index in the prefilled array */
+        /** @param index the token's index in the prefilled array, or the row of the batch */
         void accept(int index, float[] logits);
     }
 }

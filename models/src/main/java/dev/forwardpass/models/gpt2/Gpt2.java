@@ -28,7 +28,7 @@ import dev.forwardpass.models.decoder.Architecture;
 import dev.forwardpass.models.decoder.Checkpoint;
 import dev.forwardpass.models.decoder.DecoderModel;
 import dev.forwardpass.models.decoder.DecoderState;
-import dev.forwardpass.models.decoder.KvCache;
+import dev.forwardpass.models.decoder.RowPlacement;
 import dev.forwardpass.models.decoder.Weights;
 
 /**
@@ -47,7 +47,7 @@ public final class Gpt2 extends DecoderModel<Gpt2Config> {
     }
 
     @Override
-    protected void forward(DecoderState s, KvCache cache, int pos) {
+    protected void forward(DecoderState s, RowPlacement rows) {
         Gpt2Config c = config;
         Weights w = weights;
 
@@ -69,11 +69,10 @@ public final class Gpt2 extends DecoderModel<Gpt2Config> {
             backend.matmul(s.v, layer.get(WV), s.xb, layer.get(BV));
 
             // store these positions' keys and values in the cache
-            backend.copyRows(cache.keys(l), pos, s.k, 0, s.rows);
-            backend.copyRows(cache.values(l), pos, s.v, 0, s.rows);
+            rows.store(l, s.k, s.v);
 
             // multihead attention, each position over positions 0..itself
-            backend.attention(s.attnOut, s.q, cache.keys(l), cache.values(l), pos, heads);
+            rows.attend(l, s.attnOut, s.q);
 
             // final matmul to get the output of the attention (c_proj)
             backend.matmul(s.xb2, layer.get(WO), s.attnOut, layer.get(BO));

@@ -23,7 +23,7 @@ import dev.forwardpass.models.decoder.Architecture;
 import dev.forwardpass.models.decoder.Checkpoint;
 import dev.forwardpass.models.decoder.DecoderModel;
 import dev.forwardpass.models.decoder.DecoderState;
-import dev.forwardpass.models.decoder.KvCache;
+import dev.forwardpass.models.decoder.RowPlacement;
 import dev.forwardpass.models.decoder.Weights;
 
 /**
@@ -43,7 +43,7 @@ public final class Llama extends DecoderModel<LlamaConfig> {
     }
 
     @Override
-    protected void forward(DecoderState s, KvCache cache, int pos) {
+    protected void forward(DecoderState s, RowPlacement rows) {
         LlamaConfig c = config;
         Weights w = weights;
 
@@ -63,15 +63,14 @@ public final class Llama extends DecoderModel<LlamaConfig> {
             backend.matmul(s.v, layer.get(WV), s.xb, layer.get(BV));
 
             // RoPE relative positional encoding: rotate each head of q and k by its position's angles
-            backend.rope(s.q, pos, rope);
-            backend.rope(s.k, pos, rope);
+            rows.rope(s.q, rope);
+            rows.rope(s.k, rope);
 
             // store these positions' keys and values in the cache
-            backend.copyRows(cache.keys(l), pos, s.k, 0, s.rows);
-            backend.copyRows(cache.values(l), pos, s.v, 0, s.rows);
+            rows.store(l, s.k, s.v);
 
             // multihead attention, each position over positions 0..itself
-            backend.attention(s.attnOut, s.q, cache.keys(l), cache.values(l), pos, heads);
+            rows.attend(l, s.attnOut, s.q);
 
             // final matmul to get the output of the attention
             backend.matmul(s.xb2, layer.get(WO), s.attnOut);

@@ -17,6 +17,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,9 +25,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * A whole decode step of the java backend ({@code Session.forward}, logits copied back included) allocates nothing on
- * any thread that computes it (the caller and the backend's worker threads), for every family: the session is shared,
- * the forward passes are each family's own. JMH's {@code -prof gc} cannot show that alone, as it also counts JMH's own
+ * A whole decode step of the java backend ({@code Session.forward}, logits copied back included), and a batched step
+ * of several sessions ({@code LanguageModel.decode}), allocates nothing on any thread that computes it (the caller and
+ * the backend's worker threads), for every family: the session is shared, the forward passes are each family's own. JMH's {@code -prof gc} cannot show that alone, as it also counts JMH's own
  * threads (about 3.5 KB/s here, which is 9-20 B/op for a step of a few milliseconds, the same for a bare
  * matrix-vector product).
  */
@@ -70,7 +71,9 @@ class DecodeAllocationTest {
         Set<Thread> earlierWorkers = workerThreads(); // of other tests' backends, perhaps not yet stopped
         try (Backend backend = Backends.get("java", BackendOptions.withThreads(threads));
                 LanguageModel model = loader.load(backend);
-                LanguageModel.Session session = model.newSession()) {
+                LanguageModel.Session session = model.newSession();
+                LanguageModel.Session second = model.newSession();
+                LanguageModel.Session third = model.newSession()) {
             Set<Thread> workers = workerThreads();
             workers.removeAll(earlierWorkers);
             assertEquals(threads - 1, workers.size(), "worker threads of the backend");
@@ -91,6 +94,26 @@ class DecodeAllocationTest {
             }
             assertEquals(0, allocated, "bytes allocated by " + model.seqLen() + " decode steps of " + model.architecture()
                     + " after warm-up");
+
+            // the same for steps of three sessions at once, each at another position
+            List<LanguageModel.Session> batch = List.of(second, session, third);
+            int[] tokens = new int[batch.size()];
+            int[] positions = new int[batch.size()];
+            LanguageModel.LogitsSink sink = (row, logits) -> tokens[row] = (row * 31 + 7) % logits.length;
+            allocated = -1;
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (allocated != 0 && System.nanoTime() < deadline) {
+                long before = allocatedBytes(threadBean, workerIds);
+                for (int step = 0; step < model.seqLen() - 2; step++) {
+                    for (int row = 0; row < positions.length; row++) {
+                        positions[row] = step + row;
+                    }
+                    model.decode(batch, tokens, positions, sink);
+                }
+                allocated = allocatedBytes(threadBean, workerIds) - before;
+            }
+            assertEquals(0, allocated, "bytes allocated by " + (model.seqLen() - 2) + " batched decode steps of "
+                    + model.architecture() + " after warm-up");
         }
     }
 

@@ -12,7 +12,7 @@ import dev.forwardpass.api.AttentionShape;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 
-/** Causal multi-head attention over a KV cache, with the Vector API. */
+/** Causal multi-head attention over a KV cache, or over a KV cache per query row, with the Vector API. */
 public final class AttentionKernels {
     private AttentionKernels() {}
 
@@ -42,21 +42,46 @@ public final class AttentionKernels {
      */
     public static void attention(MemorySegment out, MemorySegment q, MemorySegment keys, MemorySegment values,
                                  int pos, AttentionShape heads, int itemFrom, int itemTo, Workspace workspace) {
-        int headSize = heads.headSize();
-        long kvRowBytes = (long) heads.kvDim() * Float.BYTES;
-        float sqrtHeadSize = (float) Math.sqrt(headSize);
         for (int item = itemFrom; item < itemTo; item++) {
             int b = item / heads.nHeads();
-            int h = item % heads.nHeads();
-            int p = pos + b;
-            long qHead = ((long) b * heads.queryDim() + (long) h * headSize) * Float.BYTES;
-            long kvHead = (long) (h / heads.kvMul()) * headSize * Float.BYTES;
-            MemorySegment att = workspace.floats(p + 1); // (p + 1,) scores, then weights
-            // iterate over all timesteps, including the current one
-            scores(att, q, qHead, keys, kvHead, kvRowBytes, p + 1, headSize, sqrtHeadSize);
-            SoftmaxKernels.softmaxRow(att, 0, att, 0, p + 1);
-            weightedSumOfValues(out, qHead, att, values, kvHead, kvRowBytes, p + 1, headSize);
+            attendHead(out, q, b, item % heads.nHeads(), keys, values, pos + b, heads, workspace);
         }
+    }
+
+    /**
+     * Attention of rows from different sequences, each over its own KV cache, for the items
+     * {@code itemFrom..itemTo-1} only (one thread's share), item {@code b * nHeads + h} being head h of query row b:
+     * as {@link #attention(MemorySegment, MemorySegment, MemorySegment, MemorySegment, int, AttentionShape, int, int,
+     * Workspace)}, over positions 0..positions[b] of keys[b] and values[b].
+     *
+     * @param out (B, nHeads * headSize), not q
+     * @param q (B, nHeads * headSize)
+     * @param keys B × (seqLen_b, nKvHeads * headSize), rows 0..positions[b] filled
+     * @param values B × (seqLen_b, nKvHeads * headSize), rows 0..positions[b] filled
+     * @param positions (B,)
+     * @param workspace holds the scores (positions[b] + 1,) of one item at a time
+     */
+    public static void attention(MemorySegment out, MemorySegment q, MemorySegment[] keys, MemorySegment[] values,
+                                 int[] positions, AttentionShape heads, int itemFrom, int itemTo,
+                                 Workspace workspace) {
+        for (int item = itemFrom; item < itemTo; item++) {
+            int b = item / heads.nHeads();
+            attendHead(out, q, b, item % heads.nHeads(), keys[b], values[b], positions[b], heads, workspace);
+        }
+    }
+
+    /** Head h of query row b, at position p, over rows 0..p of keys and values. */
+    private static void attendHead(MemorySegment out, MemorySegment q, int b, int h, MemorySegment keys,
+                                   MemorySegment values, int p, AttentionShape heads, Workspace workspace) {
+        int headSize = heads.headSize();
+        long kvRowBytes = (long) heads.kvDim() * Float.BYTES;
+        long qHead = ((long) b * heads.queryDim() + (long) h * headSize) * Float.BYTES;
+        long kvHead = (long) (h / heads.kvMul()) * headSize * Float.BYTES;
+        MemorySegment att = workspace.floats(p + 1); // (p + 1,) scores, then weights
+        // iterate over all timesteps, including the current one
+        scores(att, q, qHead, keys, kvHead, kvRowBytes, p + 1, headSize, (float) Math.sqrt(headSize));
+        SoftmaxKernels.softmaxRow(att, 0, att, 0, p + 1);
+        weightedSumOfValues(out, qHead, att, values, kvHead, kvRowBytes, p + 1, headSize);
     }
 
     /**

@@ -28,20 +28,38 @@ public final class RopeKernels {
      * @param x (B, width), width a multiple of rope.headSize(); row b is at position pos + b
      */
     public static void rope(MemorySegment x, int rows, int width, int pos, Rope rope, Workspace workspace) {
+        MemorySegment table = workspace.floats(2L * rope.headSize()); // cos (headSize,) then sin (headSize,)
+        for (int b = 0; b < rows; b++) {
+            ropeRow(x, b, width, pos + b, rope, table);
+        }
+    }
+
+    /**
+     * Rotary position embedding, in place, of rows at positions of their own; bit-identical to
+     * {@link ScalarKernels#rope(MemorySegment, int, int[], Rope)}.
+     *
+     * @param x (B, width), width a multiple of rope.headSize(); row b is at position positions[b]
+     * @param positions (B,)
+     */
+    public static void rope(MemorySegment x, int width, int[] positions, Rope rope, Workspace workspace) {
+        MemorySegment table = workspace.floats(2L * rope.headSize());
+        for (int b = 0; b < positions.length; b++) {
+            ropeRow(x, b, width, positions[b], rope, table);
+        }
+    }
+
+    /** Rotates every head of row b of x (B, width) for position p, with table as scratch for its cos and sin. */
+    private static void ropeRow(MemorySegment x, int b, int width, int p, Rope rope, MemorySegment table) {
         int headSize = rope.headSize();
         long tableBytes = (long) headSize * Float.BYTES;
-        MemorySegment table = workspace.floats(2L * headSize); // cos (headSize,) then sin (headSize,)
         boolean interleaved = rope.layout() == RopeLayout.INTERLEAVED;
-        for (int b = 0; b < rows; b++) {
-            int p = pos + b;
-            fillRotationTable(table, tableBytes, p, rope, interleaved);
-            for (long head = (long) b * width; head < (long) (b + 1) * width; head += headSize) {
-                long headOffset = head * Float.BYTES;
-                if (interleaved) {
-                    rotateInterleaved(x, headOffset, headSize, table, tableBytes);
-                } else {
-                    rotateHalves(x, headOffset, headSize, table, tableBytes);
-                }
+        fillRotationTable(table, tableBytes, p, rope, interleaved);
+        for (long head = (long) b * width; head < (long) (b + 1) * width; head += headSize) {
+            long headOffset = head * Float.BYTES;
+            if (interleaved) {
+                rotateInterleaved(x, headOffset, headSize, table, tableBytes);
+            } else {
+                rotateHalves(x, headOffset, headSize, table, tableBytes);
             }
         }
     }

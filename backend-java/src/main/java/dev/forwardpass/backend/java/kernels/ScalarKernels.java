@@ -129,21 +129,38 @@ public final class ScalarKernels {
      * @param x (B, width), width a multiple of rope.headSize(); row b is at position pos + b
      */
     public static void rope(MemorySegment x, int rows, int width, int pos, Rope rope) {
-        int headSize = rope.headSize();
         for (int b = 0; b < rows; b++) {
-            int p = pos + b;
-            for (long head = (long) b * width; head < (long) (b + 1) * width; head += headSize) {
-                for (int i = 0; i < headSize / 2; i++) {
-                    float val = p * rope.inverseFrequency(i);
-                    float fcr = (float) Math.cos(val);
-                    float fci = (float) Math.sin(val);
-                    long i0 = head + rope.firstOffset(i);
-                    long i1 = head + rope.partnerOffset(i);
-                    float v0 = getFloat(x, i0);
-                    float v1 = getFloat(x, i1);
-                    setFloat(x, i0, v0 * fcr - v1 * fci);
-                    setFloat(x, i1, v0 * fci + v1 * fcr);
-                }
+            ropeRow(x, b, width, pos + b, rope);
+        }
+    }
+
+    /**
+     * Rotary position embedding, in place, of rows at positions of their own, as {@link #rope(MemorySegment, int,
+     * int, int, Rope)}.
+     *
+     * @param x (B, width), width a multiple of rope.headSize(); row b is at position positions[b]
+     * @param positions (B,)
+     */
+    public static void rope(MemorySegment x, int width, int[] positions, Rope rope) {
+        for (int b = 0; b < positions.length; b++) {
+            ropeRow(x, b, width, positions[b], rope);
+        }
+    }
+
+    /** Rotates every head of row b of x (B, width) for position p. */
+    private static void ropeRow(MemorySegment x, int b, int width, int p, Rope rope) {
+        int headSize = rope.headSize();
+        for (long head = (long) b * width; head < (long) (b + 1) * width; head += headSize) {
+            for (int i = 0; i < headSize / 2; i++) {
+                float val = p * rope.inverseFrequency(i);
+                float fcr = (float) Math.cos(val);
+                float fci = (float) Math.sin(val);
+                long i0 = head + rope.firstOffset(i);
+                long i1 = head + rope.partnerOffset(i);
+                float v0 = getFloat(x, i0);
+                float v1 = getFloat(x, i1);
+                setFloat(x, i0, v0 * fcr - v1 * fci);
+                setFloat(x, i1, v0 * fci + v1 * fcr);
             }
         }
     }
@@ -162,41 +179,64 @@ public final class ScalarKernels {
      */
     public static void attention(MemorySegment out, MemorySegment q, MemorySegment keys, MemorySegment values,
                                  int rows, int pos, AttentionShape heads) {
-        int headSize = heads.headSize();
-        int queryDim = heads.queryDim();
-        int kvDim = heads.kvDim();
         double[] att = new double[pos + rows]; // (p + 1,) attention weights of one head
         for (int b = 0; b < rows; b++) {
-            int p = pos + b;
-            for (int h = 0; h < heads.nHeads(); h++) {
-                long qHead = (long) b * queryDim + (long) h * headSize;
-                long kvHead = (long) (h / heads.kvMul()) * headSize;
-                // iterate over all timesteps, including the current one
-                for (int t = 0; t <= p; t++) {
-                    double score = 0;
-                    for (int i = 0; i < headSize; i++) {
-                        score += (double) getFloat(q, qHead + i) * getFloat(keys, (long) t * kvDim + kvHead + i);
-                    }
-                    att[t] = score / Math.sqrt(headSize);
-                }
-                // softmax the scores to get attention weights, from 0..p inclusively
-                double max = Double.NEGATIVE_INFINITY;
-                for (int t = 0; t <= p; t++) {
-                    max = Math.max(max, att[t]);
-                }
-                double sum = 0;
-                for (int t = 0; t <= p; t++) {
-                    att[t] = Math.exp(att[t] - max);
-                    sum += att[t];
-                }
-                // weighted sum of the values
+            attentionRow(out, q, b, keys, values, pos + b, heads, att);
+        }
+    }
+
+    /**
+     * Attention of rows from different sequences, each over its own KV cache: query row b attends over positions
+     * 0..positions[b] of keys[b] and values[b], as {@link #attention(MemorySegment, MemorySegment, MemorySegment,
+     * MemorySegment, int, int, AttentionShape)} does.
+     *
+     * @param out (B, nHeads * headSize), not q
+     * @param q (B, nHeads * headSize)
+     * @param keys B × (seqLen_b, nKvHeads * headSize), rows 0..positions[b] filled
+     * @param values B × (seqLen_b, nKvHeads * headSize), rows 0..positions[b] filled
+     * @param positions (B,)
+     */
+    public static void attention(MemorySegment out, MemorySegment q, MemorySegment[] keys, MemorySegment[] values,
+                                 int[] positions, AttentionShape heads) {
+        for (int b = 0; b < positions.length; b++) {
+            double[] att = new double[positions[b] + 1]; // (p + 1,) attention weights of one head
+            attentionRow(out, q, b, keys[b], values[b], positions[b], heads, att);
+        }
+    }
+
+    /** Every head of query row b at position p over rows 0..p of keys and values; att holds (p + 1,) doubles. */
+    private static void attentionRow(MemorySegment out, MemorySegment q, int b, MemorySegment keys,
+                                     MemorySegment values, int p, AttentionShape heads, double[] att) {
+        int headSize = heads.headSize();
+        int kvDim = heads.kvDim();
+        for (int h = 0; h < heads.nHeads(); h++) {
+            long qHead = (long) b * heads.queryDim() + (long) h * headSize;
+            long kvHead = (long) (h / heads.kvMul()) * headSize;
+            // iterate over all timesteps, including the current one
+            for (int t = 0; t <= p; t++) {
+                double score = 0;
                 for (int i = 0; i < headSize; i++) {
-                    double val = 0;
-                    for (int t = 0; t <= p; t++) {
-                        val += att[t] / sum * getFloat(values, (long) t * kvDim + kvHead + i);
-                    }
-                    setFloat(out, qHead + i, (float) val);
+                    score += (double) getFloat(q, qHead + i) * getFloat(keys, (long) t * kvDim + kvHead + i);
                 }
+                att[t] = score / Math.sqrt(headSize);
+            }
+            // softmax the scores to get attention weights, from 0..p inclusively
+            double max = Double.NEGATIVE_INFINITY;
+            for (int t = 0; t <= p; t++) {
+                max = Math.max(max, att[t]);
+            }
+            double sum = 0;
+            for (int t = 0; t <= p; t++) {
+                att[t] = Math.exp(att[t] - max);
+                sum += att[t];
+            }
+            // weighted sum of the values
+            for (int i = 0; i < headSize; i++) {
+                double val = 0;
+                for (int t = 0; t <= p; t++) {
+                    val += att[t] / sum * getFloat(values, (long) t * kvDim + kvHead + i);
+                }
+                setFloat(out, qHead + i, (float) val);
             }
         }
     }

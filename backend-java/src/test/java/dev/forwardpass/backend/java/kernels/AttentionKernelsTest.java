@@ -7,14 +7,15 @@ import org.junit.jupiter.api.Test;
 
 /** Attention against the oracle, for every kind of head shape and tail. */
 class AttentionKernelsTest extends KernelComparisonTest {
+    private static final AttentionShape[] SHAPES = {
+        new AttentionShape(1, 1, 1), new AttentionShape(2, 2, 7), new AttentionShape(4, 2, 8),
+        new AttentionShape(4, 1, 15), new AttentionShape(2, 2, 16), new AttentionShape(3, 3, 17),
+        new AttentionShape(4, 2, 64), new AttentionShape(2, 1, 65),
+    };
+
     @Test
     void attention() {
-        AttentionShape[] shapes = {
-            new AttentionShape(1, 1, 1), new AttentionShape(2, 2, 7), new AttentionShape(4, 2, 8),
-            new AttentionShape(4, 1, 15), new AttentionShape(2, 2, 16), new AttentionShape(3, 3, 17),
-            new AttentionShape(4, 2, 64), new AttentionShape(2, 1, 65),
-        };
-        for (AttentionShape heads : shapes) {
+        for (AttentionShape heads : SHAPES) {
             for (int pos : new int[] {0, 1, 40}) {
                 int rows = 3;
                 int seqLen = pos + rows;
@@ -28,6 +29,29 @@ class AttentionKernelsTest extends KernelComparisonTest {
                 AttentionKernels.attention(actual, q, keys, values, rows, pos, heads, workspace);
                 assertClose(Tolerance.F32, expected, actual, "attention " + heads + " B=3 pos=" + pos, seed);
             }
+        }
+    }
+
+    @Test
+    void attentionOverACachePerRow() {
+        int[] positions = {40, 0, 3, 1};
+        for (AttentionShape heads : SHAPES) {
+            int rows = positions.length;
+            long seed = seed(heads.headSize() * 100 + heads.nHeads(), rows);
+            MemorySegment[] keys = new MemorySegment[rows];
+            MemorySegment[] values = new MemorySegment[rows];
+            for (int b = 0; b < rows; b++) {
+                int seqLen = positions[b] + 1 + b; // caches of different lengths, some longer than needed
+                keys[b] = random(seed + 1 + 2L * b, seqLen * heads.kvDim(), 1);
+                values[b] = random(seed + 2 + 2L * b, seqLen * heads.kvDim(), 1);
+            }
+            MemorySegment q = random(seed, rows * heads.queryDim(), 1);
+            MemorySegment expected = floats(rows * heads.queryDim());
+            MemorySegment actual = floats(rows * heads.queryDim());
+            ScalarKernels.attention(expected, q, keys, values, positions, heads);
+            AttentionKernels.attention(actual, q, keys, values, positions, heads, 0, rows * heads.nHeads(),
+                    workspace);
+            assertClose(Tolerance.F32, expected, actual, "attention " + heads + " over a cache per row", seed);
         }
     }
 }

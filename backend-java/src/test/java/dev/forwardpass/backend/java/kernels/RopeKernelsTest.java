@@ -28,4 +28,22 @@ class RopeKernelsTest extends KernelComparisonTest {
             }
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(RopeLayout.class)
+    void ropeAtAPositionPerRowIsBitIdenticalToTheScalarRotation(RopeLayout layout) {
+        int[] positions = {4099, 0, 17, 100_000, 1};
+        for (int headSize : new int[] {2, 6, 8, 16, 18, 34, 64, 130}) {
+            Rope rope = Rope.of(headSize, 10000f, layout);
+            int width = 3 * headSize;
+            long seed = seed(headSize, positions.length);
+            MemorySegment expected = random(seed, positions.length * width, 1);
+            MemorySegment actual = floats(positions.length * width);
+            actual.copyFrom(expected);
+            ScalarKernels.rope(expected, width, positions, rope);
+            RopeKernels.rope(actual, width, positions, rope, workspace);
+            assertClose(Tolerance.EXACT, expected, actual,
+                    "rope " + layout + " headSize=" + headSize + " at a position per row", seed);
+        }
+    }
 }
