@@ -38,6 +38,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "Most sequences generated at once (default: ${DEFAULT-VALUE}).")
     int parallel;
 
+    @Option(names = "--batching", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Decode the running sequences together, one batched forward pass per step (default); "
+                    + "--no-batching runs each on a thread of its own, their steps taking turns.")
+    boolean batching;
+
     @Option(names = "--queue", paramLabel = "N", defaultValue = "16",
             description = "Most requests waiting for a slot; more get 503 with Retry-After (default: ${DEFAULT-VALUE}).")
     int queue;
@@ -66,7 +71,7 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws IOException, InterruptedException {
         String name = modelOptions.model == null ? "stories260K" : modelOptions.model.getFileName().toString();
         ServerOptions options = new ServerOptions(host, port, parallel, queue, maxBodyBytes, apiKey, name,
-                Duration.ofSeconds(shutdownTimeout));
+                Duration.ofSeconds(shutdownTimeout), batching);
         TextModel model = TextModel.load(modelOptions.textModel(chatTemplate));
         OpenAiServer server;
         try {

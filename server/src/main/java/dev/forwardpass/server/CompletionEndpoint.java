@@ -147,11 +147,12 @@ final class CompletionEndpoint implements Handler {
                             send(out, e.body());
                         }
                         out.write(DONE);
-                        out.flush();
+                        out.close(); // the last chunk goes out now, not when the server next gets to it
                         return;
                     }
                     case SequenceEvent.Failed failed -> {
                         send(out, failure(failed).body());
+                        out.close();
                         return;
                     }
                 }

@@ -75,7 +75,9 @@ public final class OpenAiServer implements AutoCloseable {
 
     /** {@return a server for {@code model}, started and listening} (the caller keeps the model, and closes it after) */
     public static OpenAiServer start(TextModel model, ServerOptions options) {
-        Engine engine = new ThreadedEngine(model, options.parallel(), options.queue());
+        Engine engine = options.batching()
+                ? new BatchedEngine(model, options.parallel(), options.queue())
+                : new ThreadedEngine(model, options.parallel(), options.queue());
         OpenAiServer server = new OpenAiServer(engine, new ServerMetrics(engine), model.contextLength(), options);
         server.app.start();
         return server;

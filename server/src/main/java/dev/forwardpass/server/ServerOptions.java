@@ -14,9 +14,11 @@ import java.util.Objects;
  * @param apiKey the key every {@code /v1} request must bring as {@code Authorization: Bearer KEY}; null for none
  * @param modelName the model's id in {@code /v1/models} and in every answer
  * @param shutdownDeadline how long a shutdown lets admitted sequences finish before it cancels them
+ * @param batching whether the running sequences decode together, one batched forward pass per step
+ *     ({@link BatchedEngine}), or each on a thread of its own, their steps taking turns ({@link ThreadedEngine})
  */
 public record ServerOptions(String host, int port, int parallel, int queue, long maxBodyBytes, String apiKey,
-        String modelName, Duration shutdownDeadline) {
+        String modelName, Duration shutdownDeadline, boolean batching) {
     public ServerOptions {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(modelName, "modelName");
@@ -39,38 +41,50 @@ public record ServerOptions(String host, int port, int parallel, int queue, long
     }
 
     /**
-     * {@return 127.0.0.1:8080, 4 sequences at once and 16 waiting, bodies up to 4 MiB, no API key, 10 seconds to shut
-     * down}
+     * {@return 127.0.0.1:8080, 4 sequences at once (batched) and 16 waiting, bodies up to 4 MiB, no API key, 10
+     * seconds to shut down}
      */
     public static ServerOptions defaults(String modelName) {
-        return new ServerOptions("127.0.0.1", 8080, 4, 16, 4L << 20, null, modelName, Duration.ofSeconds(10));
+        return new ServerOptions("127.0.0.1", 8080, 4, 16, 4L << 20, null, modelName, Duration.ofSeconds(10), true);
     }
 
     public ServerOptions withHost(String host) {
-        return new ServerOptions(host, port, parallel, queue, maxBodyBytes, apiKey, modelName, shutdownDeadline);
+        return new ServerOptions(host, port, parallel, queue, maxBodyBytes, apiKey, modelName, shutdownDeadline,
+                batching);
     }
 
     public ServerOptions withPort(int port) {
-        return new ServerOptions(host, port, parallel, queue, maxBodyBytes, apiKey, modelName, shutdownDeadline);
+        return new ServerOptions(host, port, parallel, queue, maxBodyBytes, apiKey, modelName, shutdownDeadline,
+                batching);
     }
 
     public ServerOptions withParallel(int parallel) {
-        return new ServerOptions(host, port, parallel, queue, maxBodyBytes, apiKey, modelName, shutdownDeadline);
+        return new ServerOptions(host, port, parallel, queue, maxBodyBytes, apiKey, modelName, shutdownDeadline,
+                batching);
     }
 
     public ServerOptions withQueue(int queue) {
-        return new ServerOptions(host, port, parallel, queue, maxBodyBytes, apiKey, modelName, shutdownDeadline);
+        return new ServerOptions(host, port, parallel, queue, maxBodyBytes, apiKey, modelName, shutdownDeadline,
+                batching);
     }
 
     public ServerOptions withMaxBodyBytes(long maxBodyBytes) {
-        return new ServerOptions(host, port, parallel, queue, maxBodyBytes, apiKey, modelName, shutdownDeadline);
+        return new ServerOptions(host, port, parallel, queue, maxBodyBytes, apiKey, modelName, shutdownDeadline,
+                batching);
     }
 
     public ServerOptions withApiKey(String apiKey) {
-        return new ServerOptions(host, port, parallel, queue, maxBodyBytes, apiKey, modelName, shutdownDeadline);
+        return new ServerOptions(host, port, parallel, queue, maxBodyBytes, apiKey, modelName, shutdownDeadline,
+                batching);
     }
 
     public ServerOptions withShutdownDeadline(Duration shutdownDeadline) {
-        return new ServerOptions(host, port, parallel, queue, maxBodyBytes, apiKey, modelName, shutdownDeadline);
+        return new ServerOptions(host, port, parallel, queue, maxBodyBytes, apiKey, modelName, shutdownDeadline,
+                batching);
+    }
+
+    public ServerOptions withBatching(boolean batching) {
+        return new ServerOptions(host, port, parallel, queue, maxBodyBytes, apiKey, modelName, shutdownDeadline,
+                batching);
     }
 }

@@ -13,17 +13,17 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Sequences served together compute what each computes alone, on every backend. */
 class ConcurrencyTest {
     private static final int REQUESTS = 16;
 
-    @ParameterizedTest
-    @ValueSource(strings = {"java", "djl"})
-    void greedyTextOfConcurrentRequestsIsTheirTextAlone(String backend) throws Exception {
+    @ParameterizedTest(name = "{0} backend, batching {1}")
+    @CsvSource({"java, true", "djl, true", "java, false"})
+    void greedyTextOfConcurrentRequestsIsTheirTextAlone(String backend, boolean batching) throws Exception {
         try (TextModel model = TestServer.stories(backend, true);
-                TestServer server = TestServer.start(model, TestServer.options(6, REQUESTS))) {
+                TestServer server = TestServer.start(model, TestServer.options(6, REQUESTS).withBatching(batching))) {
             List<String> alone = new ArrayList<>();
             for (int i = 0; i < REQUESTS; i++) {
                 alone.add(text(i, server.post(path(i), body(i))));

@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /** A server on a free port of this machine, over a model of the tests, with a plain HTTP client beside it. */
 final class TestServer implements AutoCloseable {
@@ -100,7 +101,27 @@ final class TestServer implements AutoCloseable {
         http.close();
     }
 
-    /** A model that runs {@code pause} before each step of each session. */
+    /** A session that runs {@code pause} before each step. */
+    private record PausingSession(LanguageModel.Session session, Runnable pause) implements LanguageModel.Session {
+        @Override
+        public float[] forward(int token, int pos) {
+            pause.run();
+            return session.forward(token, pos);
+        }
+
+        @Override
+        public float[] prefill(int[] tokens, int pos) {
+            pause.run();
+            return session.prefill(tokens, pos);
+        }
+
+        @Override
+        public void close() {
+            session.close();
+        }
+    }
+
+    /** A model that runs {@code pause} before each step of each session, and before each batched step. */
     private record PausingModel(LanguageModel model, Runnable pause) implements LanguageModel {
         @Override
         public String architecture() {
@@ -139,25 +160,14 @@ final class TestServer implements AutoCloseable {
 
         @Override
         public Session newSession() {
-            Session session = model.newSession();
-            return new Session() {
-                @Override
-                public float[] forward(int token, int pos) {
-                    pause.run();
-                    return session.forward(token, pos);
-                }
+            return new PausingSession(model.newSession(), pause);
+        }
 
-                @Override
-                public float[] prefill(int[] tokens, int pos) {
-                    pause.run();
-                    return session.prefill(tokens, pos);
-                }
-
-                @Override
-                public void close() {
-                    session.close();
-                }
-            };
+        @Override
+        public void decode(List<Session> sessions, int[] tokens, int[] positions, LogitsSink sink) {
+            pause.run();
+            model.decode(sessions.stream().<Session>map(session -> ((PausingSession) session).session()).toList(), tokens,
+                    positions, sink);
         }
 
         @Override

@@ -105,10 +105,10 @@ public final class Generation implements AutoCloseable {
     public Completion run(StepListener onStep) {
         try (this) {
             for (String piece; (piece = step()) != null; ) {
-                if (!piece.isEmpty() || stepLogprobs != null) {
-                    onStep.accept(piece, stepLogprobs);
+                TokenLogprobs logprobs = takeStepLogprobs();
+                if (!piece.isEmpty() || logprobs != null) {
+                    onStep.accept(piece, logprobs);
                 }
-                stepLogprobs = null;
             }
             return completion();
         }
@@ -192,7 +192,15 @@ public final class Generation implements AutoCloseable {
         if (cancelled) {
             return end(FinishReason.CANCELLED);
         }
-        float[] logits = sampled == 0 ? begin() : forwardLastToken();
+        return take(sampled == 0 ? begin() : forwardLastToken());
+    }
+
+    /**
+     * Samples the next token from {@code logits} (the model's after {@link #lastToken} at {@link #lastPosition}), and
+     * ends the generation if it is a stop token, completes a stop string or uses up the budget or the context;
+     * {@return the text it completed}
+     */
+    private String take(float[] logits) {
         // the model's distribution, taken before the sampler overwrites the logits
         Distribution distribution = params.logprobs() == GenerationParams.NO_LOGPROBS ? null
                 : Distribution.ofLogits(logits);
@@ -223,6 +231,60 @@ public final class Generation implements AutoCloseable {
             return piece + end(FinishReason.LENGTH);
         }
         return piece;
+    }
+
+    // The steps of a generation that a GenerationBatch drives, its decode steps batched with others'.
+
+    /** Runs the prompt and samples the first token, or ends at once if cancelled; {@return the text it made} */
+    String startInBatch() {
+        return cancelled ? end(FinishReason.CANCELLED) : take(begin());
+    }
+
+    /** {@return whether it has ended} */
+    boolean ended() {
+        return finishReason != null;
+    }
+
+    /** Ends it if it was cancelled; {@return the text still held back then}, or null if it was not cancelled */
+    String endIfCancelled() {
+        return cancelled && finishReason == null ? end(FinishReason.CANCELLED) : null;
+    }
+
+    /** {@return the session the next decode step runs in} */
+    LanguageModel.Session session() {
+        return session;
+    }
+
+    /** {@return the token the next decode step runs} */
+    int lastToken() {
+        return lastToken;
+    }
+
+    /** {@return the position of that token} */
+    int lastPosition() {
+        return lastPosition;
+    }
+
+    /** Takes the logits a batched decode step computed for {@link #lastToken}; {@return the text it made} */
+    String takeDecoded(float[] logits) {
+        decodeSteps++;
+        return take(logits);
+    }
+
+    /** Ends it after a failure, releasing its session; {@link #ended()} is true after. */
+    void abandon() {
+        if (finishReason == null) {
+            end(FinishReason.CANCELLED);
+        } else {
+            releaseSession();
+        }
+    }
+
+    /** {@return the log-probabilities of the last step}, and forgets them (null if none were asked or made) */
+    TokenLogprobs takeStepLogprobs() {
+        TokenLogprobs logprobs = stepLogprobs;
+        stepLogprobs = null;
+        return logprobs;
     }
 
     /** Runs the prompt as one batch; {@return the logits after its last token} */

@@ -1,0 +1,169 @@
+package dev.forwardpass.server;
+
+import dev.forwardpass.models.chat.ChatMessage;
+import dev.forwardpass.models.text.Completion;
+import dev.forwardpass.models.text.Generation;
+import dev.forwardpass.models.text.GenerationBatch;
+import dev.forwardpass.models.text.GenerationParams;
+import dev.forwardpass.models.text.TextModel;
+import dev.forwardpass.models.text.TokenLogprobs;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+
+/**
+ * An engine that decodes its running sequences together, one batched forward pass per step ({@link GenerationBatch}:
+ * continuous batching). At most {@code parallel} sequences are in the batch; up to {@code queue} more wait, in arrival
+ * order, and join as others leave; beyond that a submission is refused.
+ */
+public final class BatchedEngine implements Engine {
+    private final TextModel model;
+    private final int parallel;
+    private final int capacity;
+    private final GenerationBatch batch;
+    // guarded by this
+    private final Deque<Job> waiting = new ArrayDeque<>();
+    private final List<Job> running = new ArrayList<>();
+    private boolean shuttingDown;
+
+    /**
+     * @param parallel the most sequences decoded together, >= 1
+     * @param queue the most sequences waiting to join, >= 0
+     */
+    public BatchedEngine(TextModel model, int parallel, int queue) {
+        if (parallel < 1 || queue < 0) {
+            throw new IllegalArgumentException("parallel must be >= 1 and queue >= 0, found " + parallel + " and "
+                    + queue);
+        }
+        this.model = model;
+        this.parallel = parallel;
+        this.capacity = parallel + queue;
+        this.batch = new GenerationBatch(model);
+    }
+
+    @Override
+    public Sequence submitCompletion(String prompt, GenerationParams params) {
+        return admit(model.newCompletion(prompt, params));
+    }
+
+    @Override
+    public Sequence submitChat(List<ChatMessage> messages, GenerationParams params) {
+        return admit(model.newChat(messages, params));
+    }
+
+    private synchronized Sequence admit(Generation generation) {
+        if (shuttingDown || running.size() + waiting.size() >= capacity) {
+            generation.close();
+            throw new EngineBusyException(shuttingDown ? "the server is shutting down"
+                    : "the server is busy: " + parallel + " sequences running and " + (capacity - parallel)
+                            + " waiting; try again shortly");
+        }
+        Job job = new Job(generation);
+        if (running.size() < parallel) {
+            join(job);
+        } else {
+            waiting.add(job);
+        }
+        return job;
+    }
+
+    /** Puts {@code job} into the batch. */
+    private void join(Job job) {
+        running.add(job);
+        batch.add(job.generation, job);
+    }
+
+    /** {@code job} has ended: the first one waiting takes its place. */
+    private synchronized void left(Job job) {
+        running.remove(job);
+        Job next = waiting.poll();
+        if (next != null) {
+            join(next);
+        }
+        notifyAll();
+    }
+
+    @Override
+    public synchronized int activeSequences() {
+        return running.size();
+    }
+
+    @Override
+    public synchronized int queuedSequences() {
+        return waiting.size();
+    }
+
+    @Override
+    public void shutdown(Duration deadline) throws InterruptedException {
+        synchronized (this) {
+            shuttingDown = true;
+            long end = System.nanoTime() + deadline.toNanos();
+            for (long left; !idle() && (left = end - System.nanoTime()) > 0; ) {
+                wait(Math.max(1, left / 1_000_000));
+            }
+            // the rest are cancelled: waiting ones join to end at once, without a forward pass
+            for (Job job : running) {
+                job.generation.cancel();
+            }
+            for (Job job; (job = waiting.poll()) != null; ) {
+                job.generation.cancel();
+                join(job);
+            }
+            while (!idle()) {
+                wait();
+            }
+        }
+        batch.close();
+    }
+
+    private boolean idle() {
+        return running.isEmpty() && waiting.isEmpty();
+    }
+
+    /** One admitted sequence: its generation, and the events its client takes. */
+    private final class Job implements Sequence, GenerationBatch.Listener {
+        private final Generation generation;
+        private final BlockingQueue<SequenceEvent> events = new LinkedBlockingQueue<>();
+
+        Job(Generation generation) {
+            this.generation = generation;
+        }
+
+        @Override
+        public void accept(String text, TokenLogprobs logprobs) {
+            events.add(new SequenceEvent.Text(text, logprobs));
+        }
+
+        @Override
+        public void finished(Completion completion) {
+            events.add(new SequenceEvent.Finished(completion));
+            left(this);
+        }
+
+        @Override
+        public void failed(RuntimeException error) {
+            events.add(new SequenceEvent.Failed(error));
+            left(this);
+        }
+
+        @Override
+        public SequenceEvent next() throws InterruptedException {
+            return events.take();
+        }
+
+        @Override
+        public void cancel() {
+            generation.cancel();
+            synchronized (BatchedEngine.this) {
+                // a waiting sequence joins at once, to end without a forward pass and leave its place
+                if (waiting.remove(this)) {
+                    join(this);
+                }
+            }
+        }
+    }
+}
