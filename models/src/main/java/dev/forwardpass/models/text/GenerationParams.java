@@ -1,17 +1,18 @@
 package dev.forwardpass.models.text;
 
 import dev.forwardpass.models.sampling.SamplingParams;
+import java.io.Serializable;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * How to continue a prompt.
+ * How to continue a prompt. Serializable, so that a distributed job (the spark module) can ship it to its workers.
  *
  * @param maxTokens the most tokens to sample (>= 1); the model's context may end the generation sooner
  * @param stop texts that end the generation where they appear; they are not part of the result (OpenAI's {@code stop})
  * @param sampling how each token is chosen
  */
-public record GenerationParams(int maxTokens, List<String> stop, SamplingParams sampling) {
+public record GenerationParams(int maxTokens, List<String> stop, SamplingParams sampling) implements Serializable {
     /** The new-token budget of {@link #defaults()}: run.c's default number of steps. */
     public static final int DEFAULT_MAX_TOKENS = 256;
 
