@@ -11,7 +11,11 @@ import java.util.Map;
  * not copied. Spark gives an executor no hook of its own, so the models live as long as the JVM.
  */
 final class ExecutorModels {
-    private static final Map<ModelSpec, TextModel> LOADED = new HashMap<>();
+    /**
+     * Keyed by what a spec resolves to under the running Spark (files, threads): a JVM that starts Spark again with
+     * other cores (local mode) gets a model with that many threads.
+     */
+    private static final Map<TextModel.Options, TextModel> LOADED = new HashMap<>();
 
     private ExecutorModels() {}
 
@@ -22,10 +26,11 @@ final class ExecutorModels {
      * @throws IOException if the model or its tokenizer is missing or malformed
      */
     static synchronized TextModel get(ModelSpec spec) throws IOException {
-        TextModel model = LOADED.get(spec);
+        TextModel.Options options = spec.options();
+        TextModel model = LOADED.get(options);
         if (model == null) {
-            model = TextModel.load(spec.options());
-            LOADED.put(spec, model);
+            model = TextModel.load(options);
+            LOADED.put(options, model);
         }
         return model;
     }

@@ -5,8 +5,8 @@
  * says which model and how the executors find its file).
  *
  * <p>Spark is a {@code provided} dependency: {@code spark-submit} puts its jars on the class path, and Spark 4.2's
- * launcher gives driver and executors the JVM options it needs on JDK 17+ (the {@code --add-opens} list, and
- * {@code --add-modules jdk.incubator.vector}, which the Vector API kernels need). A JVM started otherwise (a test,
- * an IDE) needs them by hand: this module's {@code spark.module.flags} property lists them.
+ * launcher gives driver and executors the JVM options Spark needs on JDK 17+ ({@code --add-opens ...}) and the
+ * Vector API's {@code --add-modules jdk.incubator.vector}. A JVM that starts Spark itself (a test, an IDE, a
+ * benchmark) needs them by hand: they are listed in this module's {@code jvm.options}, a {@code java @argfile}.
  */
 package dev.forwardpass.spark;

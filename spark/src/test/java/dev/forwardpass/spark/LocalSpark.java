@@ -3,11 +3,11 @@ package dev.forwardpass.spark;
 import org.apache.spark.sql.SparkSession;
 
 /** A Spark of the tests: in this JVM, bound to loopback, no web UI; one per test class, since it takes seconds. */
-final class LocalSpark {
+public final class LocalSpark {
     private LocalSpark() {}
 
     /** {@return a new session on {@code master}}, e.g. {@code local[2,2]}: two threads, a task tried twice */
-    static SparkSession start(String master) {
+    public static SparkSession start(String master) {
         return SparkSession.builder()
                 .master(master)
                 .appName("forwardpass-test")

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /** Short stories of one to three sentences in the style stories260K was trained on, the same for every run. */
-final class SampleTexts {
+public final class SampleTexts {
     private static final String[] NAMES = {"Lily", "Tom", "Sue", "Ben", "Mia", "Max"};
     private static final String[] THINGS = {"ball", "dog", "tree", "cake", "boat", "bird", "box", "hat"};
     private static final String[] SENTENCES = {
@@ -17,7 +17,7 @@ final class SampleTexts {
     private SampleTexts() {}
 
     /** {@return {@code count} texts, each drawn from its own index} */
-    static List<String> of(int count) {
+    public static List<String> of(int count) {
         List<String> texts = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             SplittableRandom random = new SplittableRandom(i);

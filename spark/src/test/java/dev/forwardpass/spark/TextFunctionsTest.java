@@ -213,14 +213,11 @@ class TextFunctionsTest {
 
     /** {@return what the {@code perplexity} command computes for a file holding {@code text}} */
     private static Perplexity.Result commandPerplexity(String text) {
-        int[] tokens = reference.tokenizer().encode(text);
-        int context = reference.contextLength();
-        return Perplexity.of(reference.model(), tokens, context, context, scored -> {});
+        return CommandReference.perplexity(reference, text);
     }
 
     private static void assertRelative(double expected, double actual, Row row) {
-        assertTrue(Math.abs(actual - expected) <= 1e-6 * Math.abs(expected),
-                "expected " + expected + ", found " + actual + " in " + row);
+        assertTrue(CommandReference.agrees(expected, actual), "expected " + expected + ", found " + actual + " in " + row);
     }
 
     /** Asserts that the function's {@code columns} are null in {@code row} and its error column says {@code reason}. */
