@@ -19,7 +19,7 @@ import org.apache.spark.sql.SparkSession;
 /**
  * Rows per second of scoring N documents ({@link TextFunctions#perplexity}) on {@code local[1]} and
  * {@code local[2]}, against the single process of the {@code perplexity} command: the same model with its default
- * threads, each document encoded and scored as the command scores a file. The documents are the embedded model's
+ * threads (and with one), each document encoded and scored as the command scores a file. The documents are the embedded model's
  * own stories (sampled from BOS, seeds 1..N), so every run scores the same texts.
  *
  * <p>Each setting runs once to load the model and warm the JIT, then {@code RUNS} times; the report gives the best
@@ -48,8 +48,13 @@ public final class ScoringBenchmark {
             texts = stories(model, documents, tokens);
             System.out.printf("%d documents, %.1f tokens on average; %d runs after a warm-up, rows/s best / median%n",
                     documents, meanTokens(model, texts), runs);
-            report("perplexity command, one process, " + Runtime.getRuntime().availableProcessors() + " threads",
-                    documents, runs, () -> scoreAsTheCommand(model, texts));
+        }
+        // the command's default threads (every processor), and one thread as local[1]'s model has
+        for (int threads : new int[] {Runtime.getRuntime().availableProcessors(), 1}) {
+            try (TextModel model = TextModel.load(TextModel.Options.defaults().withThreads(threads))) {
+                report("perplexity command, one process, " + threads + " threads", documents, runs,
+                        () -> scoreAsTheCommand(model, texts));
+            }
         }
         for (String master : MASTERS) {
             SparkSession spark = SparkSession.builder().master(master).appName("forwardpass-scoring-benchmark")
