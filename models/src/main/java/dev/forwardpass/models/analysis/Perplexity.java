@@ -31,6 +31,18 @@ public final class Perplexity {
      * @param progress told the number of tokens scored so far, after each window (for a progress bar)
      */
     public static Result of(LanguageModel model, int[] tokens, int context, int stride, IntConsumer progress) {
+        try (LanguageModel.Session session = model.newSession()) {
+            return of(model, session, tokens, context, stride, progress);
+        }
+    }
+
+    /**
+     * Scores {@code tokens[1..]} as {@link #of(LanguageModel, int[], int, int, IntConsumer)} does, on a session of
+     * {@code model} that the caller keeps: each window overwrites its KV cache from position 0, so one session scores
+     * any number of texts one after another (and allocates its cache once).
+     */
+    public static Result of(LanguageModel model, LanguageModel.Session session, int[] tokens, int context, int stride,
+            IntConsumer progress) {
         checkArgument(tokens.length >= 2, "need at least two tokens, found %s", tokens.length);
         checkArgument(context >= 2 && context <= model.seqLen(), "--context must be between 2 and the model's %s, found %s",
                 model.seqLen(), context);
@@ -41,28 +53,26 @@ public final class Perplexity {
         int windows = 0;
         int scoredUpTo = 0; // tokens[0..scoredUpTo] have been predicted (token 0 never is)
         List<Double> window = new ArrayList<>(); // log-probabilities of the current window's scored tokens
-        try (LanguageModel.Session session = model.newSession()) {
-            for (int begin = 0; scoredUpTo < tokens.length - 1; begin += stride) {
-                int end = Math.min(begin + context, tokens.length);
-                windows++;
-                // positions begin..end-2 predict tokens begin+1..end-1, as one batch; a new window reuses the
-                // session from position 0, overwriting its KV cache
-                int windowStart = begin;
-                int alreadyScored = scoredUpTo;
-                session.prefill(Arrays.copyOfRange(tokens, begin, end - 1), 0, (index, logits) -> {
-                    int target = windowStart + index + 1;
-                    if (target > alreadyScored) {
-                        window.add(Distribution.ofLogits(logits).logProb(tokens[target]));
-                    }
-                });
-                for (double logProb : window) {
-                    nll -= logProb;
+        for (int begin = 0; scoredUpTo < tokens.length - 1; begin += stride) {
+            int end = Math.min(begin + context, tokens.length);
+            windows++;
+            // positions begin..end-2 predict tokens begin+1..end-1, as one batch; a new window reuses the
+            // session from position 0, overwriting its KV cache
+            int windowStart = begin;
+            int alreadyScored = scoredUpTo;
+            session.prefill(Arrays.copyOfRange(tokens, begin, end - 1), 0, (index, logits) -> {
+                int target = windowStart + index + 1;
+                if (target > alreadyScored) {
+                    window.add(Distribution.ofLogits(logits).logProb(tokens[target]));
                 }
-                scored += window.size();
-                window.clear();
-                scoredUpTo = end - 1;
-                progress.accept(scored);
+            });
+            for (double logProb : window) {
+                nll -= logProb;
             }
+            scored += window.size();
+            window.clear();
+            scoredUpTo = end - 1;
+            progress.accept(scored);
         }
         return new Result(Math.exp(nll / scored), nll, scored, windows);
     }

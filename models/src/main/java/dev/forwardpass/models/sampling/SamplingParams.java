@@ -2,6 +2,7 @@ package dev.forwardpass.models.sampling;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import java.io.Serializable;
 import java.security.SecureRandom;
 import java.util.Map;
 import java.util.Objects;
@@ -9,7 +10,7 @@ import java.util.Objects;
 /**
  * How to choose tokens: the settings of the sampling chain (see the package documentation for what each does and in
  * which order). Error messages name each setting as the CLI flags and the server's JSON do ({@code top_p},
- * {@code repeat_penalty}, ...), which are llama.cpp's names.
+ * {@code repeat_penalty}, ...), which are llama.cpp's names. Serializable, as {@code GenerationParams} is.
  *
  * @param temperature softmax temperature, >= 0; 0 is greedy decoding (the largest logit after bias and penalties)
  * @param topK keep the k most likely tokens, >= 0; 0 is off
@@ -30,7 +31,7 @@ import java.util.Objects;
  */
 public record SamplingParams(float temperature, int topK, float topP, float minP, float repeatPenalty,
         float presencePenalty, float frequencyPenalty, int penaltyLastN, Map<Integer, Float> logitBias, long seed,
-        Order order) {
+        Order order) implements Serializable {
 
     /** The value of {@code penalty_last_n} that makes the penalties look at every token of the sequence. */
     public static final int WHOLE_SEQUENCE = -1;

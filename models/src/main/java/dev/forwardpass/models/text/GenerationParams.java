@@ -1,11 +1,12 @@
 package dev.forwardpass.models.text;
 
 import dev.forwardpass.models.sampling.SamplingParams;
+import java.io.Serializable;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * How to continue a prompt.
+ * How to continue a prompt. Serializable, so that a distributed job (the spark module) can ship it to its workers.
  *
  * @param maxTokens the most tokens to sample (>= 1); the model's context may end the generation sooner
  * @param stop texts that end the generation where they appear; they are not part of the result (OpenAI's {@code stop})
@@ -14,7 +15,8 @@ import java.util.Objects;
  *     ({@link TokenLogprobs}, to {@link Generation#run(Generation.StepListener)}); {@link #NO_LOGPROBS} (the default)
  *     computes none, 0 reports the sampled token's alone
  */
-public record GenerationParams(int maxTokens, List<String> stop, SamplingParams sampling, int logprobs) {
+public record GenerationParams(int maxTokens, List<String> stop, SamplingParams sampling, int logprobs)
+        implements Serializable {
     /** The new-token budget of {@link #defaults()}: run.c's default number of steps. */
     public static final int DEFAULT_MAX_TOKENS = 256;
     /** The value of {@link #logprobs()} that computes no log-probabilities (and costs nothing). */

@@ -1,0 +1,112 @@
+package dev.forwardpass.spark.benchmark;
+
+import dev.forwardpass.models.analysis.Perplexity;
+import dev.forwardpass.models.sampling.SamplingParams;
+import dev.forwardpass.models.text.GenerationParams;
+import dev.forwardpass.models.text.TextModel;
+import dev.forwardpass.spark.ModelSpec;
+import dev.forwardpass.spark.TextFunctions;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Rows per second of scoring N documents ({@link TextFunctions#perplexity}) on {@code local[1]} and
+ * {@code local[2]}, against the single process of the {@code perplexity} command: the same model with its default
+ * threads (and with one), each document encoded and scored as the command scores a file. The documents are the embedded model's
+ * own stories (sampled from BOS, seeds 1..N), so every run scores the same texts.
+ *
+ * <p>Each setting runs once to load the model and warm the JIT, then {@code RUNS} times; the report gives the best
+ * and the median rows per second of those runs. Run from the repository:
+ *
+ * <pre>
+ * mvn -q -pl spark -am package -DskipTests
+ * java @spark/jvm.options -cp "spark/target/classes:$(cat spark/target/classpath.txt)" \
+ *     dev.forwardpass.spark.benchmark.ScoringBenchmark [DOCUMENTS [TOKENS [RUNS]]]
+ * </pre>
+ */
+public final class ScoringBenchmark {
+    private static final String[] MASTERS = {"local[1]", "local[2]"};
+    /** Tasks per core, as the example job makes them. */
+    private static final int TASKS_PER_CORE = 4;
+
+    private ScoringBenchmark() {}
+
+    /** {@code [DOCUMENTS [TOKENS [RUNS]]]}: 1000 documents of at most 64 tokens, 3 timed runs by default. */
+    public static void main(String[] args) throws IOException {
+        int documents = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
+        int tokens = args.length > 1 ? Integer.parseInt(args[1]) : 64;
+        int runs = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        List<String> texts;
+        try (TextModel model = TextModel.load(TextModel.Options.defaults())) {
+            texts = stories(model, documents, tokens);
+            System.out.printf("%d documents, %.1f tokens on average; %d runs after a warm-up, rows/s best / median%n",
+                    documents, meanTokens(model, texts), runs);
+        }
+        // the command's default threads (every processor), and one thread as local[1]'s model has
+        for (int threads : new int[] {Runtime.getRuntime().availableProcessors(), 1}) {
+            try (TextModel model = TextModel.load(TextModel.Options.defaults().withThreads(threads))) {
+                report("perplexity command, one process, " + threads + " threads", documents, runs,
+                        () -> scoreAsTheCommand(model, texts));
+            }
+        }
+        for (String master : MASTERS) {
+            SparkSession spark = SparkSession.builder().master(master).appName("forwardpass-scoring-benchmark")
+                    .config("spark.ui.enabled", false).getOrCreate();
+            spark.sparkContext().setLogLevel("ERROR");
+            try {
+                TextFunctions functions = TextFunctions.of(ModelSpec.embedded());
+                int partitions = TASKS_PER_CORE * spark.sparkContext().defaultParallelism();
+                Dataset<Row> rows = spark.createDataset(
+                        JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(texts, partitions).rdd(),
+                        Encoders.STRING()).toDF("text");
+                // the noop sink runs every row through the plan and writes nothing
+                report("spark " + master + ", " + partitions + " partitions", documents, runs,
+                        () -> functions.perplexity(rows, "text").write().format("noop").mode("overwrite").save());
+            } finally {
+                spark.stop();
+            }
+        }
+    }
+
+    /** The documents: the model's stories from BOS, seeds 1..count, at most {@code tokens} tokens each. */
+    private static List<String> stories(TextModel model, int count, int tokens) {
+        List<String> texts = new ArrayList<>(count);
+        GenerationParams params = GenerationParams.defaults().withMaxTokens(tokens);
+        for (int seed = 1; seed <= count; seed++) {
+            texts.add(model.complete("", params.withSampling(SamplingParams.defaults().withSeed(seed))).text());
+        }
+        return texts;
+    }
+
+    private static double meanTokens(TextModel model, List<String> texts) {
+        return texts.stream().mapToInt(text -> model.tokenizer().encode(text).length).average().orElse(0);
+    }
+
+    /** What {@code forwardpass perplexity --file} computes for each document, one after another. */
+    private static void scoreAsTheCommand(TextModel model, List<String> texts) {
+        int context = model.contextLength();
+        for (String text : texts) {
+            Perplexity.of(model.model(), model.tokenizer().encode(text), context, context, scored -> {});
+        }
+    }
+
+    /** Runs {@code work} once untimed, then {@code runs} times, and prints its best and median rows per second. */
+    private static void report(String setting, int rows, int runs, Runnable work) {
+        work.run();
+        double[] seconds = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            long start = System.nanoTime();
+            work.run();
+            seconds[i] = (System.nanoTime() - start) / 1e9;
+        }
+        Arrays.sort(seconds);
+        System.out.printf("%-50s %8.0f / %8.0f%n", setting, rows / seconds[0], rows / seconds[runs / 2]);
+    }
+}
