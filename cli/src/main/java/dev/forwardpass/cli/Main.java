@@ -11,7 +11,9 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
+import java.util.Arrays;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
@@ -24,14 +26,18 @@ public final class Main implements Runnable {
     static final int EXIT_BAD_FILE = 65;
     /** sysexits.h EX_NOINPUT: a file that does not exist. */
     static final int EXIT_NO_INPUT = 66;
+    /** sysexits.h EX_OSERR: a system resource (memory) ran out. */
+    static final int EXIT_OUT_OF_MEMORY = 71;
     /** sysexits.h EX_IOERR: another input/output failure. */
     static final int EXIT_IO_ERROR = 74;
+    /** sysexits.h EX_NOPERM: a file the user may not read or write. */
+    static final int EXIT_NO_PERMISSION = 77;
 
     private final CommandLine.Model.CommandSpec spec = CommandLine.Model.CommandSpec.create();
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "a subcommand is needed (see --help)");
+        throw new CommandLine.ParameterException(new CommandLine(this), "a subcommand is needed");
     }
 
     public static void main(String[] args) {
@@ -56,27 +62,50 @@ public final class Main implements Runnable {
                 .addSubcommand(new BenchCommand(terminal));
         cli.setOut(new PrintWriter(terminal.text(), true));
         cli.setErr(new PrintWriter(new java.io.OutputStreamWriter(err, StandardCharsets.UTF_8), true));
+        cli.setParameterExceptionHandler((exception, arguments) -> usageError(exception, err));
         cli.setExecutionExceptionHandler((exception, commandLine, parseResult) -> {
             boolean verbose = parseResult.originalArgs().contains("--verbose");
             return report(exception, verbose, err);
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            return report(e, Arrays.asList(args).contains("--verbose"), err);
+        }
+    }
+
+    /** Prints one line for a command line that does not parse, with where to look, and {@return the usage code} */
+    private static int usageError(CommandLine.ParameterException e, PrintStream err) {
+        String suggestions = e instanceof CommandLine.UnmatchedArgumentException unmatched
+                && !unmatched.getSuggestions().isEmpty()
+                ? "; did you mean " + String.join(" or ", unmatched.getSuggestions()) + "?" : "";
+        err.println("forwardpass: " + e.getMessage() + suggestions + " (see '"
+                + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
+        err.flush();
+        return CommandLine.ExitCode.USAGE;
     }
 
     /** Prints one line for {@code e} (and its stack trace if verbose) and {@return the exit code for it}. */
-    static int report(Exception e, boolean verbose, PrintStream err) {
+    static int report(Throwable e, boolean verbose, PrintStream err) {
         Throwable cause = e instanceof UncheckedIOException unchecked ? unchecked.getCause() : e;
         int code;
         String message;
-        if (cause instanceof ModelFormatException format) {
+        if (outOfMemory(cause)) {
+            code = EXIT_OUT_OF_MEMORY;
+            message = "out of memory: use a smaller model or --max-context, or give Java more heap "
+                    + "(FORWARDPASS_JAVA_OPTS=-Xmx8g)";
+        } else if (cause instanceof ModelFormatException format) {
             code = EXIT_BAD_FILE;
             message = format.getMessage();
         } else if (cause instanceof NoSuchFileException missing) {
             code = EXIT_NO_INPUT;
             message = missing.getFile() + ": " + (missing.getReason() != null ? missing.getReason() : "file not found");
+        } else if (cause instanceof AccessDeniedException denied) {
+            code = EXIT_NO_PERMISSION;
+            message = denied.getFile() + ": permission denied";
         } else if (cause instanceof IOException io) {
             code = EXIT_IO_ERROR;
-            message = io.getMessage();
+            message = io.getMessage() != null ? io.getMessage() : io.toString();
         } else if (cause instanceof IllegalArgumentException bad) {
             code = CommandLine.ExitCode.USAGE;
             message = bad.getMessage();
@@ -90,5 +119,15 @@ public final class Main implements Runnable {
         }
         err.flush();
         return code;
+    }
+
+    /** {@return whether {@code e} or one of its causes is an OutOfMemoryError (a pool thread's comes wrapped)} */
+    private static boolean outOfMemory(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof OutOfMemoryError) {
+                return true;
+            }
+        }
+        return false;
     }
 }

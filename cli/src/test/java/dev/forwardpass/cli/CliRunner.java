@@ -1,5 +1,9 @@
 package dev.forwardpass.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -21,6 +25,18 @@ record CliRunner(int exitCode, String out, String err) {
             code = Main.execute(args, new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), out, errStream);
         }
         return new CliRunner(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Asserts that the run failed with {@code exitCode} and said why in one line of standard error, without a stack
+     * trace, and {@return that line}.
+     */
+    String assertOneLineError(int exitCode) {
+        assertEquals(exitCode, this.exitCode, err);
+        assertEquals(1, errLines(), err);
+        assertFalse(err.contains("Exception") || err.contains("\tat "), "a stack trace reached the user: " + err);
+        assertTrue(err.startsWith("forwardpass: "), err);
+        return err.strip();
     }
 
     /** {@return the non-empty lines of standard error} */

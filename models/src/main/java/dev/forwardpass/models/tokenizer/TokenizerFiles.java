@@ -3,9 +3,9 @@ package dev.forwardpass.models.tokenizer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.forwardpass.models.format.InputFiles;
 import dev.forwardpass.models.format.ModelFormatException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.text.Normalizer;
@@ -57,7 +57,7 @@ final class TokenizerFiles {
             throws IOException {
         Map<String, Integer> vocab = readVocab(vocabJson.toString(), readJson(vocabJson), "");
         List<String[]> merges = new ArrayList<>();
-        List<String> lines = Files.readAllLines(mergesTxt, StandardCharsets.UTF_8);
+        List<String> lines = InputFiles.readText(mergesTxt).lines().toList();
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
             if ((i == 0 && line.startsWith("#version")) || line.isBlank()) {
@@ -571,7 +571,7 @@ final class TokenizerFiles {
         }
         Path jinja = folder.resolve("chat_template.jinja");
         if (Files.isRegularFile(jinja)) {
-            return Optional.of(Files.readString(jinja));
+            return Optional.of(InputFiles.readText(jinja));
         }
         Path json = folder.resolve("chat_template.json");
         JsonNode alone = Files.isRegularFile(json) ? readJson(json).get("chat_template") : null;
@@ -629,7 +629,7 @@ final class TokenizerFiles {
     /** {@return the JSON of {@code file}}, or a {@link ModelFormatException} naming it if it is not JSON. */
     static JsonNode readJson(Path file) throws IOException {
         try {
-            JsonNode node = JSON.readTree(file.toFile());
+            JsonNode node = JSON.readTree(InputFiles.readUtf8(file));
             if (node == null || node.isMissingNode()) {
                 throw new ModelFormatException(file.toString(), 0, file.getFileName().toString(), "is empty");
             }
