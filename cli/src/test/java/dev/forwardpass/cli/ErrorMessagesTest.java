@@ -1,6 +1,7 @@
 package dev.forwardpass.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -11,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -92,6 +94,20 @@ class ErrorMessagesTest {
                 {"tokenize", "--text", "hi", "--tokenizer", b.toString()}, {"perplexity", "--file", a.toString()}}) {
             String line = CliRunner.run(args).assertOneLineError(Main.EXIT_IO_ERROR);
             assertTrue(line.contains("Too many levels of symbolic links"), line);
+        }
+    }
+
+    @Test
+    void aFifoOrDeviceIsRefusedAtOnceInsteadOfBlocking() throws Exception {
+        Path fifo = dir.resolve("fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor());
+        String[][] cases = {{"info", "--model", fifo.toString()}, {"tokenize", "--text", "hi", "--tokenizer",
+                fifo.toString()}, {"perplexity", "--file", fifo.toString()}, {"perplexity", "--file", "/dev/zero"},
+                {"generate", "--model", "/dev/zero"}};
+        for (String[] args : cases) {
+            String line = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                    () -> CliRunner.run(args).assertOneLineError(Main.EXIT_IO_ERROR));
+            assertTrue(line.endsWith("is not a regular file (a FIFO, socket or device): only files are read"), line);
         }
     }
 

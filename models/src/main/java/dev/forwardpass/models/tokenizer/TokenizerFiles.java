@@ -290,15 +290,15 @@ final class TokenizerFiles {
                         splitBehavior(f, p.path("behavior").asText(), field + ".behavior"));
             }
             case "Digits" -> TextPipeline.regexSplit(TextPipeline.compile(
-                    p.path("individual_digits").asBoolean(false) ? "\\p{N}" : "\\p{N}+"),
+                    p.path("individual_digits").asBoolean(false) ? "\\p{N}" : "\\p{N}+")::matcher,
                     TextPipeline.SplitBehavior.ISOLATED);
             // Falcon's: runs of punctuation ("Contiguous") or each character on its own
             case "Punctuation" -> {
                 String behavior = p.path("behavior").asText("Isolated");
                 yield behavior.equals("Contiguous")
-                        ? TextPipeline.regexSplit(TextPipeline.compile(TextPipeline.PUNCTUATION + "+"),
+                        ? TextPipeline.regexSplit(TextPipeline.compile(TextPipeline.PUNCTUATION + "+")::matcher,
                                 TextPipeline.SplitBehavior.ISOLATED)
-                        : TextPipeline.regexSplit(TextPipeline.compile(TextPipeline.PUNCTUATION),
+                        : TextPipeline.regexSplit(TextPipeline.compile(TextPipeline.PUNCTUATION)::matcher,
                                 splitBehavior(f, behavior, field + ".behavior"));
             }
             case "Metaspace" -> TextPipeline.metaspace(p.path("replacement").asText(SPACE_SYMBOL),
@@ -333,14 +333,16 @@ final class TokenizerFiles {
         };
     }
 
-    /** {@return the pattern of a {"String": literal} or {"Regex": pattern} object} */
-    private static Pattern pattern(Fields f, JsonNode pattern, String field) throws ModelFormatException {
+    /** {@return the pattern of a {"String": literal} or {"Regex": pattern} object}, run with a step budget */
+    private static BoundedRegex pattern(Fields f, JsonNode pattern, String field) throws ModelFormatException {
         if (pattern != null && pattern.hasNonNull("String")) {
-            return Pattern.compile(Pattern.quote(pattern.get("String").asText()));
+            return new BoundedRegex(Pattern.compile(Pattern.quote(pattern.get("String").asText())), f.source(),
+                    field + ".String");
         }
         if (pattern != null && pattern.hasNonNull("Regex")) {
             try {
-                return TextPipeline.compile(pattern.get("Regex").asText());
+                return new BoundedRegex(TextPipeline.compile(pattern.get("Regex").asText()), f.source(),
+                        field + ".Regex");
             } catch (PatternSyntaxException e) {
                 throw f.error(field + ".Regex", "is not a pattern Java can compile: " + e.getDescription());
             }
