@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -109,6 +112,30 @@ class ErrorMessagesTest {
                     () -> CliRunner.run(args).assertOneLineError(Main.EXIT_IO_ERROR));
             assertTrue(line.endsWith("is not a regular file (a FIFO, socket or device): only files are read"), line);
         }
+    }
+
+    @Test
+    void sizesFromAFileAreCheckedBeforeAnythingIsAllocated() throws IOException {
+        byte[] header = new byte[7 * 4];
+        ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN).putInt(1 << 20).putInt(1 << 20).putInt(1 << 20).putInt(1)
+                .putInt(1).putInt(1 << 20).putInt(1 << 20);
+        Path overflowing = Files.write(dir.resolve("overflowing.bin"), header);
+        String line = CliRunner.run("info", "--model", overflowing.toString()).assertOneLineError(65);
+        assertTrue(line.contains("field 'weights' at offset 28: the header's sizes need more than 2^63 bytes"), line);
+
+        Path folder = Files.createDirectories(dir.resolve("huge-id"));
+        Files.writeString(folder.resolve("vocab.json"), "{\"a\": 0, \"b\": 2000000000}");
+        Files.writeString(folder.resolve("merges.txt"), "#version: 0.2\n");
+        line = CliRunner.run("tokenize", "--tokenizer", folder.toString(), "--text", "ab").assertOneLineError(65);
+        assertTrue(line.endsWith("vocab.json: field 'b': must be an integer id from 0 to 4194303, found 2000000000"),
+                line);
+
+        Files.writeString(folder.resolve("vocab.json"), "{\"a\": 0, \"b\": 1}");
+        try (RandomAccessFile big = new RandomAccessFile(folder.resolve("merges.txt").toFile(), "rw")) {
+            big.setLength(300L << 20);
+        }
+        line = CliRunner.run("tokenize", "--tokenizer", folder.toString(), "--text", "ab").assertOneLineError(65);
+        assertTrue(line.contains("merges.txt: is larger than the 64 MB"), line);
     }
 
     @Test

@@ -44,6 +44,8 @@ final class TokenizerFiles {
     /** GPT-2's only special token: BOS, EOS and unknown at once. */
     static final String GPT2_END_OF_TEXT = "<|endoftext|>";
     static final String SPACE_SYMBOL = "\u2581"; // ▁, SentencePiece's visible space
+    /** Ids must be below this: the largest real vocabularies have about 262,000 tokens, and ids size arrays. */
+    static final int MAX_VOCAB_SIZE = 1 << 22;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -173,9 +175,9 @@ final class TokenizerFiles {
         Map<String, Integer> ids = new HashMap<>(vocab.size() * 2);
         for (Map.Entry<String, JsonNode> e : vocab.properties()) {
             JsonNode id = e.getValue();
-            if (!id.canConvertToExactIntegral() || !id.canConvertToInt() || id.asInt() < 0) {
+            if (!isId(id)) {
                 throw new ModelFormatException(source, -1, fieldPrefix + e.getKey(),
-                        "must be a non-negative integer id, found " + id);
+                        "must be an integer id from 0 to " + (MAX_VOCAB_SIZE - 1) + ", found " + id);
             }
             ids.put(e.getKey(), id.asInt());
         }
@@ -224,9 +226,9 @@ final class TokenizerFiles {
             JsonNode t = added.get(i);
             JsonNode id = t.get("id");
             JsonNode content = t.get("content");
-            if (id == null || !id.canConvertToExactIntegral() || !id.canConvertToInt() || id.asInt() < 0
-                    || content == null || !content.isTextual() || content.asText().isEmpty()) {
-                throw f.error("added_tokens[" + i + "]", "needs a non-negative id and a non-empty content, found " + t);
+            if (id == null || !isId(id) || content == null || !content.isTextual() || content.asText().isEmpty()) {
+                throw f.error("added_tokens[" + i + "]", "needs an id from 0 to " + (MAX_VOCAB_SIZE - 1)
+                        + " and a non-empty content, found " + t);
             }
             tokens.add(new AddedTokens.Token(id.asInt(), content.asText(), t.path("special").asBoolean(false),
                     t.path("lstrip").asBoolean(false), t.path("rstrip").asBoolean(false)));
@@ -622,6 +624,11 @@ final class TokenizerFiles {
             }
             return node.asText();
         }
+    }
+
+    /** {@return whether {@code id} is a whole number that can be a token id} */
+    private static boolean isId(JsonNode id) {
+        return id.canConvertToExactIntegral() && id.canConvertToInt() && id.asInt() >= 0 && id.asInt() < MAX_VOCAB_SIZE;
     }
 
     private static int[] toArray(List<Integer> list) {
