@@ -7,6 +7,7 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -41,11 +42,21 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(execute(args, System.in, new FileOutputStream(FileDescriptor.out), System.err));
+        // stderr in UTF-8 whatever the locale: System.err would turn every non-ASCII character into '?' under LANG=C
+        PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+        System.exit(execute(args, System.in, new FileOutputStream(FileDescriptor.out), err));
     }
 
     /** Runs the tool with these streams and {@return its exit code}. */
     public static int execute(String[] args, InputStream in, OutputStream out, PrintStream err) {
+        for (int i = 0; i < args.length; i++) {
+            if (!isValidText(args[i])) {
+                err.println("forwardpass: argument " + (i + 1) + " is not valid UTF-8 text (its bytes are not UTF-8, "
+                        + "or it holds U+FFFD): '" + args[i] + "'");
+                err.flush();
+                return CommandLine.ExitCode.USAGE;
+            }
+        }
         System.setProperty("forwardpass.backends", String.join(", ", Backends.providers().keySet()));
         System.setProperty("forwardpass.processors", Integer.toString(Runtime.getRuntime().availableProcessors()));
         Terminal terminal = new Terminal(in, out, err);
@@ -60,8 +71,8 @@ public final class Main implements Runnable {
                 .addSubcommand(new InitCommand(terminal))
                 .addSubcommand(new QuantizeCommand(terminal))
                 .addSubcommand(new BenchCommand(terminal));
-        cli.setOut(new PrintWriter(terminal.text(), true));
-        cli.setErr(new PrintWriter(new java.io.OutputStreamWriter(err, StandardCharsets.UTF_8), true));
+        cli.setOut(new PrintWriter(new OutputStreamWriter(terminal.text(), StandardCharsets.UTF_8), true));
+        cli.setErr(new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true));
         cli.setParameterExceptionHandler((exception, arguments) -> usageError(exception, err));
         cli.setExecutionExceptionHandler((exception, commandLine, parseResult) -> {
             boolean verbose = parseResult.originalArgs().contains("--verbose");
@@ -72,6 +83,27 @@ public final class Main implements Runnable {
         } catch (OutOfMemoryError e) {
             return report(e, Arrays.asList(args).contains("--verbose"), err);
         }
+    }
+
+    /**
+     * {@return whether an argument is text as the user typed it} The JVM decodes arguments in the locale's charset (the
+     * launcher makes it UTF-8) and turns bytes that do not decode into U+FFFD, which would then be encoded as a prompt
+     * without a word: such an argument, or one with half a surrogate pair, is refused instead.
+     */
+    static boolean isValidText(String argument) {
+        for (int i = 0; i < argument.length(); i++) {
+            char c = argument.charAt(i);
+            if (c == '\uFFFD') {
+                return false;
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < argument.length()
+                    && Character.isLowSurrogate(argument.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Prints one line for a command line that does not parse, with where to look, and {@return the usage code} */

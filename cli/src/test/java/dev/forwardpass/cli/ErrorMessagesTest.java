@@ -139,6 +139,27 @@ class ErrorMessagesTest {
     }
 
     @Test
+    void anArgumentThatWasNotUtf8IsAnErrorNotAReplacementCharacter() {
+        // what the JVM makes of the bytes "caf\xe9" in a UTF-8 locale, half a surrogate pair, and both in other places
+        String[][] cases = {{"tokenize", "--text", "caf\uFFFD"}, {"generate", "--prompt", "\uD83D"},
+                {"perplexity", "--file", "\uDE00.txt"}, {"tokenize", "--text=\uFFFD\uFFFD"}};
+        int[] positions = {3, 3, 3, 2};
+        for (int i = 0; i < cases.length; i++) {
+            String line = CliRunner.run(cases[i]).assertOneLineError(2);
+            assertTrue(line.startsWith("forwardpass: argument " + positions[i] + " is not valid UTF-8 text"), line);
+        }
+        // real text outside ASCII (a surrogate pair too) goes through: tok512 spells ë and 😀 as their UTF-8 bytes
+        CliRunner run = CliRunner.run("tokenize", "--text", "Zoë 😀");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains(" " + (0xC3 + 3) + " " + (0xAB + 3) + " "), run.out());
+        assertTrue(run.out().strip().endsWith((0xF0 + 3) + " " + (0x9F + 3) + " " + (0x98 + 3) + " " + (0x80 + 3)),
+                run.out());
+        Path named = dir.resolve("crêpes 日本.txt");
+        String line = CliRunner.run("perplexity", "--file", named.toString()).assertOneLineError(Main.EXIT_NO_INPUT);
+        assertEquals("forwardpass: " + named + ": file not found", line);
+    }
+
+    @Test
     void anUnreadableFileSaysPermissionDenied() {
         // as root every file is readable, so the mapping is checked on the exception the JDK throws for EACCES
         Path file = dir.resolve("secret.bin");
