@@ -120,6 +120,9 @@ public final class Main implements Runnable {
     /** Prints one line for {@code e} (and its stack trace if verbose) and {@return the exit code for it}. */
     static int report(Throwable e, boolean verbose, PrintStream err) {
         Throwable cause = e instanceof UncheckedIOException unchecked ? unchecked.getCause() : e;
+        if (brokenPipe(cause)) {
+            return 0; // the reader of stdout has gone (generate | head): end quietly, as other Unix tools do
+        }
         int code;
         String message;
         if (outOfMemory(cause)) {
@@ -151,6 +154,11 @@ public final class Main implements Runnable {
         }
         err.flush();
         return code;
+    }
+
+    /** {@return whether {@code e} is a write to a pipe whose reader has closed it (EPIPE)} */
+    private static boolean brokenPipe(Throwable e) {
+        return e instanceof IOException io && io.getMessage() != null && io.getMessage().startsWith("Broken pipe");
     }
 
     /** {@return whether {@code e} or one of its causes is an OutOfMemoryError (a pool thread's comes wrapped)} */
