@@ -2,9 +2,13 @@ package dev.forwardpass.cli;
 
 import dev.forwardpass.models.analysis.ModelComparison;
 import dev.forwardpass.models.analysis.ModelComparison.Position;
+import dev.forwardpass.models.format.OutputFiles;
 import java.awt.BasicStroke;
 import java.awt.Color;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.file.Path;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
@@ -57,7 +61,11 @@ final class ComparisonChart {
         JFreeChart chart = new JFreeChart("Trained vs empty weights: same code, " + String.format("perplexity %.1f vs %.1f",
                 result.trained().perplexity(), result.empty().perplexity()), JFreeChart.DEFAULT_TITLE_FONT, plot, true);
         chart.setBackgroundPaint(Color.WHITE);
-        ChartUtils.saveChartAsPNG(png.toFile(), chart, 1000, 700);
+        OutputFiles.replace(png, channel -> {
+            OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel));
+            ChartUtils.writeChartAsPNG(out, chart, 1000, 700);
+            out.flush();
+        });
     }
 
     private static XYLineAndShapeRenderer renderer(int series) {

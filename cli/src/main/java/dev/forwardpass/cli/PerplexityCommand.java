@@ -3,10 +3,9 @@ package dev.forwardpass.cli;
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.models.analysis.Perplexity;
 import dev.forwardpass.models.decoder.LanguageModel;
+import dev.forwardpass.models.format.InputFiles;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -45,7 +44,7 @@ final class PerplexityCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        String text = Files.readString(file, StandardCharsets.UTF_8);
+        String text = InputFiles.readText(file);
         Perplexity.Result result;
         int tokenCount;
         try (Backend backend = modelOptions.openBackend(); LanguageModel model = modelOptions.loadModel(backend)) {

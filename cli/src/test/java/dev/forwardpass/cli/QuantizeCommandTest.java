@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.forwardpass.models.tokenizer.SentencePieceFiles;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,8 +28,7 @@ class QuantizeCommandTest {
 
     @BeforeEach
     void stories260KBesideItsTokenizer() throws IOException {
-        model = Files.write(dir.resolve("stories260K.bin"), embedded("stories260K.bin"));
-        Files.write(dir.resolve("tokenizer.bin"), embedded("tok512.bin"));
+        model = CliRunner.stories260KBesideItsTokenizer(dir);
     }
 
     @Test
@@ -111,7 +109,7 @@ class QuantizeCommandTest {
     @Test
     void aHuggingFaceTokenizerGivenIsWrittenAsLlamaCppsVocabulary() throws IOException {
         // tok512 as Hugging Face's converter writes a SentencePiece vocabulary: the file reads it as llama.cpp does
-        Path folder = SentencePieceFiles.write(dir.resolve("tok512-hf"), embedded("tok512.bin"), 512,
+        Path folder = SentencePieceFiles.write(dir.resolve("tok512-hf"), CliRunner.embedded("tok512.bin"), 512,
                 SentencePieceFiles.Style.LEGACY);
         SentencePieceFiles.writeLlamaTokenizerConfig(folder);
         Path out = dir.resolve("s.gguf");
@@ -146,12 +144,5 @@ class QuantizeCommandTest {
         assertFalse(Files.exists(dir.resolve("x.gguf")));
         assertEquals(0, CliRunner.run("quantize", "--model", model.toString(), "--type", "q8_0", "--out",
                 precious.toString(), "--force").exitCode());
-    }
-
-    private static byte[] embedded(String name) throws IOException {
-        try (InputStream in = QuantizeCommandTest.class.getResourceAsStream("/dev/forwardpass/models/stories260K/"
-                + name)) {
-            return in.readAllBytes();
-        }
     }
 }

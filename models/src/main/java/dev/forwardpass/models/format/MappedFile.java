@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -24,14 +22,9 @@ public final class MappedFile implements AutoCloseable {
         this.source = source;
     }
 
-    /** Maps {@code path} read-only. */
+    /** Maps {@code path} read-only; it must be a regular file ({@link InputFiles#checkRegularFile}). */
     public static MappedFile open(Path path) throws IOException {
-        if (!Files.exists(path)) {
-            throw new NoSuchFileException(path.toString(), null, "file not found");
-        }
-        if (Files.isDirectory(path)) {
-            throw new IOException(path + ": is a directory, expected a file");
-        }
+        InputFiles.checkRegularFile(path);
         Arena arena = Arena.ofShared();
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
             MemorySegment data = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);

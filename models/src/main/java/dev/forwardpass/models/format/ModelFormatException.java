@@ -15,7 +15,7 @@ public final class ModelFormatException extends IOException {
     /**
      * @param source the file's name or path as the user gave it
      * @param offset the byte offset of the field in the file, or -1 if it has none
-     * @param field the field's name as the format's specification calls it
+     * @param field the field's name as the format's specification calls it, or null for the file as a whole
      * @param problem what was expected versus what was found
      */
     public ModelFormatException(String source, long offset, String field, String problem) {
@@ -26,8 +26,9 @@ public final class ModelFormatException extends IOException {
     }
 
     private static String format(String source, long offset, String field, String problem) {
-        String where = offset >= 0 ? "field '" + field + "' at offset " + offset : "field '" + field + "'";
-        return source + ": " + where + ": " + problem;
+        String at = offset < 0 ? "" : "at offset " + offset;
+        String where = field == null ? at : ("field '" + field + "' " + at).strip();
+        return source + ": " + (where.isEmpty() ? "" : where + ": ") + problem;
     }
 
     /** {@return the file's name or path} */
@@ -40,7 +41,7 @@ public final class ModelFormatException extends IOException {
         return offset;
     }
 
-    /** {@return the field's name} */
+    /** {@return the field's name, or null for the file as a whole} */
     public String field() {
         return field;
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -80,7 +81,7 @@ public final class SafetensorsShards implements AutoCloseable {
         String source = index.toString();
         JsonNode root;
         try {
-            root = JSON.readTree(index.toFile());
+            root = JSON.readTree(InputFiles.readUtf8(index));
         } catch (JsonProcessingException e) {
             throw new ModelFormatException(source, e.getLocation() == null ? -1 : e.getLocation().getByteOffset(),
                     INDEX_FILE, "is not valid JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));
@@ -105,7 +106,7 @@ public final class SafetensorsShards implements AutoCloseable {
                 }
                 SafetensorsFile file = shards.get(shard);
                 if (file == null) {
-                    Path path = folder.resolve(shard);
+                    Path path = shardPath(folder, shard, source, tensor);
                     if (!Files.isRegularFile(path)) {
                         throw new NoSuchFileException(path.toString(), null,
                                 "shard of tensor '" + tensor + "' listed in " + INDEX_FILE + " is missing");
@@ -125,6 +126,16 @@ public final class SafetensorsShards implements AutoCloseable {
         }
         return new SafetensorsShards(folder.toString(), List.copyOf(new ArrayList<>(shards.values())),
                 Collections.unmodifiableMap(byTensor));
+    }
+
+    /** {@return the file {@code shard} of {@code folder}}, or an error naming the entry if it cannot be a file name */
+    private static Path shardPath(Path folder, String shard, String source, String tensor) throws ModelFormatException {
+        try {
+            return folder.resolve(shard);
+        } catch (InvalidPathException e) {
+            throw new ModelFormatException(source, -1, "weight_map." + tensor,
+                    "is not a file name (" + e.getReason() + "), found '" + shard.replace("\0", "\\0") + "'");
+        }
     }
 
     /** {@return the folder's path} */

@@ -1,14 +1,12 @@
 package dev.forwardpass.models.gguf;
 
+import dev.forwardpass.models.format.OutputFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 
 /**
@@ -48,25 +46,18 @@ final class GgufOutput {
 
     /** Writes {@code metadata} and {@code tensors} as a GGUF file at {@code out}, replacing it. */
     static void write(Path out, GgufKeyValues metadata, List<Tensor> tensors) throws IOException {
-        Path partial = out.resolveSibling(out.getFileName() + ".part");
-        try {
-            try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                writeFully(channel, header(metadata, tensors));
-                for (Tensor tensor : tensors) {
-                    long start = channel.position();
-                    tensor.data().writeTo(channel);
-                    if (channel.position() - start != tensor.byteSize()) {
-                        throw new IllegalStateException(tensor.name() + ": " + (channel.position() - start)
-                                + " bytes written for a tensor of " + tensor.byteSize());
-                    }
-                    writeFully(channel, ByteBuffer.allocate(padding(channel.position())));
+        OutputFiles.replace(out, channel -> {
+            writeFully(channel, header(metadata, tensors));
+            for (Tensor tensor : tensors) {
+                long start = channel.position();
+                tensor.data().writeTo(channel);
+                if (channel.position() - start != tensor.byteSize()) {
+                    throw new IllegalStateException(tensor.name() + ": " + (channel.position() - start)
+                            + " bytes written for a tensor of " + tensor.byteSize());
                 }
+                writeFully(channel, ByteBuffer.allocate(padding(channel.position())));
             }
-            Files.move(partial, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(partial);
-        }
+        });
     }
 
     /** {@return everything before the tensor data, padded to the alignment} */

@@ -3,6 +3,7 @@ package dev.forwardpass.models.huggingface;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.forwardpass.models.format.InputFiles;
 import dev.forwardpass.models.format.ModelFormatException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -42,7 +43,7 @@ public final class HuggingFaceConfig {
             throw new NoSuchFileException(file.toString(), null, "no " + FILE + " in the folder: not a Hugging Face "
                     + "model folder");
         }
-        return parse(file.toString(), Files.readAllBytes(file));
+        return parse(file.toString(), InputFiles.readUtf8(file));
     }
 
     /** Parses the bytes of a config.json; {@code source} names it in errors. */

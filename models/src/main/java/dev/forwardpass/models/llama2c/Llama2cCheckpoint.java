@@ -122,7 +122,14 @@ public final class Llama2cCheckpoint extends FileCheckpoint<LlamaConfig> {
         LlamaConfig config = new LlamaConfig(dim, hiddenDim, nLayers, nHeads, nKvHeads, headSize, vocabSize, seqLen,
                 NORM_EPS, ROPE_THETA, RopeLayout.INTERLEAVED);
 
-        long expected = Math.addExact(r.offset(), Llama2cLayout.weightBytes(config, version, shared));
+        long expected;
+        try {
+            expected = Math.addExact(r.offset(), Llama2cLayout.weightBytes(config, version, shared));
+        } catch (ArithmeticException e) {
+            throw r.error("weights", r.offset(), "the header's sizes need more than 2^63 bytes (the header is wrong): "
+                    + "dim=" + dim + ", hidden_dim=" + hiddenDim + ", n_layers=" + nLayers + ", vocab_size=" + vocabSize
+                    + ", seq_len=" + seqLen);
+        }
         if (expected != r.length()) {
             throw r.error("weights", r.offset(), "the header's sizes need " + expected + " bytes in all, but the file has "
                     + r.length() + (expected > r.length() ? " (truncated, or the header is wrong)" : " (trailing bytes)"));

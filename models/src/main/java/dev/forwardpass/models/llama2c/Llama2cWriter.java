@@ -8,6 +8,7 @@ import dev.forwardpass.api.RopeLayout;
 import dev.forwardpass.api.Shape;
 import dev.forwardpass.models.decoder.Checkpoint;
 import dev.forwardpass.models.decoder.TensorTable;
+import dev.forwardpass.models.format.OutputFiles;
 import dev.forwardpass.models.format.TensorData;
 import dev.forwardpass.models.llama.LlamaConfig;
 import java.io.IOException;
@@ -17,7 +18,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * Writes a Llama checkpoint in llama2.c's legacy format (the one {@code run.c} reads): the seven-int header, the
@@ -31,7 +31,7 @@ public final class Llama2cWriter {
     private Llama2cWriter() {}
 
     /**
-     * Writes {@code checkpoint} to {@code out}, replacing it.
+     * Writes {@code checkpoint} to {@code out}, replacing it once complete ({@link OutputFiles#replace}).
      *
      * @throws IllegalArgumentException if the checkpoint holds what llama2.c cannot store (a bias, half-split rope
      *     pairs, a tensor that is not float32)
@@ -45,8 +45,7 @@ public final class Llama2cWriter {
                     "llama2.c checkpoints cannot hold %s", entry.name());
         }
         boolean shared = !checkpoint.has(CLASSIFIER.name());
-        try (FileChannel channel = FileChannel.open(out, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        OutputFiles.replace(out, channel -> {
             ByteBuffer header = ByteBuffer.allocate(Llama2cCheckpoint.LEGACY_HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
             header.putInt(c.dim()).putInt(c.hiddenDim()).putInt(c.nLayers()).putInt(c.nHeads()).putInt(c.nKvHeads())
                     .putInt(shared ? c.vocabSize() : -c.vocabSize()).putInt(c.seqLen());
@@ -65,7 +64,7 @@ public final class Llama2cWriter {
                     writeRopeTables(channel, config);
                 }
             });
-        }
+        });
     }
 
     /** freq_cis_real and freq_cis_imag: cos and sin of pos · θ_i, (seqLen, headSize / 2) each; run.c skips them. */

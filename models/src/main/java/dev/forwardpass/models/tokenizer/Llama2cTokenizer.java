@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.PriorityQueue;
 
 /**
  * llama2.c's tokenizer ({@code tokenizer.bin}, {@code tok512.bin}): a SentencePiece-style BPE vocabulary with a score
@@ -28,6 +29,8 @@ public final class Llama2cTokenizer implements Tokenizer {
     public static final int EOS = 2;
     /** Byte-fallback tokens {@code <0x00>..<0xFF>} come right after the three special tokens. */
     static final int BYTE_TOKEN_OFFSET = 3;
+    /** run.c's best_score before the first pair: a pair must score above it to merge. */
+    private static final float RUN_C_NO_SCORE = -1e10f;
 
     private final String[] vocab;          // (vocabSize,) piece bytes as ISO-8859-1
     private final float[] scores;          // (vocabSize,) merge priority: higher merges first
@@ -152,30 +155,79 @@ public final class Llama2cTokenizer implements Tokenizer {
             }
             start = i + 1;
         }
-        // merge the best consecutive pair each iteration, according to the scores
-        while (true) {
-            float bestScore = -1e10f;
-            int bestId = -1;
-            int bestIndex = -1;
-            for (int i = 0; i < n - 1; i++) {
-                Integer id = ids.get(vocab[tokens[i]] + vocab[tokens[i + 1]]);
-                if (id != null && scores[id] > bestScore) {
-                    bestScore = scores[id];
-                    bestId = id;
-                    bestIndex = i;
-                }
-            }
-            if (bestIndex == -1) {
-                break;
-            }
-            tokens[bestIndex] = bestId;
-            System.arraycopy(tokens, bestIndex + 2, tokens, bestIndex + 1, n - bestIndex - 2);
-            n--;
-        }
+        n = mergePairs(tokens, n);
         if (eos) {
             tokens[n++] = EOS;
         }
         return Arrays.copyOf(tokens, n);
+    }
+
+    /**
+     * run.c's merge loop over {@code tokens[0..n)}: each iteration merges the adjacent pair whose merged piece has the
+     * highest score (the leftmost among equal scores; scores not above run.c's start value -1e10 never win), until no
+     * pair is a piece. A priority queue of candidate pairs over a linked list of the tokens gives run.c's result in
+     * O(n log n) rather than its O(n^2), so a long prompt is encoded before its length is checked. {@return the new n}
+     */
+    private int mergePairs(int[] tokens, int n) {
+        int[] next = new int[n];               // (n,) index of the token after i, or n at the end
+        int[] prev = new int[n];               // (n,) index of the token before i, or -1 at the start
+        boolean[] merged = new boolean[n];     // (n,) whether token i was merged into the one before it
+        for (int i = 0; i < n; i++) {
+            next[i] = i + 1;
+            prev[i] = i - 1;
+        }
+        PriorityQueue<Pair> queue = new PriorityQueue<>();
+        for (int i = 0; i + 1 < n; i++) {
+            offer(queue, tokens, i, i + 1);
+        }
+        while (!queue.isEmpty()) {
+            Pair best = queue.poll();
+            int left = best.left();
+            int right = best.right();
+            // a pair is stale once either side has changed: skip it
+            if (merged[left] || merged[right] || next[left] != right || tokens[left] != best.leftId()
+                    || tokens[right] != best.rightId()) {
+                continue;
+            }
+            tokens[left] = best.mergedId();
+            merged[right] = true;
+            next[left] = next[right];
+            if (next[right] < n) {
+                prev[next[right]] = left;
+            }
+            if (prev[left] >= 0) {
+                offer(queue, tokens, prev[left], left);
+            }
+            if (next[left] < n) {
+                offer(queue, tokens, left, next[left]);
+            }
+        }
+        int out = 0;
+        for (int i = 0; i < n; i = next[i]) {
+            tokens[out++] = tokens[i];
+        }
+        return out;
+    }
+
+    /** Queues the pair at {@code left, right} if its merged piece is in the vocabulary with a score run.c would take. */
+    private void offer(PriorityQueue<Pair> queue, int[] tokens, int left, int right) {
+        Integer id = ids.get(vocab[tokens[left]] + vocab[tokens[right]]);
+        if (id != null && scores[id] > RUN_C_NO_SCORE) {
+            queue.add(new Pair(scores[id], left, right, tokens[left], tokens[right], id));
+        }
+    }
+
+    /** A candidate merge: the best score first, then the leftmost (positions keep their order as tokens merge). */
+    private record Pair(float score, int left, int right, int leftId, int rightId, int mergedId)
+            implements Comparable<Pair> {
+        @Override
+        public int compareTo(Pair other) {
+            // run.c compares with '>': equal scores (0.0 and -0.0 too) are a tie, which the leftmost wins
+            if (score != other.score) {
+                return score > other.score ? -1 : 1;
+            }
+            return Integer.compare(left, other.left);
+        }
     }
 
     /**

@@ -63,7 +63,7 @@ enum LlamaCppPreTokenizer {
         this.addsBos = addsBos;
         TextPipeline.PreTokenizer chain = TextPipeline.PreTokenizer.NONE;
         for (String regex : regexes) {
-            chain = chain.then(TextPipeline.regexSplit(TextPipeline.compile(regex),
+            chain = chain.then(TextPipeline.regexSplit(TextPipeline.compile(regex)::matcher,
                     TextPipeline.SplitBehavior.ISOLATED));
         }
         this.preTokenizer = chain;

@@ -133,7 +133,7 @@ public record LlamaCppVocabulary(String source, String model, String pre, List<S
         BpeVocabulary bpe = new BpeVocabulary(vocab, BpeMerges.ofScores(mergeable, scores, vocab), unk, true, false,
                 byteTokens(all));
         String space = TokenizerFiles.SPACE_SYMBOL;
-        UnaryOperator<String> escapeSpaces = TextPipeline.Normalizers.replace(Pattern.compile(" ", Pattern.LITERAL),
+        UnaryOperator<String> escapeSpaces = TextPipeline.Normalizers.replace(Pattern.compile(" ", Pattern.LITERAL)::matcher,
                 space);
         boolean prefix = addSpacePrefix.orElse(true);
         UnaryOperator<String> normalizer = prefix

@@ -120,14 +120,14 @@ record TextPipeline(AddedTokens added, UnaryOperator<String> normalizer, PreToke
     }
 
     /**
-     * {@return a pre-tokenizer that cuts at the matches of {@code pattern}} Patterns come from tokenizer.json, written
+     * {@return a pre-tokenizer that cuts at the matches of {@code regex}} Patterns come from tokenizer.json, written
      * for Oniguruma; with {@link Pattern#UNICODE_CHARACTER_CLASS} Java's {@code \s} matches the same Unicode white
      * space as theirs (without it, only ASCII white space).
      */
-    static PreTokenizer regexSplit(Pattern pattern, SplitBehavior behavior) {
+    static PreTokenizer regexSplit(Regex regex, SplitBehavior behavior) {
         return (text, first) -> {
             List<String> out = new ArrayList<>();
-            Matcher m = pattern.matcher(text);
+            Matcher m = regex.matcher(text);
             int last = 0;
             StringBuilder pending = new StringBuilder(); // a match waiting for the piece after it
             while (m.find()) {
@@ -164,6 +164,13 @@ record TextPipeline(AddedTokens added, UnaryOperator<String> normalizer, PreToke
         }
     }
 
+    /** A pattern the pipeline runs: a built-in one as it is, a tokenizer file's as a {@link BoundedRegex}. */
+    @FunctionalInterface
+    interface Regex {
+        /** {@return a matcher of the pattern over {@code text}} */
+        Matcher matcher(String text);
+    }
+
     /** {@return {@code pattern} compiled as Hugging Face's tokenizers (Oniguruma) read it} */
     static Pattern compile(String pattern) {
         return Pattern.compile(pattern, Pattern.UNICODE_CHARACTER_CLASS);
@@ -179,7 +186,7 @@ record TextPipeline(AddedTokens added, UnaryOperator<String> normalizer, PreToke
      * pre-tokenizers after it (Falcon's digits) and the BPE see.
      */
     static PreTokenizer byteLevel(boolean addPrefixSpace, boolean useRegex) {
-        PreTokenizer gpt2 = regexSplit(compile(GPT2_PATTERN), SplitBehavior.ISOLATED);
+        PreTokenizer gpt2 = regexSplit(compile(GPT2_PATTERN)::matcher, SplitBehavior.ISOLATED);
         PreTokenizer cut = (text, first) -> {
             String t = addPrefixSpace && !text.startsWith(" ") ? " " + text : text;
             return useRegex ? gpt2.split(t, first) : List.of(t);
@@ -240,8 +247,8 @@ record TextPipeline(AddedTokens added, UnaryOperator<String> normalizer, PreToke
             return text -> text.isEmpty() ? text : prefix + text;
         }
 
-        static UnaryOperator<String> replace(Pattern pattern, String content) {
-            return text -> pattern.matcher(text).replaceAll(Matcher.quoteReplacement(content));
+        static UnaryOperator<String> replace(Regex regex, String content) {
+            return text -> regex.matcher(text).replaceAll(Matcher.quoteReplacement(content));
         }
 
         static UnaryOperator<String> sequence(List<UnaryOperator<String>> steps) {

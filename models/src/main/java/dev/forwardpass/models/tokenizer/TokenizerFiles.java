@@ -3,9 +3,9 @@ package dev.forwardpass.models.tokenizer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.forwardpass.models.format.InputFiles;
 import dev.forwardpass.models.format.ModelFormatException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.text.Normalizer;
@@ -44,6 +44,8 @@ final class TokenizerFiles {
     /** GPT-2's only special token: BOS, EOS and unknown at once. */
     static final String GPT2_END_OF_TEXT = "<|endoftext|>";
     static final String SPACE_SYMBOL = "\u2581"; // ▁, SentencePiece's visible space
+    /** Ids must be below this: the largest real vocabularies have about 262,000 tokens, and ids size arrays. */
+    static final int MAX_VOCAB_SIZE = 1 << 22;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -57,7 +59,7 @@ final class TokenizerFiles {
             throws IOException {
         Map<String, Integer> vocab = readVocab(vocabJson.toString(), readJson(vocabJson), "");
         List<String[]> merges = new ArrayList<>();
-        List<String> lines = Files.readAllLines(mergesTxt, StandardCharsets.UTF_8);
+        List<String> lines = InputFiles.readText(mergesTxt).lines().toList();
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
             if ((i == 0 && line.startsWith("#version")) || line.isBlank()) {
@@ -173,9 +175,9 @@ final class TokenizerFiles {
         Map<String, Integer> ids = new HashMap<>(vocab.size() * 2);
         for (Map.Entry<String, JsonNode> e : vocab.properties()) {
             JsonNode id = e.getValue();
-            if (!id.canConvertToExactIntegral() || !id.canConvertToInt() || id.asInt() < 0) {
+            if (!isId(id)) {
                 throw new ModelFormatException(source, -1, fieldPrefix + e.getKey(),
-                        "must be a non-negative integer id, found " + id);
+                        "must be an integer id from 0 to " + (MAX_VOCAB_SIZE - 1) + ", found " + id);
             }
             ids.put(e.getKey(), id.asInt());
         }
@@ -224,9 +226,9 @@ final class TokenizerFiles {
             JsonNode t = added.get(i);
             JsonNode id = t.get("id");
             JsonNode content = t.get("content");
-            if (id == null || !id.canConvertToExactIntegral() || !id.canConvertToInt() || id.asInt() < 0
-                    || content == null || !content.isTextual() || content.asText().isEmpty()) {
-                throw f.error("added_tokens[" + i + "]", "needs a non-negative id and a non-empty content, found " + t);
+            if (id == null || !isId(id) || content == null || !content.isTextual() || content.asText().isEmpty()) {
+                throw f.error("added_tokens[" + i + "]", "needs an id from 0 to " + (MAX_VOCAB_SIZE - 1)
+                        + " and a non-empty content, found " + t);
             }
             tokens.add(new AddedTokens.Token(id.asInt(), content.asText(), t.path("special").asBoolean(false),
                     t.path("lstrip").asBoolean(false), t.path("rstrip").asBoolean(false)));
@@ -290,15 +292,15 @@ final class TokenizerFiles {
                         splitBehavior(f, p.path("behavior").asText(), field + ".behavior"));
             }
             case "Digits" -> TextPipeline.regexSplit(TextPipeline.compile(
-                    p.path("individual_digits").asBoolean(false) ? "\\p{N}" : "\\p{N}+"),
+                    p.path("individual_digits").asBoolean(false) ? "\\p{N}" : "\\p{N}+")::matcher,
                     TextPipeline.SplitBehavior.ISOLATED);
             // Falcon's: runs of punctuation ("Contiguous") or each character on its own
             case "Punctuation" -> {
                 String behavior = p.path("behavior").asText("Isolated");
                 yield behavior.equals("Contiguous")
-                        ? TextPipeline.regexSplit(TextPipeline.compile(TextPipeline.PUNCTUATION + "+"),
+                        ? TextPipeline.regexSplit(TextPipeline.compile(TextPipeline.PUNCTUATION + "+")::matcher,
                                 TextPipeline.SplitBehavior.ISOLATED)
-                        : TextPipeline.regexSplit(TextPipeline.compile(TextPipeline.PUNCTUATION),
+                        : TextPipeline.regexSplit(TextPipeline.compile(TextPipeline.PUNCTUATION)::matcher,
                                 splitBehavior(f, behavior, field + ".behavior"));
             }
             case "Metaspace" -> TextPipeline.metaspace(p.path("replacement").asText(SPACE_SYMBOL),
@@ -333,14 +335,16 @@ final class TokenizerFiles {
         };
     }
 
-    /** {@return the pattern of a {"String": literal} or {"Regex": pattern} object} */
-    private static Pattern pattern(Fields f, JsonNode pattern, String field) throws ModelFormatException {
+    /** {@return the pattern of a {"String": literal} or {"Regex": pattern} object}, run with a step budget */
+    private static BoundedRegex pattern(Fields f, JsonNode pattern, String field) throws ModelFormatException {
         if (pattern != null && pattern.hasNonNull("String")) {
-            return Pattern.compile(Pattern.quote(pattern.get("String").asText()));
+            return new BoundedRegex(Pattern.compile(Pattern.quote(pattern.get("String").asText())), f.source(),
+                    field + ".String");
         }
         if (pattern != null && pattern.hasNonNull("Regex")) {
             try {
-                return TextPipeline.compile(pattern.get("Regex").asText());
+                return new BoundedRegex(TextPipeline.compile(pattern.get("Regex").asText()), f.source(),
+                        field + ".Regex");
             } catch (PatternSyntaxException e) {
                 throw f.error(field + ".Regex", "is not a pattern Java can compile: " + e.getDescription());
             }
@@ -571,7 +575,7 @@ final class TokenizerFiles {
         }
         Path jinja = folder.resolve("chat_template.jinja");
         if (Files.isRegularFile(jinja)) {
-            return Optional.of(Files.readString(jinja));
+            return Optional.of(InputFiles.readText(jinja));
         }
         Path json = folder.resolve("chat_template.json");
         JsonNode alone = Files.isRegularFile(json) ? readJson(json).get("chat_template") : null;
@@ -622,6 +626,11 @@ final class TokenizerFiles {
         }
     }
 
+    /** {@return whether {@code id} is a whole number that can be a token id} */
+    private static boolean isId(JsonNode id) {
+        return id.canConvertToExactIntegral() && id.canConvertToInt() && id.asInt() >= 0 && id.asInt() < MAX_VOCAB_SIZE;
+    }
+
     private static int[] toArray(List<Integer> list) {
         return list.stream().mapToInt(Integer::intValue).toArray();
     }
@@ -629,7 +638,7 @@ final class TokenizerFiles {
     /** {@return the JSON of {@code file}}, or a {@link ModelFormatException} naming it if it is not JSON. */
     static JsonNode readJson(Path file) throws IOException {
         try {
-            JsonNode node = JSON.readTree(file.toFile());
+            JsonNode node = JSON.readTree(InputFiles.readUtf8(file));
             if (node == null || node.isMissingNode()) {
                 throw new ModelFormatException(file.toString(), 0, file.getFileName().toString(), "is empty");
             }

@@ -44,9 +44,6 @@ public final class Tokenizers {
                     + TokenizerFiles.TOKENIZER_JSON + ", or " + TokenizerFiles.VOCAB_JSON + " and "
                     + TokenizerFiles.MERGES_TXT + ")");
         }
-        if (!Files.exists(path)) {
-            throw new NoSuchFileException(path.toString(), null, "file not found");
-        }
         if (path.getFileName().toString().endsWith(".json")) {
             return TokenizerFiles.readTokenizerJson(path, vocabSize);
         }

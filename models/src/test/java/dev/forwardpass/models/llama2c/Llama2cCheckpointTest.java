@@ -50,6 +50,23 @@ class Llama2cCheckpointTest {
     }
 
     @Test
+    void sizesThatOverflowSixtyFourBitsAreAFormatError() {
+        // each dimension is allowed alone, but together the weights would need more than 2^63 bytes
+        int big = 1 << 20;
+        int[][] headers = {{big, big, big, 1, 1, big, big}, {big, big, big, 2, 2, 512, 512},
+                {big, 8, big, 1, 1, big, big}};
+        for (int[] header : headers) {
+            byte[] bytes = TestFiles.stories260K();
+            for (int i = 0; i < header.length; i++) {
+                bytes = withHeaderInt(bytes, i, header[i]);
+            }
+            ModelFormatException e = expectFormatError(bytes);
+            assertEquals("weights", e.field());
+            assertTrue(e.getMessage().contains("need more than 2^63 bytes"), e.getMessage());
+        }
+    }
+
+    @Test
     void negativeAndAbsurdDimensionsNameTheirField() {
         ModelFormatException negative = expectFormatError(withHeaderInt(TestFiles.stories260K(), 2, -5));
         assertEquals("n_layers", negative.field());

@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,21 +35,18 @@ public final class SentencePieceFiles {
 
     /** Writes {@code dir/tokenizer.json} for the {@code vocabSize} tokens of a llama2.c tokenizer; {@return dir}. */
     public static Path write(Path dir, byte[] llama2cTokenizer, int vocabSize, Style style) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(llama2cTokenizer).order(ByteOrder.LITTLE_ENDIAN);
-        b.getInt(); // max_token_length
+        RunCVocabulary runC = RunCVocabulary.read(llama2cTokenizer, vocabSize);
         Map<String, Integer> vocab = new LinkedHashMap<>();
         String[] pieces = new String[vocabSize];
-        float[] scores = new float[vocabSize];
+        float[] scores = runC.scores();
         for (int i = 0; i < vocabSize; i++) {
-            scores[i] = b.getFloat();
-            byte[] bytes = new byte[b.getInt()];
-            b.get(bytes);
             // llama2.c's export wrote ▁ as a space, and BOS and EOS as "\n<s>\n" and "\n</s>\n"
             String piece = switch (i) {
                 case 0 -> "<unk>";
                 case 1 -> "<s>";
                 case 2 -> "</s>";
-                default -> new String(bytes, StandardCharsets.UTF_8).replace(" ", SPACE);
+                default -> new String(runC.pieces()[i].getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8)
+                        .replace(" ", SPACE);
             };
             pieces[i] = piece;
             vocab.putIfAbsent(piece, i);
