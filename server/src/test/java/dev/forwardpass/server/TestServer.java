@@ -1,5 +1,6 @@
 package dev.forwardpass.server;
 
+import dev.forwardpass.models.chat.ChatTemplates;
 import dev.forwardpass.models.decoder.LanguageModel;
 import dev.forwardpass.models.sampling.SamplingParams;
 import dev.forwardpass.models.text.GenerationParams;
@@ -31,13 +32,14 @@ final class TestServer implements AutoCloseable {
     /** {@return stories260K on {@code backend}, one thread, chatting with {@link #CHAT_TEMPLATE} if asked} */
     static TextModel stories(String backend, boolean withChatTemplate) throws IOException {
         TextModel.Options options = TextModel.Options.defaults().withBackend(backend).withThreads(1);
-        if (withChatTemplate) {
-            Path template = Files.createTempFile("chat-template", ".jinja");
-            template.toFile().deleteOnExit();
-            Files.writeString(template, CHAT_TEMPLATE);
-            options = options.withChatTemplate(template);
-        }
-        return TextModel.load(options);
+        return TextModel.load(withChatTemplate ? options.withChatTemplate(chatTemplateFile()) : options);
+    }
+
+    /** {@return a new temporary file holding {@link #CHAT_TEMPLATE}} */
+    private static Path chatTemplateFile() throws IOException {
+        Path template = Files.createTempFile("chat-template", ".jinja");
+        template.toFile().deleteOnExit();
+        return Files.writeString(template, CHAT_TEMPLATE);
     }
 
     /** {@return the options of a test server: any free port, {@code parallel} at once, {@code queue} waiting} */
@@ -55,9 +57,13 @@ final class TestServer implements AutoCloseable {
         return new TestServer(OpenAiServer.start(model, options));
     }
 
-    /** {@return {@code model} with {@code pause} run before each forward pass and prefill: slow, or held at a gate} */
-    static TextModel pausing(TextModel model, Runnable pause) {
-        return TextModel.of(new PausingModel(model.model(), pause), model.tokenizer());
+    /**
+     * {@return {@code model} with {@code pause} run before each forward pass and prefill: slow, or held at a gate},
+     * chatting with {@link #CHAT_TEMPLATE}
+     */
+    static TextModel pausing(TextModel model, Runnable pause) throws IOException {
+        return TextModel.of(new PausingModel(model.model(), pause), model.tokenizer(),
+                ChatTemplates.fromFile(chatTemplateFile(), model.tokenizer()));
     }
 
     String url(String path) {
