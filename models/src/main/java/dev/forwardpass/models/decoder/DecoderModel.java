@@ -166,13 +166,8 @@ public abstract class DecoderModel<C extends Record & DecoderConfig> implements 
     }
 
     private void checkBatch(List<Session> sessions, int[] tokens, int[] positions) {
-        int rows = sessions.size();
-        if (rows == 0 || tokens.length != rows || positions.length != rows) {
-            throw new IllegalArgumentException(String.format("a batch needs a token and a position for each of its "
-                    + "sessions, and one session at least; found %d sessions, %d tokens and %d positions", rows,
-                    tokens.length, positions.length));
-        }
-        for (int b = 0; b < rows; b++) {
+        checkBatchShape(sessions, tokens, positions);
+        for (int b = 0; b < sessions.size(); b++) {
             Session session = sessions.get(b);
             if (!(session instanceof DecoderModel<?>.DecoderSession ours && ours.model() == this)) {
                 throw new IllegalArgumentException("the session of row " + b + " is not a session of this model");
@@ -185,6 +180,16 @@ public abstract class DecoderModel<C extends Record & DecoderConfig> implements 
             }
             checkPositions(positions[b], 1);
             checkToken(tokens[b]);
+        }
+    }
+
+    /** Checks that a batched step has a token and a position per session, and one session at least. */
+    static void checkBatchShape(List<Session> sessions, int[] tokens, int[] positions) {
+        int rows = sessions.size();
+        if (rows == 0 || tokens.length != rows || positions.length != rows) {
+            throw new IllegalArgumentException(String.format("a batch needs a token and a position for each of its "
+                    + "sessions, and one session at least; found %d sessions, %d tokens and %d positions", rows,
+                    tokens.length, positions.length));
         }
     }
 

@@ -45,16 +45,22 @@ public interface LanguageModel extends AutoCloseable {
      * position {@code positions[b]} of {@code sessions.get(b)} (whose positions before it must have been run) and
      * hands that session's next-token logits to {@code sink} as {@code sink.accept(b, logits)}, in row order, after
      * the pass. The logits of a row are those the session's {@link Session#forward} would return, to float rounding
-     * (a batch's products sum in another order than a single row's); each weight is read once for all the rows, which
-     * is what makes serving several sequences together faster than one after another. Sessions may join or leave
-     * between steps, at any positions. Every session of the batch is claimed for the whole step, sink calls included,
-     * as one call of it.
+     * (a batch's products sum in another order than a single row's); a model that runs the rows as one pass reads
+     * each weight once for all of them, which is what makes serving several sequences together faster than one after
+     * another. Sessions may join or leave between steps, at any positions. Every session of the batch is claimed for
+     * the whole step, sink calls included, as one call of it. This default decodes the sessions one after another,
+     * with {@link Session#forward}'s checks.
      *
      * @throws IllegalArgumentException if the three have different lengths or none, a session is not one of this
      *     model's or appears twice, a position is outside the context or a token outside the vocabulary
      * @throws IllegalStateException if a session is closed or in use by another call
      */
-    void decode(List<Session> sessions, int[] tokens, int[] positions, LogitsSink sink);
+    default void decode(List<Session> sessions, int[] tokens, int[] positions, LogitsSink sink) {
+        DecoderModel.checkBatchShape(sessions, tokens, positions);
+        for (int b = 0; b < tokens.length; b++) {
+            sink.accept(b, sessions.get(b).forward(tokens[b], positions[b]));
+        }
+    }
 
     @Override
     void close();
