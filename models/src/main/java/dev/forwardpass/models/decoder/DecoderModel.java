@@ -4,6 +4,7 @@ import dev.forwardpass.api.AttentionShape;
 import dev.forwardpass.api.Backend;
 import dev.forwardpass.api.Tensor;
 import dev.forwardpass.models.format.ModelFormatException;
+import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -80,6 +81,22 @@ public abstract class DecoderModel<C extends Record & DecoderConfig> implements 
     /** Computes {@code logits} ({@code [rows, vocabSize]}) of {@code x} ({@code [rows, dim]}, overwritten). */
     protected abstract void classify(Tensor logits, Tensor x);
 
+    /**
+     * Refuses logits that hold a NaN or an infinity: row {@code row} of {@code logits} (the position {@code pos}'s).
+     * Finite weights and inputs give finite logits, so a non-finite one means the weights are broken (a malformed
+     * model, as the CLI reports it), and no token can be chosen from them.
+     */
+    private void checkFinite(float[] logits, int row, int pos) {
+        int vocabSize = config.vocabSize();
+        for (int i = row * vocabSize, end = i + vocabSize; i < end; i++) {
+            if (!Float.isFinite(logits[i])) {
+                throw new UncheckedIOException(new ModelFormatException(source(), -1, null, "the logits at position "
+                        + pos + " hold " + logits[i] + " (token " + (i - row * vocabSize) + " the first): the weights "
+                        + "make the forward pass non-finite"));
+            }
+        }
+    }
+
     @Override
     public String architecture() {
         return checkpoint.architecture().name();
@@ -153,6 +170,7 @@ public abstract class DecoderModel<C extends Record & DecoderConfig> implements 
                 }
                 int vocabSize = config.vocabSize();
                 for (int b = 0; b < rows; b++) {
+                    checkFinite(batch.state.logitsOut, b, positions[b]);
                     System.arraycopy(batch.state.logitsOut, b * vocabSize, batch.rowLogits, 0, vocabSize);
                     sink.accept(b, batch.rowLogits);
                 }
@@ -304,6 +322,7 @@ public abstract class DecoderModel<C extends Record & DecoderConfig> implements 
                     DecoderModel.this.run(decode, rows.at(pos));
                     backend.copyTo(decode.logits, decode.logitsOut);
                 }
+                checkFinite(decode.logitsOut, 0, pos);
                 return decode.logitsOut;
             } finally {
                 release();
@@ -329,6 +348,7 @@ public abstract class DecoderModel<C extends Record & DecoderConfig> implements 
                         }
                     }
                     for (int r = 0; r < rows; r++) {
+                        checkFinite(logits, r, pos + from + r);
                         System.arraycopy(logits, r * vocabSize, decode.logitsOut, 0, vocabSize);
                         sink.accept(from + r, decode.logitsOut);
                     }
@@ -361,6 +381,7 @@ public abstract class DecoderModel<C extends Record & DecoderConfig> implements 
                         }
                     }
                 }
+                checkFinite(decode.logitsOut, 0, pos + tokens.length - 1);
                 return decode.logitsOut;
             } finally {
                 release();

@@ -73,6 +73,8 @@ public interface LanguageModel extends AutoCloseable {
          * and returns the next-token logits. The array belongs to the session and is overwritten by the next call.
          *
          * @throws IllegalArgumentException if {@code pos} is outside the context or {@code token} outside the vocabulary
+         * @throws java.io.UncheckedIOException with a {@link dev.forwardpass.models.format.ModelFormatException} if the
+         *     logits hold a NaN or an infinity (broken weights; so do prefill's and decode's)
          */
         float[] forward(int token, int pos);
 
