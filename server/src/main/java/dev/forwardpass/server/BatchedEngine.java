@@ -20,7 +20,7 @@ import java.util.concurrent.LinkedBlockingQueue;
  * continuous batching). At most {@code parallel} sequences are in the batch; up to {@code queue} more wait, in arrival
  * order, and join as others leave; beyond that a submission is refused.
  */
-public final class BatchedEngine implements Engine {
+final class BatchedEngine implements Engine {
     private final TextModel model;
     private final int parallel;
     private final int capacity;
@@ -31,14 +31,10 @@ public final class BatchedEngine implements Engine {
     private boolean shuttingDown;
 
     /**
-     * @param parallel the most sequences decoded together, >= 1
+     * @param parallel the most sequences decoded together, >= 1 (as {@link ServerOptions} checks)
      * @param queue the most sequences waiting to join, >= 0
      */
-    public BatchedEngine(TextModel model, int parallel, int queue) {
-        if (parallel < 1 || queue < 0) {
-            throw new IllegalArgumentException("parallel must be >= 1 and queue >= 0, found " + parallel + " and "
-                    + queue);
-        }
+    BatchedEngine(TextModel model, int parallel, int queue) {
         this.model = model;
         this.parallel = parallel;
         this.capacity = parallel + queue;
@@ -58,9 +54,7 @@ public final class BatchedEngine implements Engine {
     private synchronized Sequence admit(Generation generation) {
         if (shuttingDown || running.size() + waiting.size() >= capacity) {
             generation.close();
-            throw new EngineBusyException(shuttingDown ? "the server is shutting down"
-                    : "the server is busy: " + parallel + " sequences running and " + (capacity - parallel)
-                            + " waiting; try again shortly");
+            throw EngineBusyException.refusing(shuttingDown, parallel, capacity - parallel);
         }
         Job job = new Job(generation);
         if (running.size() < parallel) {

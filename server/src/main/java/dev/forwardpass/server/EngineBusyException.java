@@ -10,4 +10,10 @@ public final class EngineBusyException extends RuntimeException {
     public EngineBusyException(String message) {
         super(message);
     }
+
+    /** {@return the refusal of an engine that is shutting down, or full with {@code running} and {@code waiting}} */
+    static EngineBusyException refusing(boolean shuttingDown, int running, int waiting) {
+        return new EngineBusyException(shuttingDown ? "the server is shutting down"
+                : "the server is busy: " + running + " sequences running and " + waiting + " waiting; try again shortly");
+    }
 }

@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * them step at once (their forward passes take turns on the model's backend), and up to {@code queue} more wait for a
  * slot in arrival order. Beyond that, a submission is refused.
  */
-public final class ThreadedEngine implements Engine {
+final class ThreadedEngine implements Engine {
     private final TextModel model;
     private final int parallel;
     private final int capacity;
@@ -31,14 +31,10 @@ public final class ThreadedEngine implements Engine {
     private boolean shuttingDown;
 
     /**
-     * @param parallel the most sequences stepped at once, >= 1
+     * @param parallel the most sequences stepped at once, >= 1 (as {@link ServerOptions} checks)
      * @param queue the most sequences waiting for a slot, >= 0
      */
-    public ThreadedEngine(TextModel model, int parallel, int queue) {
-        if (parallel < 1 || queue < 0) {
-            throw new IllegalArgumentException("parallel must be >= 1 and queue >= 0, found " + parallel + " and "
-                    + queue);
-        }
+    ThreadedEngine(TextModel model, int parallel, int queue) {
         this.model = model;
         this.parallel = parallel;
         this.capacity = parallel + queue;
@@ -58,9 +54,7 @@ public final class ThreadedEngine implements Engine {
     private synchronized Sequence admit(Generation generation) {
         if (shuttingDown || admitted.get() >= capacity) {
             generation.close();
-            throw new EngineBusyException(shuttingDown ? "the server is shutting down"
-                    : "the server is busy: " + parallel + " sequences running and " + (capacity - parallel)
-                            + " waiting; try again shortly");
+            throw EngineBusyException.refusing(shuttingDown, parallel, capacity - parallel);
         }
         admitted.incrementAndGet();
         Job job = new Job(generation);
