@@ -64,6 +64,14 @@ class ChatCommandTest {
     }
 
     @Test
+    void aTemplateFileThatIsNotUtf8NamesTheFileAndTheByte(@TempDir Path dir) throws IOException {
+        Path latin1 = Files.write(dir.resolve("latin1.jinja"), new byte[] {'{', '{', ' ', (byte) 0xE9, ' ', '}', '}'});
+        CliRunner run = CliRunner.run("chat", "--chat-template", latin1.toString(), "--message", "hello");
+        String error = run.assertOneLineError(65);
+        assertTrue(error.contains(latin1.toString()) && error.contains("offset 3"), error);
+    }
+
+    @Test
     void badSamplingIsAUsageError() throws Exception {
         CliRunner run = CliRunner.run("chat", "--chat-template", template().toString(), "--message", "hi",
                 "--top-k", "-1");

@@ -1,5 +1,6 @@
 package dev.forwardpass.models.chat;
 
+import dev.forwardpass.models.format.InputFiles;
 import dev.forwardpass.models.format.MappedFile;
 import dev.forwardpass.models.gguf.GgufSummary;
 import dev.forwardpass.models.gguf.GgufTokenizer;
@@ -7,7 +8,6 @@ import dev.forwardpass.models.tokenizer.EncodeOptions;
 import dev.forwardpass.models.tokenizer.Tokenizer;
 import dev.forwardpass.models.tokenizer.Tokenizers;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -51,7 +51,7 @@ public final class ChatTemplates {
      * @throws ChatTemplateException if it does not compile
      */
     public static ChatTemplate fromFile(Path file, Tokenizer tokenizer) throws IOException {
-        return compile(Files.readString(file, StandardCharsets.UTF_8), tokenizer);
+        return compile(InputFiles.readText(file), tokenizer);
     }
 
     /** {@return the template text of a Hugging Face folder or a GGUF file, empty if it has none or is neither} */
