@@ -1,15 +1,10 @@
 package dev.forwardpass.cli;
 
-import dev.forwardpass.api.Backend;
 import dev.forwardpass.models.chat.ChatMessage;
-import dev.forwardpass.models.chat.ChatTemplate;
-import dev.forwardpass.models.chat.ChatTemplates;
-import dev.forwardpass.models.decoder.LanguageModel;
 import dev.forwardpass.models.sampling.SamplingParams;
 import dev.forwardpass.models.text.Completion;
 import dev.forwardpass.models.text.GenerationParams;
 import dev.forwardpass.models.text.TextModel;
-import dev.forwardpass.models.tokenizer.Tokenizer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -66,13 +61,8 @@ final class ChatCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         // llama.cpp's sampling defaults, each flag given replacing its setting
         GenerationParams params = new GenerationParams(maxTokens, stop, sampling.over(SamplingParams.defaults()));
-        try (Backend backend = modelOptions.openBackend();
-                LanguageModel model = modelOptions.loadModel(backend)) {
-            Tokenizer tokenizer = modelOptions.loadTokenizer(model);
-            ChatTemplate template = chatTemplate != null
-                    ? ChatTemplates.fromFile(chatTemplate, tokenizer)
-                    : ChatTemplates.of(modelOptions.model, tokenizer);
-            TextModel chat = TextModel.of(model, tokenizer, template);
+        // the template is the model's own, or --chat-template's, found as TextModel finds it for every chat
+        try (TextModel chat = TextModel.load(modelOptions.textModel(chatTemplate))) {
             List<ChatMessage> history = new ArrayList<>();
             if (system != null) {
                 history.add(ChatMessage.system(system));
