@@ -39,7 +39,7 @@ final class CompareCommand implements Callable<Integer> {
             description = "Seed of the empty model's initialisation (default: ${DEFAULT-VALUE}).")
     long initSeed;
 
-    @Option(names = "--json", description = "Print one JSON object (see the README).")
+    @Option(names = "--json", description = "Print one JSON object (its fields: docs/weights-versus-code.md).")
     boolean json;
 
     @Option(names = "--plot", paramLabel = "FILE.png",
