@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** tokenize, info, --help, and the one-line errors for malformed inputs. */
 class ToolCommandsTest {
@@ -98,6 +100,15 @@ class ToolCommandsTest {
         JsonNode info = JSON.readTree(CliRunner.run("info", "--model", out.toString(), "--json").out());
         assertEquals(288, info.get("dim").asInt());
         assertEquals(6, info.get("n_layers").asInt());
+    }
+
+    @Test
+    void eachSubcommandIsListedUnderItsOwnNameAndHelpListsThemAll() {
+        Terminal terminal = new Terminal(InputStream.nullInputStream(), OutputStream.nullOutputStream(), System.err);
+        Main.SUBCOMMANDS.forEach((name, subcommand) ->
+                assertEquals(name, new CommandLine(subcommand.apply(terminal)).getCommandName()));
+        String help = CliRunner.run("--help").out();
+        Main.SUBCOMMANDS.keySet().forEach(name -> assertTrue(help.contains("  " + name + " "), name + ": " + help));
     }
 
     @Test
