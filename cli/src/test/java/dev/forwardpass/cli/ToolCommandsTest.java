@@ -84,6 +84,8 @@ class ToolCommandsTest {
         assertEquals(8, report.get("prefill_tokens").asInt());
         assertEquals(4, report.get("decode_tokens").asInt());
         assertTrue(report.get("decode_tokens_per_s").asDouble() > 0, report.toString());
+        assertTrue(report.get("cold_decode_tokens_per_s").asDouble() > 0, report.toString());
+        assertTrue(report.get("cold_prefill_tokens_per_s").asDouble() > 0, report.toString());
         assertTrue(report.get("weights_bytes").asLong() > 1_000_000, report.toString());
     }
 
