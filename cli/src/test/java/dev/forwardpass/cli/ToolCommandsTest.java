@@ -81,6 +81,7 @@ class ToolCommandsTest {
         assertEquals(0, run.exitCode(), run.err());
         JsonNode report = JSON.readTree(run.out());
         assertEquals("java", report.get("backend").asText());
+        assertEquals(1, report.get("threads").asInt(), "a model as small as the embedded one runs on one thread");
         assertEquals(8, report.get("prefill_tokens").asInt());
         assertEquals(4, report.get("decode_tokens").asInt());
         assertTrue(report.get("decode_tokens_per_s").asDouble() > 0, report.toString());
