@@ -47,9 +47,13 @@ final class ModelOptions {
 
     /** {@return a new backend as chosen; the caller closes it} */
     Backend openBackend() throws IOException {
+        return Backends.get(backend, BackendOptions.withThreads(threadCount()));
+    }
+
+    /** {@return --threads if given, else 1 for a small model file (the embedded one too), else every processor} */
+    private int threadCount() throws IOException {
         boolean small = model == null || Files.isRegularFile(model) && Files.size(model) < ONE_THREAD_BELOW_MB << 20;
-        int chosen = threads != null ? threads : small ? 1 : Runtime.getRuntime().availableProcessors();
-        return Backends.get(backend, BackendOptions.withThreads(chosen));
+        return threads != null ? threads : small ? 1 : Runtime.getRuntime().availableProcessors();
     }
 
     /** {@return the model on {@code on}; the caller closes it} */
@@ -67,9 +71,8 @@ final class ModelOptions {
     }
 
     /** {@return these options as the text API takes them}, chatting with {@code chatTemplate} (null: the model's) */
-    TextModel.Options textModel(Path chatTemplate) {
-        return new TextModel.Options(model, tokenizer, backend, threads == null ? 0 : threads, contextLimit(),
-                chatTemplate);
+    TextModel.Options textModel(Path chatTemplate) throws IOException {
+        return new TextModel.Options(model, tokenizer, backend, threadCount(), contextLimit(), chatTemplate);
     }
 
     /** {@return the tokenizer for {@code loaded}} */
