@@ -3,26 +3,34 @@
 # Looks at $JAVA_HOME first, then every JDK under /usr/lib/jvm; says clearly what is missing otherwise.
 
 forwardpass_jdk_major() {
-    # prints the major version of the JDK at $1 (from its 'release' file), or nothing
-    local release="$1/release"
-    [ -f "$release" ] && [ -x "$1/bin/javac" ] || return 0
-    sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$release" | head -n 1
+    # sets major to the major version of the JDK at $1 (from its 'release' file), or to nothing; read in bash, as
+    # the launcher sources this on every run and a fork per candidate JDK costs more than the rest
+    local line
+    major=
+    [ -f "$1/release" ] && [ -x "$1/bin/javac" ] || return 0
+    while read -r line; do
+        if [[ $line =~ ^JAVA_VERSION=\"([0-9]+) ]]; then
+            major="${BASH_REMATCH[1]}"
+            return 0
+        fi
+    done < "$1/release"
 }
 
 forwardpass_find_jdk() {
+    # sets FORWARDPASS_JDK to the first JDK >= 25, or fails
     local candidate major
     for candidate in "${JAVA_HOME:-}" /usr/lib/jvm/*; do
         [ -n "$candidate" ] && [ -d "$candidate" ] || continue
-        major=$(forwardpass_jdk_major "$candidate")
+        forwardpass_jdk_major "$candidate"
         if [ -n "$major" ] && [ "$major" -ge 25 ]; then
-            echo "$candidate"
+            FORWARDPASS_JDK="$candidate"
             return 0
         fi
     done
     return 1
 }
 
-if ! FORWARDPASS_JDK=$(forwardpass_find_jdk); then
+if ! forwardpass_find_jdk; then
     echo "forwardpass: needs a JDK 25 or newer (with javac), for the Vector API and FFM." >&2
     echo "  looked at: JAVA_HOME=${JAVA_HOME:-<unset>} and /usr/lib/jvm/*" >&2
     echo "  install one (e.g. Temurin 25) and set JAVA_HOME to it." >&2

@@ -14,10 +14,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code bench}: load, prefill and decode timings of a model on a backend, as medians over repeats. */
+/**
+ * {@code bench}: load, prefill and decode timings of a model on a backend: the first round cold (this fresh JVM's
+ * first, as a user's one-off run sees it), then medians over warm repeats.
+ */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Load a model, prefill P prompt tokens as one batch, decode G tokens greedily, R times; "
-                + "report the median (and min/max) rates. Make large random-weight models with 'init'.")
+        description = "Load a model, prefill P prompt tokens as one batch, decode G tokens greedily: once cold (the "
+                + "first round in this JVM), then R times warm; report the cold rates and the warm median (and "
+                + "min/max). Make large random-weight models with 'init'.")
 final class BenchCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
@@ -30,7 +34,8 @@ final class BenchCommand implements Callable<Integer> {
             description = "Tokens to decode after the prompt (default: ${DEFAULT-VALUE}).")
     int genTokens;
 
-    @Option(names = "--repeat", paramLabel = "R", defaultValue = "5", description = "Repeats (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--repeat", paramLabel = "R", defaultValue = "5",
+            description = "Warm repeats after the cold round (default: ${DEFAULT-VALUE}).")
     int repeat;
 
     @Option(names = "--json", description = "Print one JSON object.")
@@ -42,10 +47,11 @@ final class BenchCommand implements Callable<Integer> {
         this.terminal = terminal;
     }
 
-    /** The figures of one bench run; rates are medians over the repeats. */
+    /** The figures of one bench run: the cold round's rates, then the warm ones as medians over the repeats. */
     record Report(String backend, int threads, String model, long weightsBytes, double loadMs, int prefillTokens,
-            double prefillTokensPerS, int decodeTokens, double decodeTokensPerS, double decodeMinTokensPerS,
-            double decodeMaxTokensPerS, double decodeWeightsGbPerS, int repeats) {}
+            double coldPrefillTokensPerS, double coldDecodeTokensPerS, double prefillTokensPerS, int decodeTokens,
+            double decodeTokensPerS, double decodeMinTokensPerS, double decodeMaxTokensPerS,
+            double decodeWeightsGbPerS, int repeats) {}
 
     @Override
     public Integer call() throws IOException {
@@ -57,25 +63,27 @@ final class BenchCommand implements Callable<Integer> {
             long loadStart = System.nanoTime();
             try (LanguageModel model = modelOptions.loadModel(backend)) {
                 double loadMs;
-                try (LanguageModel.Session warm = model.newSession()) {
+                try (LanguageModel.Session session = model.newSession()) {
                     loadMs = (System.nanoTime() - loadStart) / 1e6;
                     checkArgument(promptTokens + genTokens <= model.seqLen(),
                             "--prompt-tokens + --gen-tokens = %s exceed the model's context of %s",
                             promptTokens + genTokens, model.seqLen());
                     int[] prompt = new SplittableRandom(42).ints(promptTokens, 0, model.vocabSize()).toArray();
+                    double[] coldPrefillRate = new double[1];
+                    double[] coldDecodeRate = new double[1];
                     double[] prefillRates = new double[repeat];
                     double[] decodeRates = new double[repeat];
-                    // one untimed round first: JIT compilation and first-touch of the weights
-                    run(warm, prompt, Math.min(genTokens, 8), model.vocabSize(), new double[1], new double[1], 0);
+                    // the cold round pays the JIT's compilation and the weights' first touch
+                    run(session, prompt, genTokens, model.vocabSize(), coldPrefillRate, coldDecodeRate, 0);
                     for (int r = 0; r < repeat; r++) {
-                        run(warm, prompt, genTokens, model.vocabSize(), prefillRates, decodeRates, r);
+                        run(session, prompt, genTokens, model.vocabSize(), prefillRates, decodeRates, r);
                     }
                     Arrays.sort(prefillRates);
                     Arrays.sort(decodeRates);
                     double decodeMedian = median(decodeRates);
                     report = new Report(backend.name(), backend.threads(), model.source(), model.weightBytes(), loadMs,
-                            promptTokens, median(prefillRates), genTokens, decodeMedian, decodeRates[0],
-                            decodeRates[repeat - 1], decodeMedian * model.weightBytes() / 1e9, repeat);
+                            promptTokens, coldPrefillRate[0], coldDecodeRate[0], median(prefillRates), genTokens,
+                            decodeMedian, decodeRates[0], decodeRates[repeat - 1], decodeMedian * model.weightBytes() / 1e9, repeat);
                 }
             }
         }
@@ -85,8 +93,12 @@ final class BenchCommand implements Callable<Integer> {
         } else {
             out.printf("model %s (%,d bytes of weights) on %s, %d threads; load %.1f ms%n", report.model(),
                     report.weightsBytes(), report.backend(), report.threads(), report.loadMs());
-            out.printf("prefill: %d tokens at %.1f tok/s (median of %d)%n", promptTokens, report.prefillTokensPerS(), repeat);
-            out.printf("decode:  %d tokens at %.2f tok/s (median; min %.2f, max %.2f) = %.2f GB/s of weights%n",
+            out.printf("cold:    prefill %d tokens at %.1f tok/s, decode %d tokens at %.2f tok/s (first round in "
+                    + "this JVM)%n", promptTokens, report.coldPrefillTokensPerS(), genTokens,
+                    report.coldDecodeTokensPerS());
+            out.printf("prefill: %d tokens at %.1f tok/s (warm median of %d)%n", promptTokens,
+                    report.prefillTokensPerS(), repeat);
+            out.printf("decode:  %d tokens at %.2f tok/s (warm median; min %.2f, max %.2f) = %.2f GB/s of weights%n",
                     genTokens, report.decodeTokensPerS(), report.decodeMinTokensPerS(), report.decodeMaxTokensPerS(),
                     report.decodeWeightsGbPerS());
         }

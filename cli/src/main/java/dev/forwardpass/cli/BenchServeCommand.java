@@ -1,7 +1,6 @@
 package dev.forwardpass.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,8 +30,6 @@ import picocli.CommandLine.Option;
         description = "Load a running 'forwardpass serve' with concurrent streaming clients; report tokens/s, time to "
                 + "first token and inter-token latency (p50, p99).")
 final class BenchServeCommand implements Callable<Integer> {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
-
     @Option(names = "--url", paramLabel = "URL", defaultValue = "http://127.0.0.1:8080",
             description = "The server (default: ${DEFAULT-VALUE}).")
     String url;
@@ -109,9 +106,9 @@ final class BenchServeCommand implements Callable<Integer> {
 
     /** Streams one request, timing each chunk that carries a token. */
     private Timing stream(HttpClient http) throws IOException, InterruptedException {
-        String body = MAPPER.createObjectNode().put("prompt", prompt).put("max_tokens", maxTokens)
+        String body = Json.object().put("prompt", prompt).put("max_tokens", maxTokens)
                 .put("stream", true).put("logprobs", 0)
-                .set("stream_options", MAPPER.createObjectNode().put("include_usage", true)).toString();
+                .set("stream_options", Json.object().put("include_usage", true)).toString();
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url + "/v1/completions"))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
         if (apiKey != null) {
@@ -132,7 +129,7 @@ final class BenchServeCommand implements Callable<Integer> {
                 if (!line.startsWith("data: {")) {
                     continue;
                 }
-                JsonNode chunk = MAPPER.readTree(line.substring("data: ".length()));
+                JsonNode chunk = Json.read(line.substring("data: ".length()));
                 long now = System.nanoTime();
                 if (chunk.has("usage") && !chunk.get("usage").isNull()) {
                     tokens = chunk.at("/usage/completion_tokens").asLong();

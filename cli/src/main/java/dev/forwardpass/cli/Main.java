@@ -15,6 +15,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.SequencedMap;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
@@ -33,6 +38,26 @@ public final class Main implements Runnable {
     static final int EXIT_IO_ERROR = 74;
     /** sysexits.h EX_NOPERM: a file the user may not read or write. */
     static final int EXIT_NO_PERMISSION = 77;
+
+    /** The subcommands by name (as each one's {@code @Command} says), in the order the help lists them. */
+    static final SequencedMap<String, Function<Terminal, Object>> SUBCOMMANDS = subcommands();
+
+    private static SequencedMap<String, Function<Terminal, Object>> subcommands() {
+        SequencedMap<String, Function<Terminal, Object>> byName = new LinkedHashMap<>();
+        byName.put("generate", GenerateCommand::new);
+        byName.put("chat", ChatCommand::new);
+        byName.put("logits", LogitsCommand::new);
+        byName.put("tokenize", TokenizeCommand::new);
+        byName.put("info", InfoCommand::new);
+        byName.put("compare", CompareCommand::new);
+        byName.put("perplexity", PerplexityCommand::new);
+        byName.put("init", InitCommand::new);
+        byName.put("quantize", QuantizeCommand::new);
+        byName.put("bench", BenchCommand::new);
+        byName.put("serve", ServeCommand::new);
+        byName.put("bench-serve", BenchServeCommand::new);
+        return Collections.unmodifiableSequencedMap(byName);
+    }
 
     private final CommandLine.Model.CommandSpec spec = CommandLine.Model.CommandSpec.create();
 
@@ -60,19 +85,12 @@ public final class Main implements Runnable {
         System.setProperty("forwardpass.backends", String.join(", ", Backends.providers().keySet()));
         System.setProperty("forwardpass.processors", Integer.toString(Runtime.getRuntime().availableProcessors()));
         Terminal terminal = new Terminal(in, out, err);
-        CommandLine cli = new CommandLine(new Main())
-                .addSubcommand(new GenerateCommand(terminal))
-                .addSubcommand(new ChatCommand(terminal))
-                .addSubcommand(new LogitsCommand(terminal))
-                .addSubcommand(new TokenizeCommand(terminal))
-                .addSubcommand(new InfoCommand(terminal))
-                .addSubcommand(new CompareCommand(terminal))
-                .addSubcommand(new PerplexityCommand(terminal))
-                .addSubcommand(new InitCommand(terminal))
-                .addSubcommand(new QuantizeCommand(terminal))
-                .addSubcommand(new BenchCommand(terminal))
-                .addSubcommand(new ServeCommand(terminal))
-                .addSubcommand(new BenchServeCommand(terminal));
+        CommandLine cli = new CommandLine(new Main());
+        // picocli builds a command's model by reflection, which costs a start-up: only the one named is built
+        Function<Terminal, Object> named = args.length > 0 ? SUBCOMMANDS.get(args[0]) : null;
+        for (Function<Terminal, Object> subcommand : named != null ? List.of(named) : SUBCOMMANDS.values()) {
+            cli.addSubcommand(subcommand.apply(terminal));
+        }
         cli.setOut(new PrintWriter(new OutputStreamWriter(terminal.text(), StandardCharsets.UTF_8), true));
         cli.setErr(new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true));
         cli.setParameterExceptionHandler((exception, arguments) -> usageError(exception, err));

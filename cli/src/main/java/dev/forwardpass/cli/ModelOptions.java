@@ -8,11 +8,15 @@ import dev.forwardpass.models.decoder.LanguageModel;
 import dev.forwardpass.models.text.TextModel;
 import dev.forwardpass.models.tokenizer.Tokenizer;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /** The options every model command shares: which weights, which tokenizer, which backend, how many threads. */
 final class ModelOptions {
+    /** Below this size of a model file a second thread costs more in hand-offs than it computes. */
+    private static final int ONE_THREAD_BELOW_MB = 4;
+
     @Option(names = "--model", paramLabel = "PATH",
             description = "Model: a Hugging Face folder (config.json + safetensors) or a llama2.c checkpoint (.bin). "
                     + "Default: the embedded stories260K model.")
@@ -29,7 +33,8 @@ final class ModelOptions {
     String backend;
 
     @Option(names = "--threads", paramLabel = "N",
-            description = "Threads the backend computes with (default: all ${sys:forwardpass.processors} processors).")
+            description = "Threads the backend computes with (default: 1 for a model file under " + ONE_THREAD_BELOW_MB
+                    + " MB, as the embedded one; else all ${sys:forwardpass.processors} processors).")
     Integer threads;
 
     @Option(names = "--max-context", paramLabel = "N",
@@ -41,9 +46,14 @@ final class ModelOptions {
     boolean verbose;
 
     /** {@return a new backend as chosen; the caller closes it} */
-    Backend openBackend() {
-        BackendOptions options = threads == null ? BackendOptions.defaults() : BackendOptions.withThreads(threads);
-        return Backends.get(backend, options);
+    Backend openBackend() throws IOException {
+        return Backends.get(backend, BackendOptions.withThreads(threadCount()));
+    }
+
+    /** {@return --threads if given, else 1 for a small model file (the embedded one too), else every processor} */
+    private int threadCount() throws IOException {
+        boolean small = model == null || Files.isRegularFile(model) && Files.size(model) < ONE_THREAD_BELOW_MB << 20;
+        return threads != null ? threads : small ? 1 : Runtime.getRuntime().availableProcessors();
     }
 
     /** {@return the model on {@code on}; the caller closes it} */
@@ -61,9 +71,8 @@ final class ModelOptions {
     }
 
     /** {@return these options as the text API takes them}, chatting with {@code chatTemplate} (null: the model's) */
-    TextModel.Options textModel(Path chatTemplate) {
-        return new TextModel.Options(model, tokenizer, backend, threads == null ? 0 : threads, contextLimit(),
-                chatTemplate);
+    TextModel.Options textModel(Path chatTemplate) throws IOException {
+        return new TextModel.Options(model, tokenizer, backend, threadCount(), contextLimit(), chatTemplate);
     }
 
     /** {@return the tokenizer for {@code loaded}} */

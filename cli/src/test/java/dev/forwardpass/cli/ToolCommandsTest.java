@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** tokenize, info, --help, and the one-line errors for malformed inputs. */
 class ToolCommandsTest {
@@ -79,9 +81,12 @@ class ToolCommandsTest {
         assertEquals(0, run.exitCode(), run.err());
         JsonNode report = JSON.readTree(run.out());
         assertEquals("java", report.get("backend").asText());
+        assertEquals(1, report.get("threads").asInt(), "a model as small as the embedded one runs on one thread");
         assertEquals(8, report.get("prefill_tokens").asInt());
         assertEquals(4, report.get("decode_tokens").asInt());
         assertTrue(report.get("decode_tokens_per_s").asDouble() > 0, report.toString());
+        assertTrue(report.get("cold_decode_tokens_per_s").asDouble() > 0, report.toString());
+        assertTrue(report.get("cold_prefill_tokens_per_s").asDouble() > 0, report.toString());
         assertTrue(report.get("weights_bytes").asLong() > 1_000_000, report.toString());
     }
 
@@ -98,6 +103,15 @@ class ToolCommandsTest {
         JsonNode info = JSON.readTree(CliRunner.run("info", "--model", out.toString(), "--json").out());
         assertEquals(288, info.get("dim").asInt());
         assertEquals(6, info.get("n_layers").asInt());
+    }
+
+    @Test
+    void eachSubcommandIsListedUnderItsOwnNameAndHelpListsThemAll() {
+        Terminal terminal = new Terminal(InputStream.nullInputStream(), OutputStream.nullOutputStream(), System.err);
+        Main.SUBCOMMANDS.forEach((name, subcommand) ->
+                assertEquals(name, new CommandLine(subcommand.apply(terminal)).getCommandName()));
+        String help = CliRunner.run("--help").out();
+        Main.SUBCOMMANDS.keySet().forEach(name -> assertTrue(help.contains("  " + name + " "), name + ": " + help));
     }
 
     @Test
