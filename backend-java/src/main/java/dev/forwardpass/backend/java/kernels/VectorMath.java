@@ -90,6 +90,48 @@ public final class VectorMath {
         return s;
     }
 
+    /**
+     * The dot products of x (n floats at byte xAt) with four rows of n floats ({@code rows} from byte rowAt on,
+     * {@code rowStride} bytes apart), each summed exactly as {@link #dot} sums it, into the four floats at byte outAt
+     * of out. Four independent chains rather than one after the other: a short row's single chain (a few
+     * multiply-adds, then the lane sum) is all latency.
+     */
+    static void dotFour(MemorySegment rows, long rowAt, long rowStride, MemorySegment x, long xAt, int n,
+                        MemorySegment out, long outAt) {
+        long r1 = rowAt + rowStride;
+        long r2 = r1 + rowStride;
+        long r3 = r2 + rowStride;
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int j = 0;
+        if (VECTORIZED) {
+            FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+            for (int bound = F.loopBound(n); j < bound; j += F.length()) {
+                long o = (long) j * Float.BYTES;
+                FloatVector xv = fromMemorySegment(F, x, xAt + o, LE);
+                a0 = fromMemorySegment(F, rows, rowAt + o, LE).fma(xv, a0);
+                a1 = fromMemorySegment(F, rows, r1 + o, LE).fma(xv, a1);
+                a2 = fromMemorySegment(F, rows, r2 + o, LE).fma(xv, a2);
+                a3 = fromMemorySegment(F, rows, r3 + o, LE).fma(xv, a3);
+            }
+            s0 = sumLanes(a0);
+            s1 = sumLanes(a1);
+            s2 = sumLanes(a2);
+            s3 = sumLanes(a3);
+        }
+        for (; j < n; j++) {
+            long o = (long) j * Float.BYTES;
+            float xj = x.get(F32, xAt + o);
+            s0 = Math.fma(rows.get(F32, rowAt + o), xj, s0);
+            s1 = Math.fma(rows.get(F32, r1 + o), xj, s1);
+            s2 = Math.fma(rows.get(F32, r2 + o), xj, s2);
+            s3 = Math.fma(rows.get(F32, r3 + o), xj, s3);
+        }
+        out.set(F32, outAt, s0);
+        out.set(F32, outAt + Float.BYTES, s1);
+        out.set(F32, outAt + 2 * Float.BYTES, s2);
+        out.set(F32, outAt + 3 * Float.BYTES, s3);
+    }
+
     // ----------------------------------------------------------------------------------------------------------
     // exp and lane sums
 
