@@ -2,10 +2,12 @@ package dev.forwardpass.backend.java.kernels;
 
 import static dev.forwardpass.backend.java.kernels.Elements.F32;
 import static dev.forwardpass.backend.java.kernels.VectorMath.F;
+import static dev.forwardpass.backend.java.kernels.VectorMath.HALF;
 import static dev.forwardpass.backend.java.kernels.VectorMath.LE;
 import static dev.forwardpass.backend.java.kernels.VectorMath.VECTORIZED;
 import static dev.forwardpass.backend.java.kernels.VectorMath.dot;
 import static dev.forwardpass.backend.java.kernels.VectorMath.dotFour;
+import static dev.forwardpass.backend.java.kernels.VectorMath.sumHalfLanes;
 import static jdk.incubator.vector.FloatVector.fromMemorySegment;
 
 import dev.forwardpass.api.AttentionShape;
@@ -79,7 +81,11 @@ public final class AttentionKernels {
         long kvHead = (long) (h / heads.kvMul()) * headSize * Float.BYTES;
         MemorySegment att = workspace.floats(p + 1); // (p + 1,) scores, then weights
         // iterate over all timesteps, including the current one
-        scores(att, q, qHead, keys, kvHead, kvRowBytes, p + 1, headSize, (float) Math.sqrt(headSize));
+        if (VECTORIZED && headSize == HALF.length() && HALF.length() < F.length()) {
+            scoresOfHalfVectorHead(att, q, qHead, keys, kvHead, kvRowBytes, p + 1, (float) Math.sqrt(headSize));
+        } else {
+            scores(att, q, qHead, keys, kvHead, kvRowBytes, p + 1, headSize, (float) Math.sqrt(headSize));
+        }
         SoftmaxKernels.softmaxRow(att, 0, att, 0, p + 1);
         weightedSumOfValues(out, qHead, att, values, kvHead, kvRowBytes, p + 1, headSize);
     }
@@ -100,6 +106,20 @@ public final class AttentionKernels {
         }
         for (; t < steps; t++) {
             att.setAtIndex(F32, t, dot(q, qHead, keys, t * kvRowBytes + kvHead, headSize) / sqrtHeadSize);
+        }
+    }
+
+    /**
+     * {@link #scores} of a head of exactly one vector of {@link VectorMath#HALF} (8 floats where F has 16 lanes): a
+     * product and its lane sum per key, the keys independent of each other, rather than a chain of scalar
+     * multiply-adds.
+     */
+    private static void scoresOfHalfVectorHead(MemorySegment att, MemorySegment q, long qHead, MemorySegment keys,
+                                               long kvHead, long kvRowBytes, int steps, float sqrtHeadSize) {
+        FloatVector qv = fromMemorySegment(HALF, q, qHead, LE);
+        for (int t = 0; t < steps; t++) {
+            FloatVector products = qv.mul(fromMemorySegment(HALF, keys, t * kvRowBytes + kvHead, LE));
+            att.setAtIndex(F32, t, sumHalfLanes(products) / sqrtHeadSize);
         }
     }
 
@@ -137,8 +157,12 @@ public final class AttentionKernels {
                 }
                 acc.intoMemorySegment(out, outAt + (long) i * Float.BYTES, LE);
             }
+            if (i == 0 && headSize >= HALF.length() && HALF.length() < F.length()) {
+                weightedSumOfValuesHalf(out, outAt, att, values, kvHead, kvRowBytes, steps);
+                i = HALF.length();
+            }
         }
-        // the lanes left (all of a head shorter than a vector), four at a time: four independent chains, not one
+        // the lanes left, four at a time: four independent chains, not one
         for (; i + 4 <= headSize; i += 4) {
             long o = kvHead + (long) i * Float.BYTES;
             float acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;
@@ -164,5 +188,19 @@ public final class AttentionKernels {
             }
             out.set(F32, outAt + (long) i * Float.BYTES, acc);
         }
+    }
+
+    /**
+     * The first {@code HALF.length()} lanes of {@link #weightedSumOfValues}, for a head shorter than a vector of F (8
+     * floats in 16 lanes): one vector of HALF, the same multiply-adds in the same order as lane by lane. A method of
+     * its own, so that every vector operation in it has one species, which the JIT needs to compile it.
+     */
+    private static void weightedSumOfValuesHalf(MemorySegment out, long outAt, MemorySegment att,
+                                                MemorySegment values, long kvHead, long kvRowBytes, int steps) {
+        FloatVector acc = FloatVector.zero(HALF);
+        for (int t = 0; t < steps; t++) {
+            acc = fromMemorySegment(HALF, values, t * kvRowBytes + kvHead, LE).fma(FloatVector.broadcast(HALF, att.getAtIndex(F32, t)), acc);
+        }
+        acc.intoMemorySegment(out, outAt, LE);
     }
 }

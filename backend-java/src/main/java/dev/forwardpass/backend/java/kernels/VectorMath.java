@@ -31,6 +31,13 @@ public final class VectorMath {
     static final VectorSpecies<Float> F = VECTOR_BITS <= 0
             ? FloatVector.SPECIES_PREFERRED
             : VectorSpecies.of(float.class, VectorShape.forBitSize(VECTOR_BITS));
+    /**
+     * Half the bits of {@link #F} (4 or 8 lanes) where F has 256 or 512, else F: for rows shorter than a vector of F, such as an
+     * attention head of 8 floats where F has 16 lanes.
+     */
+    static final VectorSpecies<Float> HALF = F.vectorBitSize() == 256 || F.vectorBitSize() == 512
+            ? VectorSpecies.of(float.class, VectorShape.forBitSize(F.vectorBitSize() / 2))
+            : F;
     /** The same shape as {@link #F} for bit manipulation of floats. */
     static final VectorSpecies<Integer> I = F.withLanes(int.class);
     /** As many 16-bit lanes as {@link #F} has float lanes (half the bits), for F16 and BF16 weights. */
@@ -39,6 +46,10 @@ public final class VectorMath {
     /** The byte order of every tensor, for vector loads and stores. */
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
+    /** Lane shuffles of {@link #HALF} i -> i xor h for its lane sum; null where h is not below its lane count. */
+    private static final VectorShuffle<Float> HALF_XOR_1 = VectorShuffle.fromOp(HALF, i -> i ^ 1);
+    private static final VectorShuffle<Float> HALF_XOR_2 = VectorShuffle.fromOp(HALF, i -> i ^ 2);
+    private static final VectorShuffle<Float> HALF_XOR_4 = HALF.length() > 4 ? VectorShuffle.fromOp(HALF, i -> i ^ 4) : null;
     /** Lane shuffles i -> i xor h for the butterfly lane sum; null where h is not below the lane count. */
     private static final VectorShuffle<Float> XOR_1 = xorShuffle(1);
     private static final VectorShuffle<Float> XOR_2 = xorShuffle(2);
@@ -63,7 +74,7 @@ public final class VectorMath {
     static float dot(MemorySegment a, long aAt, MemorySegment b, long bAt, int n) {
         float s = 0;
         int j = 0;
-        if (VECTORIZED) {
+        if (VECTORIZED && n >= F.length()) { // a shorter row would only sum the lanes of zeros
             FloatVector acc = FloatVector.zero(F);
             int lanes = F.length();
             int bound = F.loopBound(n);
@@ -103,7 +114,7 @@ public final class VectorMath {
         long r3 = r2 + rowStride;
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         int j = 0;
-        if (VECTORIZED) {
+        if (VECTORIZED && n >= F.length()) {
             FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
             for (int bound = F.loopBound(n); j < bound; j += F.length()) {
                 long o = (long) j * Float.BYTES;
@@ -212,6 +223,15 @@ public final class VectorMath {
             v = v.add(v.rearrange(XOR_1));
         }
         return v.lane(0);
+    }
+
+    /** {@return the sum of the lanes of a vector of {@link #HALF}}, in {@link #sumLanes}'s butterfly order. */
+    static float sumHalfLanes(FloatVector v) {
+        if (HALF.length() > 4) {
+            v = v.add(v.rearrange(HALF_XOR_4));
+        }
+        v = v.add(v.rearrange(HALF_XOR_2));
+        return v.add(v.rearrange(HALF_XOR_1)).lane(0);
     }
 
     /**
