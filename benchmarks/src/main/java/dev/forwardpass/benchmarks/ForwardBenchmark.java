@@ -39,7 +39,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The whole model, end to end, on random-weight llama2.c checkpoints with the shapes of the TinyStories 15M and 110M
- * models ({@link LlamaPresets}; the amount of work per token is that of the trained models):
+ * models ({@link LlamaPresets}; the amount of work per token is that of the trained models), or on the embedded
+ * stories260K model ({@code -p model=260k}):
  * <ul>
  *   <li>{@link #decode}: one token at position {@value #DECODE_POS}, after a prefill of the positions before it:
  *       {@code Session.forward}, logits copied back included. Reads every weight once (15M: 4·15.2M bytes; 110M:
@@ -71,6 +72,8 @@ public class ForwardBenchmark {
     static final long SEED = 2024;
     /** The position a decode step runs at: a short context, as in the first sentences of a story. */
     static final int DECODE_POS = 64;
+    /** The {@code model} parameter's name for the embedded stories260K model. */
+    static final String EMBEDDED = "260k";
     /** Tokens of a prefill: one chunk of the Llama model's batched prefill. */
     static final int PREFILL_TOKENS = 128;
 
@@ -85,7 +88,11 @@ public class ForwardBenchmark {
         @Param({"1", "2"})
         public int threads;
 
-        /** The model's shape: a {@link LlamaPresets} name without its {@code tinystories-} prefix. */
+        /**
+         * The model's shape: a {@link LlamaPresets} name without its {@code tinystories-} prefix, or
+         * {@value ForwardBenchmark#EMBEDDED} for the embedded stories260K model (its own F32 weights), where the
+         * cost of each op beyond its arithmetic shows most.
+         */
         @Param({"15m", "110m"})
         public String model;
 
@@ -103,6 +110,13 @@ public class ForwardBenchmark {
 
         /** Writes the checkpoint, loads it and opens a session. */
         final void open() throws IOException {
+            if (model.equals(EMBEDDED)) {
+                checkArgument(type.equals("F32"), "the embedded model is F32, found type=%s", type);
+                compute = BenchmarkBackends.open(backend, threads);
+                loaded = ModelLoader.loadModel(null, compute);
+                session = loaded.newSession();
+                return;
+            }
             LlamaConfig config = LlamaPresets.all().get("tinystories-" + model);
             checkArgument(config != null, "unknown model %s (known: %s)", model, LlamaPresets.all().keySet());
             DType dtype = DType.valueOf(type);

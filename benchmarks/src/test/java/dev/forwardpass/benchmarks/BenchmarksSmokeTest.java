@@ -86,6 +86,21 @@ class BenchmarksSmokeTest {
     }
 
     @Test
+    void decodeOfTheEmbeddedModel() throws Exception {
+        ForwardBenchmark forward = new ForwardBenchmark();
+        ForwardBenchmark.DecodeState decode = new ForwardBenchmark.DecodeState();
+        of15mModel(decode, 1);
+        decode.model = ForwardBenchmark.EMBEDDED;
+        decode.setUp();
+        try {
+            assertEquals(512, forward.decode(decode).length, "stories260K's vocabulary");
+            assertTrue(decode.file == null, "nothing written");
+        } finally {
+            decode.tearDown();
+        }
+    }
+
+    @Test
     void decodeOfThe15mModelWithBlockWeights() throws Exception {
         ForwardBenchmark forward = new ForwardBenchmark();
         ForwardBenchmark.DecodeState decode = new ForwardBenchmark.DecodeState();

@@ -2,10 +2,12 @@ package dev.forwardpass.backend.java.kernels;
 
 import static dev.forwardpass.backend.java.kernels.Elements.F32;
 import static dev.forwardpass.backend.java.kernels.VectorMath.F;
+import static dev.forwardpass.backend.java.kernels.VectorMath.HALF;
 import static dev.forwardpass.backend.java.kernels.VectorMath.LE;
 import static dev.forwardpass.backend.java.kernels.VectorMath.VECTORIZED;
 import static dev.forwardpass.backend.java.kernels.VectorMath.dot;
-import static dev.forwardpass.backend.java.kernels.VectorMath.sumLanes;
+import static dev.forwardpass.backend.java.kernels.VectorMath.dotFour;
+import static dev.forwardpass.backend.java.kernels.VectorMath.sumHalfLanes;
 import static jdk.incubator.vector.FloatVector.fromMemorySegment;
 
 import dev.forwardpass.api.AttentionShape;
@@ -79,56 +81,45 @@ public final class AttentionKernels {
         long kvHead = (long) (h / heads.kvMul()) * headSize * Float.BYTES;
         MemorySegment att = workspace.floats(p + 1); // (p + 1,) scores, then weights
         // iterate over all timesteps, including the current one
-        scores(att, q, qHead, keys, kvHead, kvRowBytes, p + 1, headSize, (float) Math.sqrt(headSize));
+        if (VECTORIZED && headSize == HALF.length() && HALF.length() < F.length()) {
+            scoresOfHalfVectorHead(att, q, qHead, keys, kvHead, kvRowBytes, p + 1, (float) Math.sqrt(headSize));
+        } else {
+            scores(att, q, qHead, keys, kvHead, kvRowBytes, p + 1, headSize, (float) Math.sqrt(headSize));
+        }
         SoftmaxKernels.softmaxRow(att, 0, att, 0, p + 1);
         weightedSumOfValues(out, qHead, att, values, kvHead, kvRowBytes, p + 1, headSize);
     }
 
     /**
      * att[t] = q·keys[t] / sqrt(headSize) for t in 0..steps-1, each score the {@link VectorMath#dot} of q and the
-     * key. Four keys at a time, so that four independent dot products are in flight rather than one chain of
-     * multiply-adds.
+     * key. Four keys at a time ({@link VectorMath#dotFour}), so that four independent dot products are in flight
+     * rather than one chain of multiply-adds.
      */
     private static void scores(MemorySegment att, MemorySegment q, long qHead, MemorySegment keys, long kvHead,
                                long kvRowBytes, int steps, int headSize, float sqrtHeadSize) {
         int t = 0;
-        if (VECTORIZED) {
-            int bound = F.loopBound(headSize);
-            for (; t + 4 <= steps; t += 4) {
-                long k0 = t * kvRowBytes + kvHead;
-                long k1 = k0 + kvRowBytes;
-                long k2 = k1 + kvRowBytes;
-                long k3 = k2 + kvRowBytes;
-                FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
-                int j = 0;
-                for (; j < bound; j += F.length()) {
-                    long o = (long) j * Float.BYTES;
-                    FloatVector qv = fromMemorySegment(F, q, qHead + o, LE);
-                    a0 = qv.fma(fromMemorySegment(F, keys, k0 + o, LE), a0);
-                    a1 = qv.fma(fromMemorySegment(F, keys, k1 + o, LE), a1);
-                    a2 = qv.fma(fromMemorySegment(F, keys, k2 + o, LE), a2);
-                    a3 = qv.fma(fromMemorySegment(F, keys, k3 + o, LE), a3);
-                }
-                float s0 = sumLanes(a0);
-                float s1 = sumLanes(a1);
-                float s2 = sumLanes(a2);
-                float s3 = sumLanes(a3);
-                for (; j < headSize; j++) {
-                    long o = (long) j * Float.BYTES;
-                    float qj = q.get(F32, qHead + o);
-                    s0 = Math.fma(qj, keys.get(F32, k0 + o), s0);
-                    s1 = Math.fma(qj, keys.get(F32, k1 + o), s1);
-                    s2 = Math.fma(qj, keys.get(F32, k2 + o), s2);
-                    s3 = Math.fma(qj, keys.get(F32, k3 + o), s3);
-                }
-                att.setAtIndex(F32, t, s0 / sqrtHeadSize);
-                att.setAtIndex(F32, t + 1, s1 / sqrtHeadSize);
-                att.setAtIndex(F32, t + 2, s2 / sqrtHeadSize);
-                att.setAtIndex(F32, t + 3, s3 / sqrtHeadSize);
+        for (; t + 4 <= steps; t += 4) {
+            dotFour(keys, t * kvRowBytes + kvHead, kvRowBytes, q, qHead, headSize, att, (long) t * Float.BYTES);
+            for (int i = t; i < t + 4; i++) {
+                att.setAtIndex(F32, i, att.getAtIndex(F32, i) / sqrtHeadSize);
             }
         }
         for (; t < steps; t++) {
             att.setAtIndex(F32, t, dot(q, qHead, keys, t * kvRowBytes + kvHead, headSize) / sqrtHeadSize);
+        }
+    }
+
+    /**
+     * {@link #scores} of a head of exactly one vector of {@link VectorMath#HALF} (8 floats where F has 16 lanes): a
+     * product and its lane sum per key, the keys independent of each other, rather than a chain of scalar
+     * multiply-adds.
+     */
+    private static void scoresOfHalfVectorHead(MemorySegment att, MemorySegment q, long qHead, MemorySegment keys,
+                                               long kvHead, long kvRowBytes, int steps, float sqrtHeadSize) {
+        FloatVector qv = fromMemorySegment(HALF, q, qHead, LE);
+        for (int t = 0; t < steps; t++) {
+            FloatVector products = qv.mul(fromMemorySegment(HALF, keys, t * kvRowBytes + kvHead, LE));
+            att.setAtIndex(F32, t, sumHalfLanes(products) / sqrtHeadSize);
         }
     }
 
@@ -166,6 +157,28 @@ public final class AttentionKernels {
                 }
                 acc.intoMemorySegment(out, outAt + (long) i * Float.BYTES, LE);
             }
+            if (i == 0 && headSize >= HALF.length() && HALF.length() < F.length()) {
+                weightedSumOfValuesHalf(out, outAt, att, values, kvHead, kvRowBytes, steps);
+                i = HALF.length();
+            }
+        }
+        // the lanes left, four at a time: four independent chains, not one
+        for (; i + 4 <= headSize; i += 4) {
+            long o = kvHead + (long) i * Float.BYTES;
+            float acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;
+            for (int t = 0; t < steps; t++) {
+                long row = t * kvRowBytes + o;
+                float weight = att.getAtIndex(F32, t);
+                acc0 = Math.fma(values.get(F32, row), weight, acc0);
+                acc1 = Math.fma(values.get(F32, row + Float.BYTES), weight, acc1);
+                acc2 = Math.fma(values.get(F32, row + 2 * Float.BYTES), weight, acc2);
+                acc3 = Math.fma(values.get(F32, row + 3 * Float.BYTES), weight, acc3);
+            }
+            long at = outAt + (long) i * Float.BYTES;
+            out.set(F32, at, acc0);
+            out.set(F32, at + Float.BYTES, acc1);
+            out.set(F32, at + 2 * Float.BYTES, acc2);
+            out.set(F32, at + 3 * Float.BYTES, acc3);
         }
         for (; i < headSize; i++) {
             long o = kvHead + (long) i * Float.BYTES;
@@ -175,5 +188,19 @@ public final class AttentionKernels {
             }
             out.set(F32, outAt + (long) i * Float.BYTES, acc);
         }
+    }
+
+    /**
+     * The first {@code HALF.length()} lanes of {@link #weightedSumOfValues}, for a head shorter than a vector of F (8
+     * floats in 16 lanes): one vector of HALF, the same multiply-adds in the same order as lane by lane. A method of
+     * its own, so that every vector operation in it has one species, which the JIT needs to compile it.
+     */
+    private static void weightedSumOfValuesHalf(MemorySegment out, long outAt, MemorySegment att,
+                                                MemorySegment values, long kvHead, long kvRowBytes, int steps) {
+        FloatVector acc = FloatVector.zero(HALF);
+        for (int t = 0; t < steps; t++) {
+            acc = fromMemorySegment(HALF, values, t * kvRowBytes + kvHead, LE).fma(FloatVector.broadcast(HALF, att.getAtIndex(F32, t)), acc);
+        }
+        acc.intoMemorySegment(out, outAt, LE);
     }
 }

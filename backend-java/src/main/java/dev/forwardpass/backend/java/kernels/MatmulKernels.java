@@ -4,6 +4,7 @@ import static dev.forwardpass.backend.java.kernels.Elements.F32;
 import static dev.forwardpass.backend.java.kernels.VectorMath.F;
 import static dev.forwardpass.backend.java.kernels.VectorMath.VECTORIZED;
 import static dev.forwardpass.backend.java.kernels.VectorMath.dot;
+import static dev.forwardpass.backend.java.kernels.VectorMath.dotFour;
 
 import dev.forwardpass.api.DType;
 import java.lang.foreign.MemorySegment;
@@ -36,6 +37,9 @@ public final class MatmulKernels {
     private static final int X_BLOCK_BYTES = 512 * 1024;
     /** At most this many rows of x per block, so that a group's sums (24 KB) stay in L1. */
     private static final int X_BLOCK_MAX_ROWS = 128;
+
+    /** Rows of W up to this many floats (1 KB) are multiplied four at a time in a decode step. */
+    private static final int SHORT_ROW_FLOATS = 256;
 
     private MatmulKernels() {}
 
@@ -274,7 +278,24 @@ public final class MatmulKernels {
             }
             return;
         }
-        for (int r = rowFrom; r < rowTo; r++) {
+        int r = rowFrom;
+        // short rows four at a time (VectorMath.dotFour): four short rows are one stretch of memory, which the
+        // prefetcher follows as one stream (four long rows are four streams)
+        if (VECTORIZED && wType == DType.F32 && n <= SHORT_ROW_FLOATS) {
+            for (; r + 4 <= rowTo; r += 4) {
+                for (int b = 0; b < batch; b++) {
+                    long outAt = ((long) b * d + r) * Float.BYTES;
+                    dotFour(w, r * rowBytes, rowBytes, x, b * rowBytes, n, out, outAt);
+                    if (bias != null) {
+                        for (int i = 0; i < 4; i++) {
+                            long at = outAt + (long) i * Float.BYTES;
+                            out.set(F32, at, out.get(F32, at) + bias.getAtIndex(F32, r + i));
+                        }
+                    }
+                }
+            }
+        }
+        for (; r < rowTo; r++) {
             MemorySegment row = w;
             long rowOffset = r * rowBytes;
             if (wType != DType.F32) {

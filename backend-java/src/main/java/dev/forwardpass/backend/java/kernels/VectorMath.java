@@ -31,6 +31,13 @@ public final class VectorMath {
     static final VectorSpecies<Float> F = VECTOR_BITS <= 0
             ? FloatVector.SPECIES_PREFERRED
             : VectorSpecies.of(float.class, VectorShape.forBitSize(VECTOR_BITS));
+    /**
+     * Half the bits of {@link #F} (4 or 8 lanes) where F has 256 or 512, else F: for rows shorter than a vector of F, such as an
+     * attention head of 8 floats where F has 16 lanes.
+     */
+    static final VectorSpecies<Float> HALF = F.vectorBitSize() == 256 || F.vectorBitSize() == 512
+            ? VectorSpecies.of(float.class, VectorShape.forBitSize(F.vectorBitSize() / 2))
+            : F;
     /** The same shape as {@link #F} for bit manipulation of floats. */
     static final VectorSpecies<Integer> I = F.withLanes(int.class);
     /** As many 16-bit lanes as {@link #F} has float lanes (half the bits), for F16 and BF16 weights. */
@@ -39,6 +46,10 @@ public final class VectorMath {
     /** The byte order of every tensor, for vector loads and stores. */
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
+    /** Lane shuffles of {@link #HALF} i -> i xor h for its lane sum; null where h is not below its lane count. */
+    private static final VectorShuffle<Float> HALF_XOR_1 = VectorShuffle.fromOp(HALF, i -> i ^ 1);
+    private static final VectorShuffle<Float> HALF_XOR_2 = VectorShuffle.fromOp(HALF, i -> i ^ 2);
+    private static final VectorShuffle<Float> HALF_XOR_4 = HALF.length() > 4 ? VectorShuffle.fromOp(HALF, i -> i ^ 4) : null;
     /** Lane shuffles i -> i xor h for the butterfly lane sum; null where h is not below the lane count. */
     private static final VectorShuffle<Float> XOR_1 = xorShuffle(1);
     private static final VectorShuffle<Float> XOR_2 = xorShuffle(2);
@@ -63,7 +74,7 @@ public final class VectorMath {
     static float dot(MemorySegment a, long aAt, MemorySegment b, long bAt, int n) {
         float s = 0;
         int j = 0;
-        if (VECTORIZED) {
+        if (VECTORIZED && n >= F.length()) { // a shorter row would only sum the lanes of zeros
             FloatVector acc = FloatVector.zero(F);
             int lanes = F.length();
             int bound = F.loopBound(n);
@@ -88,6 +99,48 @@ public final class VectorMath {
             s = Math.fma(a.get(F32, aAt + o), b.get(F32, bAt + o), s);
         }
         return s;
+    }
+
+    /**
+     * The dot products of x (n floats at byte xAt) with four rows of n floats ({@code rows} from byte rowAt on,
+     * {@code rowStride} bytes apart), each summed exactly as {@link #dot} sums it, into the four floats at byte outAt
+     * of out. Four independent chains rather than one after the other: a short row's single chain (a few
+     * multiply-adds, then the lane sum) is all latency.
+     */
+    static void dotFour(MemorySegment rows, long rowAt, long rowStride, MemorySegment x, long xAt, int n,
+                        MemorySegment out, long outAt) {
+        long r1 = rowAt + rowStride;
+        long r2 = r1 + rowStride;
+        long r3 = r2 + rowStride;
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int j = 0;
+        if (VECTORIZED && n >= F.length()) {
+            FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+            for (int bound = F.loopBound(n); j < bound; j += F.length()) {
+                long o = (long) j * Float.BYTES;
+                FloatVector xv = fromMemorySegment(F, x, xAt + o, LE);
+                a0 = fromMemorySegment(F, rows, rowAt + o, LE).fma(xv, a0);
+                a1 = fromMemorySegment(F, rows, r1 + o, LE).fma(xv, a1);
+                a2 = fromMemorySegment(F, rows, r2 + o, LE).fma(xv, a2);
+                a3 = fromMemorySegment(F, rows, r3 + o, LE).fma(xv, a3);
+            }
+            s0 = sumLanes(a0);
+            s1 = sumLanes(a1);
+            s2 = sumLanes(a2);
+            s3 = sumLanes(a3);
+        }
+        for (; j < n; j++) {
+            long o = (long) j * Float.BYTES;
+            float xj = x.get(F32, xAt + o);
+            s0 = Math.fma(rows.get(F32, rowAt + o), xj, s0);
+            s1 = Math.fma(rows.get(F32, r1 + o), xj, s1);
+            s2 = Math.fma(rows.get(F32, r2 + o), xj, s2);
+            s3 = Math.fma(rows.get(F32, r3 + o), xj, s3);
+        }
+        out.set(F32, outAt, s0);
+        out.set(F32, outAt + Float.BYTES, s1);
+        out.set(F32, outAt + 2 * Float.BYTES, s2);
+        out.set(F32, outAt + 3 * Float.BYTES, s3);
     }
 
     // ----------------------------------------------------------------------------------------------------------
@@ -170,6 +223,15 @@ public final class VectorMath {
             v = v.add(v.rearrange(XOR_1));
         }
         return v.lane(0);
+    }
+
+    /** {@return the sum of the lanes of a vector of {@link #HALF}}, in {@link #sumLanes}'s butterfly order. */
+    static float sumHalfLanes(FloatVector v) {
+        if (HALF.length() > 4) {
+            v = v.add(v.rearrange(HALF_XOR_4));
+        }
+        v = v.add(v.rearrange(HALF_XOR_2));
+        return v.add(v.rearrange(HALF_XOR_1)).lane(0);
     }
 
     /**
