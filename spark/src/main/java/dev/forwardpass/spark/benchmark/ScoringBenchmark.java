@@ -18,12 +18,15 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * Rows per second of scoring N documents ({@link TextFunctions#perplexity}) on {@code local[1]} and
- * {@code local[2]}, against the single process of the {@code perplexity} command: the same model with its default
- * threads (and with one), each document encoded and scored as the command scores a file. The documents are the embedded model's
- * own stories (sampled from BOS, seeds 1..N), so every run scores the same texts.
+ * {@code local[2]}, against a single process scoring them as the {@code perplexity} command scores a file
+ * ({@code forwardpass perplexity --file}: the text encoded with BOS, then {@link Perplexity#of} on a session of its
+ * own), one document after another, with one thread and with every processor. The fair pairs use the same threads in
+ * total: {@code local[1]} (one task at a time, on a model of one thread) against the single process of one thread,
+ * and {@code local[2]} (two tasks at once, each on a model of one thread) against {@code local[1]}. Every setting
+ * scores the same documents, in this one JVM: the embedded model's own stories (sampled from BOS, seeds 1..N).
  *
  * <p>Each setting runs once to load the model and warm the JIT, then {@code RUNS} times; the report gives the best
- * and the median rows per second of those runs. Run from the repository:
+ * and the median rows per second of those runs, and the two ratios of medians. Run from the repository:
  *
  * <pre>
  * mvn -q -pl spark -am package -DskipTests
@@ -32,7 +35,6 @@ import org.apache.spark.sql.SparkSession;
  * </pre>
  */
 public final class ScoringBenchmark {
-    private static final String[] MASTERS = {"local[1]", "local[2]"};
     /** Tasks per core, as the example job makes them. */
     private static final int TASKS_PER_CORE = 4;
 
@@ -49,29 +51,41 @@ public final class ScoringBenchmark {
             System.out.printf("%d documents, %.1f tokens on average; %d runs after a warm-up, rows/s best / median%n",
                     documents, meanTokens(model, texts), runs);
         }
-        // the command's default threads (every processor), and one thread as local[1]'s model has
-        for (int threads : new int[] {Runtime.getRuntime().availableProcessors(), 1}) {
-            try (TextModel model = TextModel.load(TextModel.Options.defaults().withThreads(threads))) {
-                report("perplexity command, one process, " + threads + " threads", documents, runs,
-                        () -> scoreAsTheCommand(model, texts));
-            }
+        double singleProcess = reportSingleProcess(1, texts, runs);
+        reportSingleProcess(Runtime.getRuntime().availableProcessors(), texts, runs); // the command's default threads
+        double local1 = reportSpark("local[1]", texts, runs);
+        double local2 = reportSpark("local[2]", texts, runs);
+        System.out.printf("local[2] / local[1]: %.2fx; local[1] / single process of 1 thread: %.2fx (medians)%n",
+                local2 / local1, local1 / singleProcess);
+    }
+
+    /** {@return the median rows per second of scoring {@code texts} as the command does}, after printing both */
+    private static double reportSingleProcess(int threads, List<String> texts, int runs) throws IOException {
+        try (TextModel model = TextModel.load(TextModel.Options.defaults().withThreads(threads))) {
+            return report("single process as the perplexity command, " + threads + " thread(s)", texts.size(), runs,
+                    () -> scoreAsTheCommand(model, texts));
         }
-        for (String master : MASTERS) {
-            SparkSession spark = SparkSession.builder().master(master).appName("forwardpass-scoring-benchmark")
-                    .config("spark.ui.enabled", false).getOrCreate();
-            spark.sparkContext().setLogLevel("ERROR");
-            try {
-                TextFunctions functions = TextFunctions.of(ModelSpec.embedded());
-                int partitions = TASKS_PER_CORE * spark.sparkContext().defaultParallelism();
-                Dataset<Row> rows = spark.createDataset(
-                        JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(texts, partitions).rdd(),
-                        Encoders.STRING()).toDF("text");
-                // the noop sink runs every row through the plan and writes nothing
-                report("spark " + master + ", " + partitions + " partitions", documents, runs,
-                        () -> functions.perplexity(rows, "text").write().format("noop").mode("overwrite").save());
-            } finally {
-                spark.stop();
-            }
+    }
+
+    /** {@return the median rows per second of scoring {@code texts} on Spark {@code master}}, after printing both */
+    private static double reportSpark(String master, List<String> texts, int runs) throws IOException {
+        SparkSession spark = SparkSession.builder().master(master).appName("forwardpass-scoring-benchmark")
+                .config("spark.ui.enabled", false).getOrCreate();
+        spark.sparkContext().setLogLevel("ERROR");
+        try {
+            // the model's threads: spark.task.cpus, 1 here; one model per task running at once
+            TextFunctions functions = TextFunctions.of(ModelSpec.embedded());
+            int slots = spark.sparkContext().defaultParallelism();
+            int partitions = TASKS_PER_CORE * slots;
+            Dataset<Row> rows = spark.createDataset(
+                    JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(texts, partitions).rdd(),
+                    Encoders.STRING()).toDF("text");
+            // the noop sink runs every row through the plan and writes nothing
+            return report("spark " + master + ", " + slots + " task(s) at once of 1 thread, " + partitions
+                    + " partitions", texts.size(), runs,
+                    () -> functions.perplexity(rows, "text").write().format("noop").mode("overwrite").save());
+        } finally {
+            spark.stop();
         }
     }
 
@@ -97,8 +111,11 @@ public final class ScoringBenchmark {
         }
     }
 
-    /** Runs {@code work} once untimed, then {@code runs} times, and prints its best and median rows per second. */
-    private static void report(String setting, int rows, int runs, Runnable work) {
+    /**
+     * Runs {@code work} once untimed, then {@code runs} times, and prints its best and median rows per second;
+     * {@return the median}
+     */
+    private static double report(String setting, int rows, int runs, Runnable work) {
         work.run();
         double[] seconds = new double[runs];
         for (int i = 0; i < runs; i++) {
@@ -107,6 +124,7 @@ public final class ScoringBenchmark {
             seconds[i] = (System.nanoTime() - start) / 1e9;
         }
         Arrays.sort(seconds);
-        System.out.printf("%-50s %8.0f / %8.0f%n", setting, rows / seconds[0], rows / seconds[runs / 2]);
+        System.out.printf("%-70s %8.0f / %8.0f%n", setting, rows / seconds[0], rows / seconds[runs / 2]);
+        return rows / seconds[runs / 2];
     }
 }
