@@ -6,8 +6,6 @@ import dev.forwardpass.models.text.TextModel;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Path;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.SparkFiles;
@@ -21,22 +19,19 @@ import org.apache.spark.SparkFiles;
  * @param model the model file or Hugging Face folder; null for the embedded stories260K
  * @param tokenizer a tokenizer to use instead of the model's own; null for the model's
  * @param backend the backend's name ({@code java}, {@code djl}, {@code scalar})
- * @param threads threads the executor's one model computes with; 0 for the executor's cores
- *     ({@code spark.executor.cores}, the {@code N} of a {@code local[N]} master, else every processor)
+ * @param threads threads each task's model computes with (an executor holds one model per task it runs at once);
+ *     0 for the cores Spark gives a task, {@code spark.task.cpus}
  * @param maxContext the longest context a session allocates its KV cache for; 0 for the model's own
  */
 public record ModelSpec(String model, String tokenizer, String backend, int threads, int maxContext)
         implements Serializable {
-
-    /** {@code local}, {@code local[N]}, {@code local[*]}, {@code local[N,F]}: group 1 is N or {@code *} */
-    private static final Pattern LOCAL_MASTER = Pattern.compile("local(?:\\[([0-9]+|\\*)(?:,[0-9]+)?])?");
 
     /** Validates the settings as {@link TextModel.Options} does, on the driver. */
     public ModelSpec {
         new TextModel.Options(null, null, backend, threads, maxContext, null);
     }
 
-    /** {@return the embedded stories260K on the java backend, the executor's cores, a context of at most 8192} */
+    /** {@return the embedded stories260K on the java backend, a task's cores, a context of at most 8192} */
     public static ModelSpec embedded() {
         return new ModelSpec(null, null, "java", 0, ModelLoader.DEFAULT_CONTEXT_LIMIT);
     }
@@ -80,9 +75,9 @@ public record ModelSpec(String model, String tokenizer, String backend, int thre
         }
     }
 
-    /** {@return how this JVM loads the model}: the files where it finds them, the threads of its cores */
+    /** {@return how this JVM loads the model}: the files where it finds them, the threads of a task's cores */
     TextModel.Options options() {
-        int computeThreads = threads > 0 ? threads : executorCores(SparkEnv.get().conf());
+        int computeThreads = threads > 0 ? threads : taskCpus(SparkEnv.get().conf());
         return new TextModel.Options(resolve(model), resolve(tokenizer), backend, computeThreads, maxContext, null);
     }
 
@@ -95,15 +90,11 @@ public record ModelSpec(String model, String tokenizer, String backend, int thre
         return path.isAbsolute() ? path : Path.of(SparkFiles.get(file));
     }
 
-    /** {@return the cores of this executor}, as the class documentation says under {@code threads} */
-    static int executorCores(SparkConf conf) {
-        if (conf.contains("spark.executor.cores")) {
-            return conf.getInt("spark.executor.cores", 1);
-        }
-        Matcher local = LOCAL_MASTER.matcher(conf.get("spark.master", ""));
-        if (local.matches() && !"*".equals(local.group(1))) {
-            return local.group(1) == null ? 1 : Integer.parseInt(local.group(1));
-        }
-        return Runtime.getRuntime().availableProcessors();
+    /**
+     * {@return the cores Spark gives each task ({@code spark.task.cpus}, 1 when not set)}: the threads of each task's
+     * model, so that the models of an executor's running tasks use its cores and no more
+     */
+    static int taskCpus(SparkConf conf) {
+        return conf.getInt("spark.task.cpus", 1);
     }
 }

@@ -14,7 +14,7 @@ import org.apache.spark.util.TaskCompletionListener;
  * followed by the function's columns and its error column. A null text, or one the function refuses, gives nulls and
  * the reason; the model failing to load fails the task (and so the job), since no row could succeed.
  *
- * @param spec the model, loaded once per executor ({@link ExecutorModels})
+ * @param spec the model; the task borrows one of its executor's ({@link ExecutorModels}) for the partition
  * @param function what to compute
  * @param textIndex where the text column is in the input rows
  */
@@ -23,10 +23,24 @@ record PartitionEvaluator(ModelSpec spec, TextFunction function, int textIndex)
 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) throws IOException {
-        TextModel model = ExecutorModels.get(spec);
-        TextFunction.Evaluator evaluator = function.open(model);
-        // rows are pulled lazily, so the evaluator lives until the task ends, however far its consumer reads
-        TaskContext.get().addTaskCompletionListener((TaskCompletionListener) task -> evaluator.close());
+        TextModel.Options options = spec.options();
+        TextModel model = ExecutorModels.borrow(options);
+        TextFunction.Evaluator evaluator;
+        try {
+            evaluator = function.open(model);
+        } catch (RuntimeException e) {
+            ExecutorModels.giveBack(options, model);
+            throw e;
+        }
+        // rows are pulled lazily, so the evaluator and its model are held until the task ends, however far its
+        // consumer reads
+        TaskContext.get().addTaskCompletionListener((TaskCompletionListener) task -> {
+            try {
+                evaluator.close();
+            } finally {
+                ExecutorModels.giveBack(options, model);
+            }
+        });
         int added = function.columns().size();
         return new Iterator<>() {
             @Override

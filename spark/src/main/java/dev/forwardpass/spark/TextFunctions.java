@@ -21,10 +21,11 @@ import org.apache.spark.sql.types.StructType;
  * Dataset<Row> scored = lm.perplexity(spark.read().text("docs.txt"), "value");
  * }</pre>
  *
- * <p><b>Rows.</b> A task runs the rows of its partition one after another on its executor's one model, a whole text
- * (a window of its tokens) per forward pass, and on one session it keeps for the partition where the function needs
- * one. Every value depends on its row alone, so a task that is retried or speculatively run again writes the same
- * rows.
+ * <p><b>Rows.</b> A task runs the rows of its partition one after another on a model of its executor's that it holds
+ * alone for the partition (an executor loads one per task it runs at once, each computing with
+ * {@code spark.task.cpus} threads), a whole text (a window of its tokens) per forward pass, and on one session it
+ * keeps for the partition where the function needs one. Every value depends on its row alone, so a task that is
+ * retried or speculatively run again writes the same rows.
  *
  * <p><b>Errors.</b> A row whose text is null, or one the function refuses (see each function), gets nulls in the
  * function's columns and the reason in its error column; the job goes on. A missing or malformed model fails at

@@ -14,7 +14,7 @@ import org.apache.spark.SparkConf;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A bad model fails on the driver, before any job; the threads follow the executor's cores. No Spark runs here. */
+/** A bad model fails on the driver, before any job; the threads follow a task's cores. No Spark runs here. */
 class ModelSpecTest {
 
     @Test
@@ -46,13 +46,14 @@ class ModelSpecTest {
     }
 
     @Test
-    void theModelComputesWithTheExecutorsCores() {
-        int processors = Runtime.getRuntime().availableProcessors();
-        assertEquals(1, ModelSpec.executorCores(new SparkConf(false).setMaster("local")));
-        assertEquals(3, ModelSpec.executorCores(new SparkConf(false).setMaster("local[3]")));
-        assertEquals(2, ModelSpec.executorCores(new SparkConf(false).setMaster("local[2,4]")));
-        assertEquals(processors, ModelSpec.executorCores(new SparkConf(false).setMaster("local[*]")));
-        assertEquals(processors, ModelSpec.executorCores(new SparkConf(false).setMaster("spark://host:7077")));
-        assertEquals(5, ModelSpec.executorCores(new SparkConf(false).setMaster("yarn").set("spark.executor.cores", "5")));
+    void eachTasksModelComputesWithTheCoresSparkGivesATask() {
+        assertEquals(1, ModelSpec.taskCpus(new SparkConf(false).setMaster("local")));
+        assertEquals(1, ModelSpec.taskCpus(new SparkConf(false).setMaster("local[3]")), "three tasks at once");
+        assertEquals(1, ModelSpec.taskCpus(new SparkConf(false).setMaster("local[2,4]")));
+        assertEquals(1, ModelSpec.taskCpus(new SparkConf(false).setMaster("local[*]")));
+        assertEquals(1, ModelSpec.taskCpus(new SparkConf(false).setMaster("spark://host:7077")));
+        assertEquals(1, ModelSpec.taskCpus(new SparkConf(false).setMaster("yarn").set("spark.executor.cores", "5")));
+        assertEquals(4, ModelSpec.taskCpus(new SparkConf(false).setMaster("yarn").set("spark.executor.cores", "8")
+                .set("spark.task.cpus", "4")), "two tasks of four cores at once");
     }
 }

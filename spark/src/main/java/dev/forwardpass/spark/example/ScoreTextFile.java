@@ -26,7 +26,7 @@ public final class ScoreTextFile {
     public static final String MODEL = "spark.forwardpass.model";
     /** The tokenizer file, named as the model is; the model's own when not set. */
     public static final String TOKENIZER = "spark.forwardpass.tokenizer";
-    /** Threads of each executor's model; the executor's cores when not set. */
+    /** Threads of each task's model; {@code spark.task.cpus} when not set. */
     public static final String THREADS = "spark.forwardpass.threads";
     /** Tasks per core: several, so that a core that drew long texts does not hold the job up. */
     private static final int TASKS_PER_CORE = 4;
