@@ -23,10 +23,9 @@ public final class MatmulKernels {
     private static final int PANEL_ROWS = TILE_VECTORS * F.length();
     /**
      * Batches from which a matmul transposes x into panels; smaller ones run like a batched decode step
-     * ({@link SmallBatchMatmul}), as a panel would be mostly padding. From 8 rows the panels' tiles, which need no
-     * lane sums, measured faster than SmallBatchMatmul (a 110M decode step of 16 rows: 80 ms against 126 ms).
+     * ({@link SmallBatchMatmul}), as a panel would be mostly padding.
      */
-    static final int MIN_PANEL_BATCH = 8;
+    static final int MIN_PANEL_BATCH = 17;
     /** Weight rows whose sums are kept before they are written out: three cache lines of an out row (8 tiles). */
     private static final int GROUP_ROWS = 48;
     /**
