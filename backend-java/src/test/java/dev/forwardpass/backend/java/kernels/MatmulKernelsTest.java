@@ -14,8 +14,8 @@ class MatmulKernelsTest extends KernelComparisonTest {
     void matmul(DType wType) {
         int d = 13; // two tiles of six rows, one row left over
         for (int n : sizes(wType)) {
-            // row by row (a decode step), a batched decode step (passes of four and eight rows, the last one part
-            // full), then panels: part of one, one and a part
+            // row by row (a decode step), a batched decode step (the last pass of two rows part full), then panels:
+            // part of one, one and a part
             for (int batch : new int[] {1, 2, 3, 6, 8, 9, 13, 16, 21, 70}) {
                 long seed = seed(n, batch * 10 + wType.ordinal());
                 MemorySegment w = weights(seed, d * n, wType);
@@ -55,8 +55,10 @@ class MatmulKernelsTest extends KernelComparisonTest {
     @EnumSource(DType.class)
     void matmulOfAFewRowsGivesTheDecodeBits(DType wType) {
         int d = 13;
-        // passes of four rows, eight, eight then four, and the largest batch before panels
-        for (int batch : new int[] {3, 7, 12, MatmulKernels.MIN_PANEL_BATCH - 1}) {
+        // a last pass of one row or of two, and the largest batches before panels
+        int panelBatch = QuantizedDot.fuses(wType) ? MatmulKernels.MIN_FUSED_PANEL_BATCH : MatmulKernels.MIN_PANEL_BATCH;
+        int maxBatch = panelBatch - 1;
+        for (int batch : new int[] {3, 6, maxBatch}) {
             assertAFewRowsGiveTheDecodeBits(wType, batch, d);
         }
     }
