@@ -2,6 +2,8 @@ package dev.forwardpass.benchmarks;
 
 import dev.forwardpass.models.decoder.LanguageModel;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -32,7 +34,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@link #decodeThenSingle}: one step of the batch, then one step of its first sequence alone
  *       ({@code Session.forward}), timed apart ({@link SplitTimes}): B × singleNanos ÷ batchNanos is the gain of
  *       batching with both under the same load, which on a shared machine drifts between the trials of {@link #decode}
- *       (as {@code ForwardBenchmark.decodeThenMatvecs} does for its ratio).
+ *       (as {@code ForwardBenchmark.decodeThenMatvecs} does for its ratio); with {@code threads=1}, B ×
+ *       singleCpuNanos ÷ batchCpuNanos is that gain with the time other processes held the core left out.
  * </ul>
  */
 @BenchmarkMode(Mode.Throughput)
@@ -97,22 +100,30 @@ public class BatchedDecodeBenchmark {
 
     /**
      * The nanoseconds of the batched steps and of the single steps of {@link #decodeThenSingle}, and how many of each,
-     * summed over one iteration (events, not divided by the time).
+     * summed over one iteration (events, not divided by the time). Also the CPU time of the benchmark thread in each:
+     * with {@code threads=1} that thread does all the work, and its CPU time leaves out the time other processes of
+     * a busy machine held the core.
      */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.EVENTS)
     public static class SplitTimes {
         public long batchNanos;
         public long singleNanos;
+        public long batchCpuNanos;
+        public long singleCpuNanos;
         public long steps;
 
         @Setup(Level.Iteration)
         public void reset() {
             batchNanos = 0;
             singleNanos = 0;
+            batchCpuNanos = 0;
+            singleCpuNanos = 0;
             steps = 0;
         }
     }
+
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     /** One step: the next token of every sequence of the batch; returns each row's first logit. */
     @Benchmark
@@ -128,11 +139,15 @@ public class BatchedDecodeBenchmark {
      */
     @Benchmark
     public float[] decodeThenSingle(BatchState s, SplitTimes times) {
+        long startCpu = THREADS.getCurrentThreadCpuTime();
         long start = System.nanoTime();
         s.loaded.decode(s.sessions, s.tokens, s.positions, s.sink);
         long batched = System.nanoTime();
+        long batchedCpu = THREADS.getCurrentThreadCpuTime();
         float[] logits = s.session.forward(s.tokens[0], s.positions[0]);
         long end = System.nanoTime();
+        times.batchCpuNanos += batchedCpu - startCpu;
+        times.singleCpuNanos += THREADS.getCurrentThreadCpuTime() - batchedCpu;
         times.batchNanos += batched - start;
         times.singleNanos += end - batched;
         times.steps++;

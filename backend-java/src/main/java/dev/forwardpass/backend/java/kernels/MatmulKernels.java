@@ -24,10 +24,14 @@ public final class MatmulKernels {
     private static final int PANEL_ROWS = TILE_VECTORS * F.length();
     /**
      * Batches from which a matmul transposes x into panels; smaller ones run like a batched decode step
-     * ({@link SmallBatchMatmul}), as a panel would be mostly padding. From 8 rows the panels' tiles, which need no
-     * lane sums, measured faster than SmallBatchMatmul (a 110M decode step of 16 rows: 80 ms against 126 ms).
+     * ({@link SmallBatchMatmul}), as a panel would be mostly padding.
      */
-    static final int MIN_PANEL_BATCH = 8;
+    static final int MIN_PANEL_BATCH = 17;
+    /**
+     * Batches from which a matmul of a dtype with a fused dot product ({@link QuantizedDot}) multiplies panels, its
+     * tiles dequantized once for all rows of x, rather than one fused dot product per row of x and of W.
+     */
+    static final int MIN_FUSED_PANEL_BATCH = 8;
     /** Weight rows whose sums are kept before they are written out: three cache lines of an out row (8 tiles). */
     private static final int GROUP_ROWS = 48;
     /**
@@ -64,7 +68,8 @@ public final class MatmulKernels {
      * dot product: {@link SmallBatchMatmul}, which gives each output the same bits.
      *
      * <p>A batch ({@link #usesPanels}, a prefill): x is transposed into panels here, then {@link #matmulPanels}. A
-     * backend that splits the rows between threads transposes x once instead, and calls matmulPanels from each.
+     * backend that splits the rows between threads transposes x once instead, and calls matmulPanels from each. A
+     * dtype with a fused dot product takes the panels (transposed here) from {@code MIN_FUSED_PANEL_BATCH} rows.
      *
      * @param out (B, d), not x
      * @param w (d, n) in {@code wType}
@@ -74,12 +79,15 @@ public final class MatmulKernels {
     public static void matmul(MemorySegment out, MemorySegment w, DType wType, MemorySegment x, MemorySegment bias,
                               int batch, int n, int d, int rowFrom, int rowTo, Workspace workspace) {
         if (!usesPanels(batch)) {
-            if (batch > 1 && VECTORIZED && !QuantizedDot.fuses(wType)) {
+            boolean fused = QuantizedDot.fuses(wType);
+            if (batch > 1 && VECTORIZED && !fused) {
                 SmallBatchMatmul.matmul(out, w, wType, x, bias, batch, n, d, rowFrom, rowTo, workspace);
-            } else {
-                matmulRowByRow(out, w, wType, x, bias, batch, n, d, rowFrom, rowTo, workspace);
+                return;
             }
-            return;
+            if (!VECTORIZED || !fused || batch < MIN_FUSED_PANEL_BATCH) {
+                matmulRowByRow(out, w, wType, x, bias, batch, n, d, rowFrom, rowTo, workspace);
+                return;
+            }
         }
         MemorySegment panels = workspace.transposed(panelFloats(batch, n));
         transposeToPanels(panels, x, batch, n, 0, Math.ceilDiv(batch, panelVectorRows()));

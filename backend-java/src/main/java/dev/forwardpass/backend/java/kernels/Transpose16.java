@@ -11,14 +11,14 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 
 /**
- * Transposes of 16 x 16 floats in registers, for a matmul with 16 lanes (512-bit vectors): x into panels, and a group's
- * sums out to the rows of the output. Written out vector by vector, since a loop over an array of vectors would keep
+ * Transposes of 16 x 16 floats in registers, for a matmul with 16 lanes (512-bit vectors): x into panels, a group's
+ * sums out to the rows of the output, and the lane sums of 16 accumulators at once. Written out vector by vector, since a loop over an array of vectors would keep
  * them in memory.
  */
 final class Transpose16 {
     /** Whether the transposes run: with 16 lanes (512-bit vectors) only. */
     static final boolean AVAILABLE = VECTORIZED && F.length() == 16;
-    /** For {@link #storeTransposed}: lane j takes lane j - h (up) or j + h (down), and the lanes with bit h set. */
+    /** For the butterfly steps: lane j takes lane j - h (up) or j + h (down), and the lanes with bit h set. */
     private static final VectorShuffle<Float> SHIFT_UP_8 = shift16(-8);
     private static final VectorShuffle<Float> SHIFT_UP_4 = shift16(-4);
     private static final VectorShuffle<Float> SHIFT_UP_2 = shift16(-2);
@@ -141,6 +141,63 @@ final class Transpose16 {
         r15.intoMemorySegment(dst, dstAt + 15 * dstRowBytes, LE);
     }
 
+    /**
+     * Stores at byte {@code dstAt} one vector whose lane j is the sum of the lanes of vector j of the 16 consecutive
+     * vectors at byte {@code srcAt}, each summed in {@link VectorMath#sumLanes}'s order and so with its bits: the
+     * butterfly steps of {@link #storeTransposed}, h = 8, 4, 2, 1, pairing vectors i and i + h, except that after each
+     * step the pair is added (lane j holds the partial sum of lanes j and j xor h of one of the two), so that 16
+     * vectors become 8, 4, 2, then 1. Fifteen adds for sixteen sums, where one lane sum each takes four. Only with 16
+     * lanes ({@link #AVAILABLE}).
+     */
+    static void storeLaneSums(MemorySegment dst, long dstAt, MemorySegment src, long srcAt) {
+        // each step written out: with a method for it (vectors as arguments), the JIT boxed them, 60 KB a matmul
+        long v = F.vectorByteSize();
+        VectorShuffle<Float> up = SHIFT_UP_8;
+        VectorShuffle<Float> down = SHIFT_DOWN_8;
+        VectorMask<Float> high = HIGH_8;
+        FloatVector p, q;
+        p = fromMemorySegment(F, src, srcAt, LE);
+        q = fromMemorySegment(F, src, srcAt + 8 * v, LE);
+        FloatVector c0 = p.blend(q.rearrange(up), high).add(p.rearrange(down).blend(q, high));
+        p = fromMemorySegment(F, src, srcAt + v, LE);
+        q = fromMemorySegment(F, src, srcAt + 9 * v, LE);
+        FloatVector c1 = p.blend(q.rearrange(up), high).add(p.rearrange(down).blend(q, high));
+        p = fromMemorySegment(F, src, srcAt + 2 * v, LE);
+        q = fromMemorySegment(F, src, srcAt + 10 * v, LE);
+        FloatVector c2 = p.blend(q.rearrange(up), high).add(p.rearrange(down).blend(q, high));
+        p = fromMemorySegment(F, src, srcAt + 3 * v, LE);
+        q = fromMemorySegment(F, src, srcAt + 11 * v, LE);
+        FloatVector c3 = p.blend(q.rearrange(up), high).add(p.rearrange(down).blend(q, high));
+        p = fromMemorySegment(F, src, srcAt + 4 * v, LE);
+        q = fromMemorySegment(F, src, srcAt + 12 * v, LE);
+        FloatVector c4 = p.blend(q.rearrange(up), high).add(p.rearrange(down).blend(q, high));
+        p = fromMemorySegment(F, src, srcAt + 5 * v, LE);
+        q = fromMemorySegment(F, src, srcAt + 13 * v, LE);
+        FloatVector c5 = p.blend(q.rearrange(up), high).add(p.rearrange(down).blend(q, high));
+        p = fromMemorySegment(F, src, srcAt + 6 * v, LE);
+        q = fromMemorySegment(F, src, srcAt + 14 * v, LE);
+        FloatVector c6 = p.blend(q.rearrange(up), high).add(p.rearrange(down).blend(q, high));
+        p = fromMemorySegment(F, src, srcAt + 7 * v, LE);
+        q = fromMemorySegment(F, src, srcAt + 15 * v, LE);
+        FloatVector c7 = p.blend(q.rearrange(up), high).add(p.rearrange(down).blend(q, high));
+        up = SHIFT_UP_4;
+        down = SHIFT_DOWN_4;
+        high = HIGH_4;
+        c0 = c0.blend(c4.rearrange(up), high).add(c0.rearrange(down).blend(c4, high));
+        c1 = c1.blend(c5.rearrange(up), high).add(c1.rearrange(down).blend(c5, high));
+        c2 = c2.blend(c6.rearrange(up), high).add(c2.rearrange(down).blend(c6, high));
+        c3 = c3.blend(c7.rearrange(up), high).add(c3.rearrange(down).blend(c7, high));
+        up = SHIFT_UP_2;
+        down = SHIFT_DOWN_2;
+        high = HIGH_2;
+        c0 = c0.blend(c2.rearrange(up), high).add(c0.rearrange(down).blend(c2, high));
+        c1 = c1.blend(c3.rearrange(up), high).add(c1.rearrange(down).blend(c3, high));
+        up = SHIFT_UP_1;
+        down = SHIFT_DOWN_1;
+        high = HIGH_1;
+        c0 = c0.blend(c1.rearrange(up), high).add(c0.rearrange(down).blend(c1, high));
+        c0.intoMemorySegment(dst, dstAt, LE);
+    }
 
     /** {@return the shuffle where lane j takes lane j + by (mod 16)}, or null without 16 lanes */
     private static VectorShuffle<Float> shift16(int by) {

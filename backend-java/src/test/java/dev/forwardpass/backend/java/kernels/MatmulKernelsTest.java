@@ -14,8 +14,9 @@ class MatmulKernelsTest extends KernelComparisonTest {
     void matmul(DType wType) {
         int d = 13; // two tiles of six rows, one row left over
         for (int n : sizes(wType)) {
-            // row by row (a decode step, a short prompt), then panels: part of one, one and a part
-            for (int batch : new int[] {1, 2, 3, 6, 8, 21, 70}) {
+            // row by row (a decode step), a batched decode step (the last pass of two rows part full), then panels:
+            // part of one, one and a part
+            for (int batch : new int[] {1, 2, 3, 6, 8, 9, 13, 16, 21, 70}) {
                 long seed = seed(n, batch * 10 + wType.ordinal());
                 MemorySegment w = weights(seed, d * n, wType);
                 MemorySegment x = random(seed + 1, batch * n, 1);
@@ -34,7 +35,7 @@ class MatmulKernelsTest extends KernelComparisonTest {
     void matmulGivesTheSameBitsHoweverRowsAreSplit() {
         int d = 13;
         for (int n : SIZES) {
-            for (int batch : new int[] {5, 21}) { // row by row, panels
+            for (int batch : new int[] {5, 13, 21}) { // a batched decode step, panels
                 long seed = seed(n, 99 + batch);
                 MemorySegment w = random(seed, d * n, 1);
                 MemorySegment x = random(seed + 1, batch * n, 1);
@@ -54,9 +55,17 @@ class MatmulKernelsTest extends KernelComparisonTest {
     @EnumSource(DType.class)
     void matmulOfAFewRowsGivesTheDecodeBits(DType wType) {
         int d = 13;
-        int batch = MatmulKernels.MIN_PANEL_BATCH - 1;
+        // a last pass of one row or of two, and the largest batches before panels
+        int panelBatch = QuantizedDot.fuses(wType) ? MatmulKernels.MIN_FUSED_PANEL_BATCH : MatmulKernels.MIN_PANEL_BATCH;
+        int maxBatch = panelBatch - 1;
+        for (int batch : new int[] {3, 6, maxBatch}) {
+            assertAFewRowsGiveTheDecodeBits(wType, batch, d);
+        }
+    }
+
+    private void assertAFewRowsGiveTheDecodeBits(DType wType, int batch, int d) {
         for (int n : sizes(wType)) {
-            long seed = seed(n, 97);
+            long seed = seed(n, 97 + batch);
             MemorySegment w = weights(seed, d * n, wType);
             MemorySegment x = random(seed + 1, batch * n, 1);
             MemorySegment whole = floats(batch * d);
