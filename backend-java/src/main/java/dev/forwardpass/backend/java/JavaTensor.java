@@ -3,34 +3,33 @@ package dev.forwardpass.backend.java;
 import dev.forwardpass.api.DType;
 import dev.forwardpass.api.Shape;
 import dev.forwardpass.api.Tensor;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
  * A tensor of the pure-Java backends: a {@link MemorySegment} holding exactly the tensor's elements, row-major and
- * little-endian. The segment is either owned (allocated by the backend in an arena of its own, freed by
- * {@link #close()}) or a view of memory the caller owns (an uploaded weight, e.g. a slice of a mapped file).
+ * little-endian. The segment is either owned (the backend's {@link TensorMemory}, given back by {@link #close()}) or
+ * a view of memory the caller owns (an uploaded weight, e.g. a slice of a mapped file).
  */
 public final class JavaTensor implements Tensor {
     private final SegmentBackend owner;
     private final Shape shape;
     private final DType dtype;
     private final MemorySegment data;
-    private final Arena arena; // owns data; null for a view of the caller's memory
+    private final TensorMemory.Block block; // owns data; null for a view of the caller's memory
     private final MemorySegment viewed; // the caller's segment data views with no lifetime of its own, or null
     private volatile boolean closed;
 
-    JavaTensor(SegmentBackend owner, Shape shape, DType dtype, MemorySegment data, Arena arena) {
-        this(owner, shape, dtype, data, arena, null);
+    JavaTensor(SegmentBackend owner, Shape shape, DType dtype, MemorySegment data, TensorMemory.Block block) {
+        this(owner, shape, dtype, data, block, null);
     }
 
-    private JavaTensor(SegmentBackend owner, Shape shape, DType dtype, MemorySegment data, Arena arena,
+    private JavaTensor(SegmentBackend owner, Shape shape, DType dtype, MemorySegment data, TensorMemory.Block block,
                        MemorySegment viewed) {
         this.owner = owner;
         this.shape = shape;
         this.dtype = dtype;
         this.data = data;
-        this.arena = arena;
+        this.block = block;
         this.viewed = viewed;
     }
 
@@ -74,10 +73,7 @@ public final class JavaTensor implements Tensor {
             return;
         }
         closed = true;
-        owner.forget(this);
-        if (arena != null) {
-            arena.close();
-        }
+        owner.forget(this, block);
     }
 
     @Override

@@ -11,7 +11,6 @@ import dev.forwardpass.api.Tensor;
 import dev.forwardpass.api.quant.Dequantizer;
 import dev.forwardpass.api.spi.OpChecks;
 import dev.forwardpass.backend.java.kernels.Elements;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Set;
@@ -27,14 +26,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * the kernels keep no state between calls (a subclass that shares state across calls guards it).
  */
 abstract sealed class SegmentBackend implements Backend permits JavaBackend, ScalarBackend {
-    /** Owned tensors start on a cache line, so a vector load never straddles two lines. */
-    private static final long ALIGNMENT = 64;
-
     private final String name;
     private final int threads;
     private final RowKernels kernels;
     /** Tensors created and not yet closed, so that {@link #close()} frees what their users did not. */
     private final Set<JavaTensor> live = ConcurrentHashMap.newKeySet();
+    private final TensorMemory memory = new TensorMemory();
     private volatile boolean closed;
 
     SegmentBackend(String name, int threads, RowKernels kernels) {
@@ -66,9 +63,7 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
     @Override
     public final Tensor allocate(Shape shape) {
         checkOpen();
-        Arena arena = Arena.ofShared(); // shared: the pool threads read and write it
-        MemorySegment data = arena.allocate(Math.multiplyExact(shape.size(), (long) Float.BYTES), ALIGNMENT);
-        return register(new JavaTensor(this, shape, DType.F32, data, arena));
+        return owned(shape, DType.F32, Math.multiplyExact(shape.size(), (long) Float.BYTES));
     }
 
     /**
@@ -91,10 +86,9 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
             return widenedCopy(data, shape, dtype);
         }
         if (!data.isNative()) {
-            Arena arena = Arena.ofShared();
-            MemorySegment copy = arena.allocate(data.byteSize(), ALIGNMENT);
-            copy.copyFrom(data);
-            return register(new JavaTensor(this, shape, dtype, copy, arena));
+            JavaTensor copy = owned(shape, dtype, data.byteSize());
+            copy.data().copyFrom(data);
+            return copy;
         }
         if (data.isMapped()) {
             return register(JavaTensor.viewOf(this, shape, dtype, plainView(data), data));
@@ -116,11 +110,10 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
     }
 
     private Tensor widenedCopy(MemorySegment data, Shape shape, DType dtype) {
-        Arena arena = Arena.ofShared();
         int n = shape.columns();
-        MemorySegment floats = arena.allocate((long) n * Float.BYTES, ALIGNMENT);
-        MemorySegment.copy(Dequantizer.dequantize(dtype, data, 0, n), 0, floats, Elements.F32, 0, n);
-        return register(new JavaTensor(this, shape, DType.F32, floats, arena));
+        JavaTensor floats = owned(shape, DType.F32, (long) n * Float.BYTES);
+        MemorySegment.copy(Dequantizer.dequantize(dtype, data, 0, n), 0, floats.data(), Elements.F32, 0, n);
+        return floats;
     }
 
     /** {@inheritDoc} Tensors of other dtypes are widened or dequantized to F32. */
@@ -233,6 +226,7 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
         for (JavaTensor tensor : List.copyOf(live)) {
             tensor.close();
         }
+        memory.close();
     }
 
     // ----------------------------------------------------------------------------------------------------------
@@ -260,9 +254,21 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
     // ----------------------------------------------------------------------------------------------------------
     // tensors
 
-    /** Called by a tensor that was closed, so that {@link #close()} does not close it again. */
-    final void forget(JavaTensor tensor) {
+    /** A tensor of {@code bytes} of memory of its own, zero-filled. */
+    private JavaTensor owned(Shape shape, DType dtype, long bytes) {
+        TensorMemory.Block block = memory.allocate(bytes);
+        return register(new JavaTensor(this, shape, dtype, block.memory().asSlice(0, bytes), block));
+    }
+
+    /**
+     * Called by a tensor that was closed, with the memory it owned (or null), so that {@link #close()} does not close
+     * it again and its memory serves the next tensors.
+     */
+    final void forget(JavaTensor tensor, TensorMemory.Block owned) {
         live.remove(tensor);
+        if (owned != null) {
+            memory.free(owned);
+        }
     }
 
     private JavaTensor register(JavaTensor tensor) {
