@@ -1,6 +1,7 @@
 package dev.forwardpass.models.fuzz;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.common.io.MoreFiles;
 import com.google.common.io.RecursiveDeleteOption;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /**
  * What the fuzz targets share: the one outcome malformed input may have besides being read, temporary files for the
@@ -60,6 +62,16 @@ final class FuzzInputs {
         }
     }
 
+    /** {@return the bytes before the first NUL and those after it}: two text files in one input (all of it the first if no NUL) */
+    static byte[][] splitAtNul(byte[] input) {
+        int split = 0;
+        while (split < input.length && input[split] != 0) {
+            split++;
+        }
+        return new byte[][] {Arrays.copyOfRange(input, 0, split),
+                Arrays.copyOfRange(input, Math.min(split + 1, input.length), input.length)};
+    }
+
     /** {@return the file {@code name} in {@code folder}, holding {@code bytes}} */
     static Path write(Path folder, String name, byte[] bytes) {
         try {
@@ -70,10 +82,15 @@ final class FuzzInputs {
     }
 
     /**
-     * Uses a tokenizer a fuzzed file produced as generation would: encodes {@link #TEXT} both ways, and decodes, prints
-     * and asks about every id of its vocabulary.
+     * Uses a tokenizer a fuzzed file produced as generation would: checks that its BOS and EOS are in its vocabulary,
+     * encodes {@link #TEXT} both ways, and decodes, prints and asks about every id of its vocabulary.
      */
     static void use(Tokenizer tokenizer) {
+        int vocabSize = tokenizer.vocabSize();
+        tokenizer.bosToken().ifPresent(id -> assertTrue(id >= 0 && id < vocabSize,
+                () -> "BOS " + id + " is outside the vocabulary of " + vocabSize));
+        tokenizer.eosToken().ifPresent(id -> assertTrue(id >= 0 && id < vocabSize,
+                () -> "EOS " + id + " is outside the vocabulary of " + vocabSize));
         tokenizer.encode(TEXT, EncodeOptions.PROMPT);
         int[] ids = tokenizer.encode(TEXT, EncodeOptions.PLAIN_TEXT);
         int previous = tokenizer.bosToken().orElse(0);

@@ -3,13 +3,17 @@ package dev.forwardpass.models.fuzz;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.forwardpass.models.tokenizer.Tokenizers;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.Arrays;
 
-/** Hugging Face's tokenizer files: tokenizer.json, and GPT-2's vocab.json with merges.txt. */
+/**
+ * Hugging Face's tokenizer files: tokenizer.json, GPT-2's vocab.json with merges.txt, and the configs beside a
+ * tokenizer.json that name its control tokens and chat template.
+ */
 class TokenizerFilesFuzzTest {
-    /** Separates vocab.json from merges.txt in one input: a byte neither text file holds. */
-    private static final byte SEPARATOR = 0;
+    /** The tokenizer.json beside the fuzzed configs: the trimmed Llama 3 seed. */
+    private static final byte[] LLAMA3_TOKENIZER = resource("TokenizerFilesFuzzTestInputs/tokenizerJson/llama3.json");
 
     @FuzzTest
     void tokenizerJson(byte[] input) throws IOException {
@@ -17,17 +21,35 @@ class TokenizerFilesFuzzTest {
         FuzzInputs.readOrReject(() -> FuzzInputs.use(Tokenizers.open(file, 0)));
     }
 
-    /** The input is vocab.json, a NUL byte, then merges.txt (all of it vocab.json if there is no NUL). */
+    /** The input is vocab.json, a NUL byte, then merges.txt. */
     @FuzzTest
     void vocabAndMerges(byte[] input) throws IOException {
-        int split = 0;
-        while (split < input.length && input[split] != SEPARATOR) {
-            split++;
-        }
+        byte[][] files = FuzzInputs.splitAtNul(input);
         Path folder = FuzzInputs.emptyFolder("vocab-and-merges");
-        FuzzInputs.write(folder, "vocab.json", Arrays.copyOfRange(input, 0, split));
-        FuzzInputs.write(folder, "merges.txt", Arrays.copyOfRange(input, Math.min(split + 1, input.length),
-                input.length));
+        FuzzInputs.write(folder, "vocab.json", files[0]);
+        FuzzInputs.write(folder, "merges.txt", files[1]);
         FuzzInputs.readOrReject(() -> FuzzInputs.use(Tokenizers.open(folder, 0)));
+    }
+
+    /** The input is tokenizer_config.json, a NUL byte, then generation_config.json. */
+    @FuzzTest
+    void tokenizerConfigs(byte[] input) throws IOException {
+        byte[][] files = FuzzInputs.splitAtNul(input);
+        Path folder = FuzzInputs.emptyFolder("tokenizer-configs");
+        FuzzInputs.write(folder, "tokenizer.json", LLAMA3_TOKENIZER);
+        FuzzInputs.write(folder, "tokenizer_config.json", files[0]);
+        FuzzInputs.write(folder, "generation_config.json", files[1]);
+        FuzzInputs.readOrReject(() -> {
+            FuzzInputs.use(Tokenizers.open(folder, 0));
+            Tokenizers.chatTemplate(folder);
+        });
+    }
+
+    private static byte[] resource(String name) {
+        try (InputStream in = TokenizerFilesFuzzTest.class.getResourceAsStream(name)) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }
