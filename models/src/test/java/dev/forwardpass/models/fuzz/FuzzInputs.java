@@ -40,9 +40,14 @@ final class FuzzInputs {
         try {
             read.run();
         } catch (ModelFormatException | IllegalArgumentException rejected) {
-            String message = rejected.getMessage();
-            assertFalse(message == null || message.isBlank(), () -> "a rejection without a message: " + rejected);
+            assertSaysWhat(rejected);
         }
+    }
+
+    /** Fails for a rejection whose message is empty: it must say what is wrong. */
+    static void assertSaysWhat(Exception rejected) {
+        String message = rejected.getMessage();
+        assertFalse(message == null || message.isBlank(), () -> "a rejection without a message: " + rejected);
     }
 
     /** {@return a fresh empty folder for one input's files} (the previous input's files are deleted) */
@@ -62,7 +67,10 @@ final class FuzzInputs {
         }
     }
 
-    /** {@return the bytes before the first NUL and those after it}: two text files in one input (all of it the first if no NUL) */
+    /**
+     * {@return the bytes before the first NUL and those after it}: two text files in one input (all of it the first if
+     * there is no NUL)
+     */
     static byte[][] splitAtNul(byte[] input) {
         int split = 0;
         while (split < input.length && input[split] != 0) {
