@@ -656,7 +656,9 @@ final class TokenizerFiles {
     /** {@return the JSON of {@code file}}, or a {@link ModelFormatException} naming it if it is not JSON. */
     static JsonNode readJson(Path file) throws IOException {
         try {
-            JsonNode node = JSON.readTree(InputFiles.readUtf8(file));
+            byte[] json = InputFiles.readUtf8(file);
+            InputFiles.checkNoNul(json, file.toString(), 0, file.getFileName().toString());
+            JsonNode node = JSON.readTree(json);
             if (node == null || node.isMissingNode()) {
                 throw new ModelFormatException(file.toString(), 0, file.getFileName().toString(), "is empty");
             }
