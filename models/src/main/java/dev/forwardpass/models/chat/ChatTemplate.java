@@ -7,6 +7,7 @@ import com.hubspot.jinjava.el.JinjavaProcessors;
 import com.hubspot.jinjava.interpret.Context;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.TemplateError;
+import com.hubspot.jinjava.interpret.TemplateSyntaxException;
 import com.hubspot.jinjava.tree.Node;
 import dev.forwardpass.models.tokenizer.EncodeOptions;
 import dev.forwardpass.models.tokenizer.Tokenizer;
@@ -102,6 +103,9 @@ public final class ChatTemplate {
         Node root;
         try (var current = JinjavaInterpreter.closeablePushCurrent(parser).get()) {
             root = parser.parse(withoutTrailingNewline(template));
+        } catch (TemplateSyntaxException e) {
+            // most syntax errors are recorded (failOnErrors), but a malformed tag token ("{%}") is thrown
+            throw new ChatTemplateException("chat template: " + e.getMessage());
         }
         failOnErrors(parser.getErrorsCopy());
         Map<String, Object> specialTokens = new HashMap<>();
