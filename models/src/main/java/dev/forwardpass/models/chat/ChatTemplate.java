@@ -7,7 +7,6 @@ import com.hubspot.jinjava.el.JinjavaProcessors;
 import com.hubspot.jinjava.interpret.Context;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.TemplateError;
-import com.hubspot.jinjava.interpret.TemplateSyntaxException;
 import com.hubspot.jinjava.tree.Node;
 import dev.forwardpass.models.tokenizer.EncodeOptions;
 import dev.forwardpass.models.tokenizer.Tokenizer;
@@ -103,8 +102,9 @@ public final class ChatTemplate {
         Node root;
         try (var current = JinjavaInterpreter.closeablePushCurrent(parser).get()) {
             root = parser.parse(withoutTrailingNewline(template));
-        } catch (TemplateSyntaxException e) {
-            // most syntax errors are recorded (failOnErrors), but a malformed tag token ("{%}") is thrown
+        } catch (RuntimeException e) {
+            // most syntax errors are recorded (failOnErrors), but some malformed tags are thrown: "{%}" as a
+            // TemplateSyntaxException, others as Jinjava's own index errors
             throw new ChatTemplateException("chat template: " + e.getMessage());
         }
         failOnErrors(parser.getErrorsCopy());
