@@ -102,6 +102,10 @@ public final class ChatTemplate {
         Node root;
         try (var current = JinjavaInterpreter.closeablePushCurrent(parser).get()) {
             root = parser.parse(withoutTrailingNewline(template));
+        } catch (RuntimeException e) {
+            // most syntax errors are recorded (failOnErrors), but some malformed tags are thrown: "{%}" as a
+            // TemplateSyntaxException, others as Jinjava's own index errors
+            throw new ChatTemplateException("chat template: " + e.getMessage());
         }
         failOnErrors(parser.getErrorsCopy());
         Map<String, Object> specialTokens = new HashMap<>();

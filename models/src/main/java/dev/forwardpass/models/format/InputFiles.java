@@ -100,6 +100,22 @@ public final class InputFiles {
         return out.flip().toString();
     }
 
+    /**
+     * Checks that the bytes of a JSON text hold no NUL, which no JSON text has (RFC 8259) and which makes Jackson read
+     * bytes as UTF-16 or UTF-32 (its guess from the zeros) rather than the UTF-8 every format here declares.
+     *
+     * @param offset where {@code json} starts in its file
+     * @param field what {@code json} is, for the error
+     * @throws ModelFormatException naming {@code source}, {@code field} and the offset of the first NUL
+     */
+    public static void checkNoNul(byte[] json, String source, long offset, String field) throws ModelFormatException {
+        for (int i = 0; i < json.length; i++) {
+            if (json[i] == 0) {
+                throw new ModelFormatException(source, offset + i, field, "is not valid JSON: a NUL byte");
+            }
+        }
+    }
+
     /** Decodes {@code bytes} into {@code out}, which holds them all if {@code keep}, else is reused chunk by chunk. */
     private static void decode(byte[] bytes, String source, CharBuffer out, boolean keep) throws ModelFormatException {
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()

@@ -106,6 +106,7 @@ public final class SafetensorsFile implements AutoCloseable {
             throw new ModelFormatException(source, 8, "header", "must start with '{' (the format allows padding "
                     + "after the JSON, not before), found byte 0x" + Integer.toHexString(header[0] & 0xFF));
         }
+        InputFiles.checkNoNul(header, source, 8, "header");
         try (JsonParser p = JSON.createParser(header)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new ModelFormatException(source, 8, "header", "must be a JSON object");

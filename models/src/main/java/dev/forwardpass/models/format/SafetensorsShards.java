@@ -81,7 +81,9 @@ public final class SafetensorsShards implements AutoCloseable {
         String source = index.toString();
         JsonNode root;
         try {
-            root = JSON.readTree(InputFiles.readUtf8(index));
+            byte[] json = InputFiles.readUtf8(index);
+            InputFiles.checkNoNul(json, source, 0, INDEX_FILE);
+            root = JSON.readTree(json);
         } catch (JsonProcessingException e) {
             throw new ModelFormatException(source, e.getLocation() == null ? -1 : e.getLocation().getByteOffset(),
                     INDEX_FILE, "is not valid JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));

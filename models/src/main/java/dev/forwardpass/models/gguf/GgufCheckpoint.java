@@ -58,6 +58,11 @@ public final class GgufCheckpoint<C extends Record & DecoderConfig> extends File
                     embedding == null ? "no such tensor in the file" : "must have 2 dimensions");
         }
         C config = entry.configReader().read(metadata, (int) embedding.dims()[1], contextLimit);
+        // every block has tensors of its own: a larger count is a corrupt header, whose tensor names would fill memory
+        if (config.nLayers() > gguf.tensors().size()) {
+            throw metadata.error(metadata.string("general.architecture") + ".block_count", "is " + config.nLayers()
+                    + ", but the file holds only " + gguf.tensors().size() + " tensors");
+        }
         Map<String, TensorData> tensors = new LinkedHashMap<>();
         Set<String> read = new HashSet<>();
         for (TensorTable.Entry<C> row : entry.architecture().tensors().entries(config.nLayers())) {

@@ -81,6 +81,13 @@ final class HuggingFaceCheckpoint<C extends Record & DecoderConfig> extends File
         }
 
         Map<String, TensorData> read(boolean tied) throws ModelFormatException {
+            // every block has tensors of its own: a larger count is a corrupt config, whose tensor names would fill memory
+            int tensorCount = weights.names().size();
+            if (config.nLayers() > tensorCount) {
+                throw new ModelFormatException(weights.source(), -1,
+                        prefix + table.huggingFaceLayerPrefix() + (config.nLayers() - 1), "no such layer: the weights "
+                        + "hold " + tensorCount + " tensors, too few for the config's " + config.nLayers() + " layers");
+            }
             Map<String, TensorData> out = new LinkedHashMap<>();
             for (TensorTable.Entry<C> entry : table.entries(config.nLayers())) {
                 TensorSpec<C> spec = entry.spec();

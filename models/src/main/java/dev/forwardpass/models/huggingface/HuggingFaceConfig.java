@@ -48,6 +48,7 @@ public final class HuggingFaceConfig {
 
     /** Parses the bytes of a config.json; {@code source} names it in errors. */
     static HuggingFaceConfig parse(String source, byte[] json) throws ModelFormatException {
+        InputFiles.checkNoNul(json, source, 0, FILE);
         JsonNode root;
         try {
             root = JSON.readTree(json);

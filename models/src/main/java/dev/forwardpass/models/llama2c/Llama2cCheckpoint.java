@@ -10,6 +10,7 @@ import dev.forwardpass.models.format.ModelFormatException;
 import dev.forwardpass.models.format.TensorData;
 import dev.forwardpass.models.llama.Llama;
 import dev.forwardpass.models.llama.LlamaConfig;
+import dev.forwardpass.models.tokenizer.Llama2cTokenizer;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -103,10 +104,10 @@ public final class Llama2cCheckpoint extends FileCheckpoint<LlamaConfig> {
             shared = signedVocabSize > 0;
         }
         int vocabSize = version == 1 ? signedVocabSize : Math.abs(signedVocabSize);
-        if (signedVocabSize == 0 || signedVocabSize == Integer.MIN_VALUE || vocabSize > MAX_DIMENSION
-                || (version == 1 && signedVocabSize < 0)) {
-            throw r.error("vocab_size", vocabOffset, "must be between 1 and " + MAX_DIMENSION
-                    + (version == 1 ? "" : " in magnitude") + ", found " + signedVocabSize);
+        // run.c's BOS (1) and EOS (2) are tokens of every llama2.c vocabulary
+        if (vocabSize <= Llama2cTokenizer.EOS || signedVocabSize == Integer.MIN_VALUE || vocabSize > MAX_DIMENSION) {
+            throw r.error("vocab_size", vocabOffset, "must be between " + (Llama2cTokenizer.EOS + 1) + " and "
+                    + MAX_DIMENSION + (version == 1 ? "" : " in magnitude") + ", found " + signedVocabSize);
         }
         if (dim % nHeads != 0) {
             throw r.error("n_heads", headerOffset + 12, "must divide dim=" + dim + ", found " + nHeads);

@@ -488,14 +488,17 @@ final class TokenizerFiles {
             String defaultBos, String defaultEos) throws IOException {
         Path configPath = folder == null ? null : folder.resolve(TOKENIZER_CONFIG);
         JsonNode config = folder == null ? null : readOptional(configPath);
-        JsonNode generation = folder == null ? null : readOptional(folder.resolve(GENERATION_CONFIG));
+        Path generationPath = folder == null ? null : folder.resolve(GENERATION_CONFIG);
+        JsonNode generation = folder == null ? null : readOptional(generationPath);
         if (generation == null && folder != null) {
-            generation = readOptional(folder.resolve(MODEL_CONFIG));
+            generationPath = folder.resolve(MODEL_CONFIG);
+            generation = readOptional(generationPath);
         }
         Fields f = new Fields(configPath == null ? TOKENIZER_CONFIG : configPath.toString());
+        Fields g = new Fields(generationPath == null ? GENERATION_CONFIG : generationPath.toString());
         int bos = tokenOf(f, config, "bos_token", lookup);
         if (bos < 0 && generation != null && generation.path("bos_token_id").canConvertToInt()) {
-            bos = generation.get("bos_token_id").asInt();
+            bos = tokenId(g, "bos_token_id", generation.get("bos_token_id"), lookup);
         }
         if (bos < 0 && templatePrefix.length > 0) {
             bos = templatePrefix[0];
@@ -510,9 +513,11 @@ final class TokenizerFiles {
         }
         JsonNode eosIds = generation == null ? null : generation.get("eos_token_id");
         if (eosIds != null && eosIds.canConvertToInt()) {
-            eos.add(eosIds.asInt());
+            eos.add(tokenId(g, "eos_token_id", eosIds, lookup));
         } else if (eosIds != null && eosIds.isArray()) {
-            eosIds.forEach(id -> eos.add(id.asInt()));
+            for (int i = 0; i < eosIds.size(); i++) {
+                eos.add(tokenId(g, "eos_token_id[" + i + "]", eosIds.get(i), lookup));
+            }
         }
         if (eos.isEmpty() && lookup.id(defaultEos) != null) {
             eos.add(lookup.id(defaultEos));
@@ -554,6 +559,14 @@ final class TokenizerFiles {
             throw f.error(field, "'" + content + "' is not in the vocabulary");
         }
         return id;
+    }
+
+    /** {@return the token id {@code id} of a generation config's (or model config's) {@code field}} */
+    private static int tokenId(Fields f, String field, JsonNode id, Lookup lookup) throws ModelFormatException {
+        if (!id.canConvertToExactIntegral() || !id.canConvertToInt() || !lookup.contains(id.asInt())) {
+            throw f.error(field, "must be the id of a token of the vocabulary, found " + id);
+        }
+        return id.asInt();
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -601,6 +614,11 @@ final class TokenizerFiles {
             Integer id = added.get(text);
             return id != null ? id : vocab.get(text);
         }
+
+        /** {@return whether {@code id} is the id of a token} (a scan: for the few ids the configs name) */
+        boolean contains(int id) {
+            return added.containsValue(id) || vocab.containsValue(id);
+        }
     }
 
     /** Errors and typed reads for one file. */
@@ -638,7 +656,9 @@ final class TokenizerFiles {
     /** {@return the JSON of {@code file}}, or a {@link ModelFormatException} naming it if it is not JSON. */
     static JsonNode readJson(Path file) throws IOException {
         try {
-            JsonNode node = JSON.readTree(InputFiles.readUtf8(file));
+            byte[] json = InputFiles.readUtf8(file);
+            InputFiles.checkNoNul(json, file.toString(), 0, file.getFileName().toString());
+            JsonNode node = JSON.readTree(json);
             if (node == null || node.isMissingNode()) {
                 throw new ModelFormatException(file.toString(), 0, file.getFileName().toString(), "is empty");
             }

@@ -105,6 +105,10 @@ class ChatTemplateTest {
         assertEquals("chat template line 1: Could not resolve function 'no_such_function'", call.getMessage());
         ChatTemplateException expression = assertThrows(ChatTemplateException.class, () -> render("{{ messages[ }}"));
         assertTrue(expression.getMessage().startsWith("chat template line 1: Error parsing"), expression.getMessage());
+        // Jinjava throws for a malformed tag token rather than recording it (a fuzz finding)
+        ChatTemplateException tag = assertThrows(ChatTemplateException.class, () -> ChatTemplate.of("a{%}", null, null));
+        assertTrue(tag.getMessage().startsWith("chat template: ") && tag.getMessage().contains("Malformed tag token"),
+                tag.getMessage());
     }
 
     @Test

@@ -102,6 +102,11 @@ class SafetensorsFileTest {
         assertEquals("header", e.field());
         assertTrue(e.getMessage().contains("not valid JSON"), e.getMessage());
         assertEquals("header", error(SafetensorsWriter.file("[1, 2]", new byte[0])).field());
+        // zeros after the '{' made Jackson read the header as UTF-32 (a fuzz finding): JSON has no NUL
+        ModelFormatException nul = error(SafetensorsWriter.file("{\0\0\0\017\017\017\017}", new byte[0]));
+        assertEquals("header", nul.field());
+        assertEquals(9, nul.offset());
+        assertTrue(nul.getMessage().endsWith("is not valid JSON: a NUL byte"), nul.getMessage());
     }
 
     @Test

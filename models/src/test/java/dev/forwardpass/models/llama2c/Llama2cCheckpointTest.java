@@ -78,6 +78,12 @@ class Llama2cCheckpointTest {
 
         ModelFormatException zeroVocab = expectFormatError(withHeaderInt(TestFiles.stories260K(), 5, 0));
         assertEquals("vocab_size", zeroVocab.field());
+
+        // run.c's EOS is token 2: a smaller vocabulary has no room for it
+        ModelFormatException noEos = expectFormatError(withHeaderInt(TestFiles.stories260K(), 5, -2));
+        assertEquals("vocab_size", noEos.field());
+        assertTrue(noEos.getMessage().endsWith("must be between 3 and 1048576 in magnitude, found -2"),
+                noEos.getMessage());
     }
 
     @Test

@@ -216,6 +216,17 @@ class ByteLevelBpeTokenizerTest {
     }
 
     @Test
+    void generationConfigIdsOutsideTheVocabularyNameTheirField() throws IOException {
+        Path folder = copyOf(Gpt2Files.Flavour.LLAMA3, "generation-ids");
+        Gpt2Files.writeJson(folder, "generation_config.json", Gpt2Files.json("{\"eos_token_id\": [198, 50257]}"));
+        ModelFormatException eos = assertThrows(ModelFormatException.class, () -> Tokenizers.open(folder, 0));
+        assertEquals(folder.resolve("generation_config.json") + ": field 'eos_token_id[1]': must be the id of a token "
+                + "of the vocabulary, found 50257", eos.getMessage());
+        Gpt2Files.writeJson(folder, "generation_config.json", Gpt2Files.json("{\"bos_token_id\": -1}"));
+        assertEquals("bos_token_id", assertThrows(ModelFormatException.class, () -> Tokenizers.open(folder, 0)).field());
+    }
+
+    @Test
     void plainTextAddsNoBosAndTakesControlTokensForText() throws IOException {
         assertArrayEquals(new int[] {15496, 50256}, vocabAndMerges.encode("Hello<|endoftext|>"));
         // "<|endoftext|>" as GPT-2 writes the text: '<', '|', 'end', 'of', 'text', '|', '>'
