@@ -50,8 +50,8 @@ final class TensorMemory {
     void free(Block block) {
         long capacity = block.memory().byteSize();
         synchronized (this) {
-            if (!closed && capacity <= LARGEST_KEPT && Long.bitCount(capacity) == 1
-                    && keptBytes + capacity <= KEPT_LIMIT) {
+            // a block of up to LARGEST_KEPT bytes is a power of two: allocate rounded it up
+            if (!closed && capacity <= LARGEST_KEPT && keptBytes + capacity <= KEPT_LIMIT) {
                 kept.computeIfAbsent(capacity, c -> new ArrayDeque<>()).push(block);
                 keptBytes += capacity;
                 return;
