@@ -31,6 +31,7 @@ public abstract class DecoderModel<C extends Record & DecoderConfig> implements 
     protected final Backend backend;
     protected final AttentionShape heads;
     private final Checkpoint<C> checkpoint;
+    private final KvCachePool caches; // under the backend's monitor
     /** Held by a batched decode step from its first claim to its last logits: the steps of a model take turns. */
     private final Object batchLock = new Object();
     /** The activations of a batched decode step by batch size (the index), made on first use; under batchLock. */
@@ -43,6 +44,7 @@ public abstract class DecoderModel<C extends Record & DecoderConfig> implements 
         this.backend = backend;
         this.heads = config.attentionShape();
         this.checkpoint = checkpoint;
+        this.caches = new KvCachePool(backend, config);
     }
 
     /**
@@ -160,6 +162,7 @@ public abstract class DecoderModel<C extends Record & DecoderConfig> implements 
                 for (; claimed < rows; claimed++) {
                     DecoderModel<?>.DecoderSession session = (DecoderModel<?>.DecoderSession) sessions.get(claimed);
                     session.claimOpen();
+                    session.cache.willWrite(positions[claimed], 1);
                     batch.rows.place(claimed, session.cache);
                 }
                 System.arraycopy(tokens, 0, batch.state.tokens, 0, rows);
@@ -234,6 +237,7 @@ public abstract class DecoderModel<C extends Record & DecoderConfig> implements 
                     }
                 }
                 batches = new Batch[0];
+                caches.close();
                 weights.close();
             }
         }
@@ -295,11 +299,11 @@ public abstract class DecoderModel<C extends Record & DecoderConfig> implements 
 
         DecoderSession() {
             synchronized (backend) {
-                cache = new KvCache(backend, config.nLayers(), config.seqLen(), config.kvDim());
+                cache = caches.take();
                 try {
                     decode = new DecoderState(config, backend, 1, LogitRows.EVERY_ROW);
                 } catch (RuntimeException e) {
-                    cache.close();
+                    caches.give(cache);
                     throw e;
                 }
             }
@@ -318,6 +322,7 @@ public abstract class DecoderModel<C extends Record & DecoderConfig> implements 
             try {
                 decode.tokens[0] = token;
                 decode.positions[0] = pos;
+                cache.willWrite(pos, 1);
                 synchronized (backend) {
                     DecoderModel.this.run(decode, rows.at(pos));
                     backend.copyTo(decode.logits, decode.logitsOut);
@@ -415,6 +420,7 @@ public abstract class DecoderModel<C extends Record & DecoderConfig> implements 
             for (int row = 0; row < chunk.rows; row++) {
                 chunk.positions[row] = pos + from + row;
             }
+            cache.willWrite(pos + from, chunk.rows);
             DecoderModel.this.run(chunk, rows.at(pos + from));
         }
 
@@ -437,7 +443,7 @@ public abstract class DecoderModel<C extends Record & DecoderConfig> implements 
                     closed = true;
                     synchronized (backend) {
                         decode.close();
-                        cache.close();
+                        caches.give(cache);
                     }
                 }
             } finally {

@@ -55,10 +55,13 @@ class MatmulKernelsTest extends KernelComparisonTest {
     @EnumSource(DType.class)
     void matmulOfAFewRowsGivesTheDecodeBits(DType wType) {
         int d = 13;
-        // a last pass of one row or of two, and the largest batches before panels
+        // a last pass of one row or of two, eight rows of x and then some, and the largest batches before panels
         int panelBatch = QuantizedDot.fuses(wType) ? MatmulKernels.MIN_FUSED_PANEL_BATCH : MatmulKernels.MIN_PANEL_BATCH;
         int maxBatch = panelBatch - 1;
-        for (int batch : new int[] {3, 6, maxBatch}) {
+        for (int batch : new int[] {3, 6, 11, maxBatch}) {
+            if (batch > maxBatch) {
+                continue; // the fused quantized types go to panels from fewer rows
+            }
             assertAFewRowsGiveTheDecodeBits(wType, batch, d);
         }
     }
