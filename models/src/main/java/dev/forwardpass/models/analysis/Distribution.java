@@ -5,16 +5,21 @@ package dev.forwardpass.models.analysis;
  * Immutable: it keeps its own copy of the logits.
  */
 public final class Distribution {
-    private final double[] logProbs; // (vocabSize,) log p_i
+    private final float[] logits; // (vocabSize,)
     private final double logSumExp;
 
-    private Distribution(double[] logProbs, double logSumExp) {
-        this.logProbs = logProbs;
+    private Distribution(float[] logits, double logSumExp) {
+        this.logits = logits;
         this.logSumExp = logSumExp;
     }
 
     /** {@return the distribution softmax(logits)} */
     public static Distribution ofLogits(float[] logits) {
+        return new Distribution(logits.clone(), logSumExp(logits));
+    }
+
+    /** {@return log Σ exp(logit) of {@code logits}}, in double precision; {@code logit - lse} is a log-probability */
+    public static double logSumExp(float[] logits) {
         double max = Double.NEGATIVE_INFINITY;
         for (float logit : logits) {
             max = Math.max(max, logit);
@@ -23,17 +28,12 @@ public final class Distribution {
         for (float logit : logits) {
             sum += Math.exp(logit - max);
         }
-        double lse = max + Math.log(sum);
-        double[] logProbs = new double[logits.length];
-        for (int i = 0; i < logits.length; i++) {
-            logProbs[i] = logits[i] - lse;
-        }
-        return new Distribution(logProbs, lse);
+        return max + Math.log(sum);
     }
 
     /** {@return the number of tokens} */
     public int size() {
-        return logProbs.length;
+        return logits.length;
     }
 
     /** {@return log Σ exp(logit)} */
@@ -43,18 +43,19 @@ public final class Distribution {
 
     /** {@return ln p(token)} */
     public double logProb(int token) {
-        return logProbs[token];
+        return logits[token] - logSumExp;
     }
 
     /** {@return p(token)} */
     public double prob(int token) {
-        return Math.exp(logProbs[token]);
+        return Math.exp(logProb(token));
     }
 
     /** {@return the entropy in nats, -Σ p ln p (at most ln size, for the uniform distribution)} */
     public double entropy() {
         double h = 0;
-        for (double lp : logProbs) {
+        for (int i = 0; i < logits.length; i++) {
+            double lp = logProb(i);
             h -= Math.exp(lp) * lp;
         }
         return h;
@@ -66,20 +67,26 @@ public final class Distribution {
             throw new IllegalArgumentException("distributions over " + size() + " and " + other.size() + " tokens");
         }
         double kl = 0;
-        for (int i = 0; i < logProbs.length; i++) {
-            kl += Math.exp(logProbs[i]) * (logProbs[i] - other.logProbs[i]);
+        for (int i = 0; i < logits.length; i++) {
+            double lp = logProb(i);
+            kl += Math.exp(lp) * (lp - other.logProb(i));
         }
         return kl;
     }
 
     /** {@return the k most probable tokens, most probable first, lower id first on ties} */
     public int[] top(int k) {
-        int n = Math.min(k, logProbs.length);
+        return top(logits, k);
+    }
+
+    /** {@return the ids of the k largest {@code logits}, largest first, lower id first on ties} */
+    public static int[] top(float[] logits, int k) {
+        int n = Math.min(k, logits.length);
         int[] top = new int[n];
         int filled = 0;
-        for (int i = 0; i < logProbs.length; i++) {
+        for (int i = 0; i < logits.length; i++) {
             int at = filled;
-            while (at > 0 && logProbs[i] > logProbs[top[at - 1]]) {
+            while (at > 0 && logits[i] > logits[top[at - 1]]) {
                 at--;
             }
             if (at < n) {

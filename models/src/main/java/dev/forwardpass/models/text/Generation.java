@@ -1,6 +1,5 @@
 package dev.forwardpass.models.text;
 
-import dev.forwardpass.models.analysis.Distribution;
 import dev.forwardpass.models.decoder.LanguageModel;
 import dev.forwardpass.models.sampling.TokenSampler;
 import dev.forwardpass.models.tokenizer.Tokenizer;
@@ -37,6 +36,8 @@ public final class Generation implements AutoCloseable {
     private TokenConsumer tokenSink;
     /** The log-probabilities of the token the last step generated, when they are asked for (else null). */
     private TokenLogprobs stepLogprobs;
+    /** When log-probabilities are asked for: a step's logits as the model gave them, kept from the sampler. */
+    private final float[] modelLogits;
 
     private boolean started;
     private LanguageModel.Session session;
@@ -74,6 +75,7 @@ public final class Generation implements AutoCloseable {
         this.stopStrings = new StopStrings(params.stop());
         // made here, so that a bad parameter (a logit bias outside the vocabulary) is refused before anything runs
         this.sampler = params.sampling().newSampler(model.vocabSize());
+        this.modelLogits = params.logprobs() == GenerationParams.NO_LOGPROBS ? null : new float[model.vocabSize()];
     }
 
     /** Ends the generation before its next forward pass, with {@link FinishReason#CANCELLED}; from any thread. */
@@ -201,9 +203,10 @@ public final class Generation implements AutoCloseable {
      * {@return the text it completed}
      */
     private String take(float[] logits) {
-        // the model's distribution, taken before the sampler overwrites the logits
-        Distribution distribution = params.logprobs() == GenerationParams.NO_LOGPROBS ? null
-                : Distribution.ofLogits(logits);
+        // the model's logits, kept before the sampler overwrites them
+        if (modelLogits != null) {
+            System.arraycopy(logits, 0, modelLogits, 0, modelLogits.length);
+        }
         int token = sampler.sample(logits);
         sampled++;
         if (sampled == 1) {
@@ -213,8 +216,8 @@ public final class Generation implements AutoCloseable {
             return end(FinishReason.STOP);
         }
         sampler.accept(token);
-        if (distribution != null) {
-            stepLogprobs = TokenLogprobs.of(distribution, tokenizer, lastToken, token, params.logprobs());
+        if (modelLogits != null) {
+            stepLogprobs = TokenLogprobs.of(modelLogits, tokenizer, lastToken, token, params.logprobs());
         }
         if (tokenSink != null) {
             tokenSink.accept(lastToken, token);

@@ -19,16 +19,21 @@ public record TokenLogprobs(TokenLogprob sampled, List<TokenLogprob> top) {
         top = List.copyOf(top);
     }
 
-    /** {@return the sampled {@code token} and the {@code n} likeliest under {@code distribution}}, each read after {@code previous} */
-    static TokenLogprobs of(Distribution distribution, Tokenizer tokenizer, int previous, int token, int n) {
+    /**
+     * {@return the sampled {@code token} and the {@code n} likeliest under the model's {@code logits}}, each read after
+     * {@code previous}
+     */
+    static TokenLogprobs of(float[] logits, Tokenizer tokenizer, int previous, int token, int n) {
+        double logSumExp = Distribution.logSumExp(logits);
         List<TokenLogprob> top = new ArrayList<>(n);
-        for (int likely : distribution.top(n)) {
-            top.add(logprob(distribution, tokenizer, previous, likely));
+        for (int likely : Distribution.top(logits, n)) {
+            top.add(logprob(logits, logSumExp, tokenizer, previous, likely));
         }
-        return new TokenLogprobs(logprob(distribution, tokenizer, previous, token), top);
+        return new TokenLogprobs(logprob(logits, logSumExp, tokenizer, previous, token), top);
     }
 
-    private static TokenLogprob logprob(Distribution distribution, Tokenizer tokenizer, int previous, int token) {
-        return new TokenLogprob(token, tokenizer.textBytes(previous, token), distribution.logProb(token));
+    private static TokenLogprob logprob(float[] logits, double logSumExp, Tokenizer tokenizer, int previous,
+                                        int token) {
+        return new TokenLogprob(token, tokenizer.textBytes(previous, token), logits[token] - logSumExp);
     }
 }
