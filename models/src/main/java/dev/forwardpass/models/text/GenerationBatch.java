@@ -7,6 +7,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.IntStream;
 
 /**
  * Generations decoded together (continuous batching). Each step runs the next token of every generation in the batch
@@ -138,8 +139,11 @@ public final class GenerationBatch implements AutoCloseable {
             }
             return;
         }
-        for (int b = 0; b < n; b++) {
-            members.get(b).take(logits[b]);
+        // each member samples from its own row with its own sampler and text stream, so they sample side by side: the
+        // backend's threads have nothing to do until the next step, and a step of many members waited on them in turn
+        IntStream.range(0, n).parallel().forEach(b -> members.get(b).sample(logits[b]));
+        for (Member member : members) {
+            member.deliverSampled();
         }
     }
 
@@ -162,6 +166,9 @@ public final class GenerationBatch implements AutoCloseable {
         final Generation generation;
         final Listener listener;
         boolean failed;
+        // a step's sample, between sample and deliverSampled
+        private String sampledPiece;
+        private RuntimeException samplingError;
 
         Member(Generation generation, Listener listener) {
             this.generation = generation;
@@ -178,11 +185,25 @@ public final class GenerationBatch implements AutoCloseable {
             }
         }
 
-        void take(float[] row) {
+        /** Samples the next token from the step's {@code row}; on any thread, followed by {@link #deliverSampled}. */
+        void sample(float[] row) {
             try {
-                deliver(generation.takeDecoded(row));
+                sampledPiece = generation.takeDecoded(row);
             } catch (RuntimeException e) {
-                fail(e);
+                samplingError = e;
+            }
+        }
+
+        /** Hands what {@link #sample} made to the listener, on the batch's thread. */
+        void deliverSampled() {
+            String piece = sampledPiece;
+            RuntimeException error = samplingError;
+            sampledPiece = null;
+            samplingError = null;
+            if (error != null) {
+                fail(error);
+            } else {
+                deliver(piece);
             }
         }
 
