@@ -7,7 +7,6 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.IntStream;
 
 /**
  * Generations decoded together (continuous batching). Each step runs the next token of every generation in the batch
@@ -139,11 +138,8 @@ public final class GenerationBatch implements AutoCloseable {
             }
             return;
         }
-        // each member samples from its own row with its own sampler and text stream, so they sample side by side: the
-        // backend's threads have nothing to do until the next step, and a step of many members waited on them in turn
-        IntStream.range(0, n).parallel().forEach(b -> members.get(b).sample(logits[b]));
-        for (Member member : members) {
-            member.deliverSampled();
+        for (int b = 0; b < n; b++) {
+            members.get(b).take(logits[b]);
         }
     }
 
@@ -166,9 +162,6 @@ public final class GenerationBatch implements AutoCloseable {
         final Generation generation;
         final Listener listener;
         boolean failed;
-        // a step's sample, between sample and deliverSampled
-        private String sampledPiece;
-        private RuntimeException samplingError;
 
         Member(Generation generation, Listener listener) {
             this.generation = generation;
@@ -185,25 +178,11 @@ public final class GenerationBatch implements AutoCloseable {
             }
         }
 
-        /** Samples the next token from the step's {@code row}; on any thread, followed by {@link #deliverSampled}. */
-        void sample(float[] row) {
+        void take(float[] row) {
             try {
-                sampledPiece = generation.takeDecoded(row);
+                deliver(generation.takeDecoded(row));
             } catch (RuntimeException e) {
-                samplingError = e;
-            }
-        }
-
-        /** Hands what {@link #sample} made to the listener, on the batch's thread. */
-        void deliverSampled() {
-            String piece = sampledPiece;
-            RuntimeException error = samplingError;
-            sampledPiece = null;
-            samplingError = null;
-            if (error != null) {
-                fail(error);
-            } else {
-                deliver(piece);
+                fail(e);
             }
         }
 
