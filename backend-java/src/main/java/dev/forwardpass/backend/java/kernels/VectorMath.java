@@ -47,9 +47,9 @@ public final class VectorMath {
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /** Lane shuffles of {@link #HALF} i -> i xor h for its lane sum; null where h is not below its lane count. */
-    private static final VectorShuffle<Float> HALF_XOR_1 = VectorShuffle.fromOp(HALF, i -> i ^ 1);
-    private static final VectorShuffle<Float> HALF_XOR_2 = VectorShuffle.fromOp(HALF, i -> i ^ 2);
-    private static final VectorShuffle<Float> HALF_XOR_4 = HALF.length() > 4 ? VectorShuffle.fromOp(HALF, i -> i ^ 4) : null;
+    private static final VectorShuffle<Float> HALF_XOR_1 = xorShuffle(HALF, 1);
+    private static final VectorShuffle<Float> HALF_XOR_2 = xorShuffle(HALF, 2);
+    private static final VectorShuffle<Float> HALF_XOR_4 = xorShuffle(HALF, 4);
     /** Lane shuffles i -> i xor h for the butterfly lane sum; null where h is not below the lane count. */
     private static final VectorShuffle<Float> XOR_1 = xorShuffle(1);
     private static final VectorShuffle<Float> XOR_2 = xorShuffle(2);
@@ -261,7 +261,11 @@ public final class VectorMath {
 
     /** {@return the shuffle where lane i takes lane i xor h}, or null where h is not below the lane count */
     static VectorShuffle<Float> xorShuffle(int h) {
-        return h > 0 && h < F.length() ? VectorShuffle.fromOp(F, i -> i ^ h) : null;
+        return xorShuffle(F, h);
+    }
+
+    private static VectorShuffle<Float> xorShuffle(VectorSpecies<Float> species, int h) {
+        return h > 0 && h < species.length() ? VectorShuffle.fromOp(species, i -> i ^ h) : null;
     }
 
     private static int vectorBitsFromProperty() {
