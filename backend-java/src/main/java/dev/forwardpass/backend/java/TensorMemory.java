@@ -13,7 +13,8 @@ import java.util.Map;
  * which a prompt chunk's dozen activation tensors paid every time and two sessions computing side by side paid for
  * each other. Blocks of up to {@link #LARGEST_KEPT} bytes are therefore allocated in powers of two and kept when
  * their tensor closes, up to {@link #KEPT_LIMIT} bytes in all, so that prompts of any length reuse them; bigger ones
- * (a KV cache, a copied weight) are freed at once, as are those past the limit.
+ * (a copied weight, one layer's keys of a long context) are freed at once, as are those past the limit. Whole KV
+ * caches are kept by the model that made them ({@code KvCachePool}), which knows which of their rows to zero.
  */
 final class TensorMemory {
     /** Blocks start on a cache line, so a vector load never straddles two lines. */

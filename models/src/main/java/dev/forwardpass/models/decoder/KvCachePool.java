@@ -8,10 +8,11 @@ import java.util.Deque;
 
 /**
  * The KV caches of a model's closed sessions, kept for its next sessions. A new cache is tens of megabytes of fresh
- * memory that the allocator zero-fills page by page (75 MB for a 110M model), and closing its tensors frees it again,
- * so that a server whose requests come and go paid that for every request, with every running stream waiting: a
- * sixth of the batch thread's time in a profile of {@code serve} with 8 streams. A kept cache is zeroed where its session wrote, a prompt and its
- * answer, so that a session sees zeros past what it wrote itself, as in a new cache, and nothing of another session's.
+ * memory that the allocator zero-fills page by page (75 MB for a 110M model), and closing its tensors frees it again
+ * (the java backend keeps only 256 MB of closed tensors' memory), so that a server whose requests come and go paid
+ * that for every request, with every running stream waiting: a sixth of the batch thread's time in a profile of
+ * {@code serve} with 8 streams. A kept cache is zeroed where its session wrote, a prompt and its answer, so that a
+ * session sees zeros past what it wrote itself, as in a new cache, and nothing of another session's.
  * Up to {@link #KEPT_BYTES} are kept; a cache beyond that is closed as before. Callers hold the backend's monitor.
  */
 final class KvCachePool implements AutoCloseable {
