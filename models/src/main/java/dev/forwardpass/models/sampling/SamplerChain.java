@@ -126,7 +126,8 @@ final class SamplerChain implements TokenSampler {
 
     /** top-k, top-p, min-p and temperature in the params' order; leaves probabilities over the kept logits. */
     private void narrow(float[] logits) {
-        candidates.reset(logits);
+        // top-k is the first step of either order, so no later step asks for a rank beyond it
+        candidates.reset(logits, params.topK() > 0 ? params.topK() : vocabSize);
         size = candidates.count();
         ranked = false;
         if (params.topK() > 0 && params.topK() < size) {

@@ -2,7 +2,9 @@ package dev.forwardpass.models.sampling;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Random;
 import java.util.stream.IntStream;
@@ -45,6 +47,30 @@ class RankedCandidatesTest {
                     .sorted(Comparator.<Integer>comparingDouble(i -> -logits[i]).thenComparing(i -> i))
                     .mapToInt(Integer::intValue).toArray();
             assertArrayEquals(expected, ranks(candidates), "trial " + trial);
+        }
+    }
+
+    @Test
+    void selectsTheFirstRanksOfASortWhenOnlyAFewAreAskedFor() {
+        Random random = new Random(5);
+        RankedCandidates candidates = new RankedCandidates(5000);
+        for (int trial = 0; trial < 40; trial++) {
+            float[] logits = new float[1000 + random.nextInt(4000)];
+            for (int i = 0; i < logits.length; i++) {
+                // ties are common, and a few tokens are banned
+                logits[i] = random.nextInt(10) == 0 ? Float.NEGATIVE_INFINITY : random.nextInt(60) - 30;
+            }
+            int ranks = 1 + random.nextInt(logits.length / 16);
+            candidates.reset(logits, ranks);
+            int[] expected = IntStream.range(0, logits.length).filter(i -> logits[i] != Float.NEGATIVE_INFINITY)
+                    .boxed().sorted(Comparator.<Integer>comparingDouble(i -> -logits[i]).thenComparing(i -> i))
+                    .mapToInt(Integer::intValue).toArray();
+            assertEquals(expected.length, candidates.count(), "trial " + trial);
+            assertArrayEquals(Arrays.copyOf(expected, ranks), IntStream.range(0, ranks).map(candidates::byRank)
+                    .toArray(), "trial " + trial);
+            assertArrayEquals(IntStream.range(0, logits.length).filter(i -> logits[i] != Float.NEGATIVE_INFINITY)
+                    .toArray(), IntStream.range(0, candidates.count()).map(candidates::byId).toArray());
+            assertThrows(IllegalArgumentException.class, () -> candidates.byRank(ranks));
         }
     }
 }
