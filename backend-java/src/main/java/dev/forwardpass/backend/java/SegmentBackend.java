@@ -69,14 +69,15 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
     /**
      * {@inheritDoc}
      *
-     * <p>Native memory (a mapped file, an arena's memory) is kept as a view, with no copy, in every dtype, except a
-     * vector {@code [n]} of F16 or BF16: a vector can only be a norm weight or a bias, which the kernels read as F32,
-     * so it is widened once, here, into a new F32 tensor (whose {@link Tensor#dtype()} is then F32). Matrices of F16
-     * or BF16 (matmul weights, embedding tables) are widened on the fly by the kernels.
+     * <p>A vector {@code [n]} of F16 or BF16 is widened once, here, into a new F32 tensor (whose
+     * {@link Tensor#dtype()} is then F32): a vector can only be a norm weight or a bias, which the kernels read as F32.
+     * Matrices of F16 or BF16 (matmul weights, embedding tables) are widened on the fly by the kernels.
      *
-     * <p>Heap memory ({@code MemorySegment.ofArray}) is copied into native memory: vector loads from a heap segment
-     * measured twice as slow as from native memory in a matrix-vector product when mixed with native ones (the
-     * accesses see two kinds of segment), and weights worth a view come from files anyway.
+     * <p>A mapped file's memory (weights) is copied, packed onto huge pages ({@link HugePages}): a decode step streams
+     * all of it, and the page cache maps it on 4 KiB pages. So is heap memory ({@code MemorySegment.ofArray}): vector
+     * loads from a heap segment measured twice as slow as from native memory in a matrix-vector product when mixed
+     * with native ones (the accesses see two kinds of segment), as did loads from a mapped segment mixed with plain
+     * ones. Other native memory (an arena's) is kept as a view, with no copy.
      */
     @Override
     public final Tensor upload(MemorySegment data, Shape shape, DType dtype) {
@@ -85,28 +86,12 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
         if (dtype != DType.F32 && shape.rank() == 1) {
             return widenedCopy(data, shape, dtype);
         }
-        if (!data.isNative()) {
-            JavaTensor copy = owned(shape, dtype, data.byteSize());
-            copy.data().copyFrom(data);
-            return copy;
-        }
-        if (data.isMapped()) {
-            return register(JavaTensor.viewOf(this, shape, dtype, plainView(data), data));
+        if (!data.isNative() || data.isMapped()) {
+            TensorMemory.Block block = memory.allocatePacked(data.byteSize());
+            block.memory().copyFrom(data);
+            return register(new JavaTensor(this, shape, dtype, block.memory(), block));
         }
         return register(new JavaTensor(this, shape, dtype, data, null));
-    }
-
-    /**
-     * {@return the memory of a mapped segment as a plain native segment}. The kernels then see a single class of
-     * segment: when the vector loads of one kernel meet both a mapped segment (the weights) and a plain one (the
-     * activations), the JIT no longer compiles them to single instructions: a register-tiled matmul measured 1.5 times
-     * slower in this backend, and 20 times slower in a microbenchmark. The view has no lifetime of its own (it is a
-     * restricted operation, hence the {@code --enable-native-access} the backend needs anyway for the Vector API's
-     * native memory): its tensor checks that {@code mapped} is still alive before every op, see
-     * {@link JavaTensor#isClosed()}.
-     */
-    private static MemorySegment plainView(MemorySegment mapped) {
-        return MemorySegment.ofAddress(mapped.address()).reinterpret(mapped.byteSize());
     }
 
     private Tensor widenedCopy(MemorySegment data, Shape shape, DType dtype) {

@@ -15,6 +15,11 @@ import java.util.Map;
  * their tensor closes, up to {@link #KEPT_LIMIT} bytes in all, so that prompts of any length reuse them; bigger ones
  * (a copied weight, one layer's keys of a long context) are freed at once, as are those past the limit. Whole KV
  * caches are kept by the model that made them ({@code KvCachePool}), which knows which of their rows to zero.
+ *
+ * <p>Blocks of a huge page or more come from {@link HugePages}. Weights, which live as long as their model, are packed
+ * one after the other into slabs of huge pages ({@link #allocatePacked}): a block of their own would round each
+ * matrix up to whole 2 MiB pages (a 2.4 MB matrix of the 110M shape to 4 MB). A slab is freed when its last tensor
+ * closes.
  */
 final class TensorMemory {
     /** Blocks start on a cache line, so a vector load never straddles two lines. */
@@ -24,11 +29,31 @@ final class TensorMemory {
     /** The most memory kept, in all, for tensors to come. */
     static final long KEPT_LIMIT = 256L << 20;
 
-    /** The memory of one tensor: {@code memory} (at least the tensor's bytes) in {@code arena}, which owns it. */
-    record Block(Arena arena, MemorySegment memory) {}
+    /** The size of a slab of packed tensors, unless one tensor needs more. */
+    static final long SLAB_BYTES = 64L << 20;
+
+    /**
+     * The memory of one tensor: {@code memory} (at least the tensor's bytes) in {@code arena}, which owns it, or a
+     * part of {@code slab}, whose arena owns the whole slab.
+     */
+    record Block(Arena arena, MemorySegment memory, Slab slab) {}
+
+    /** Memory that packed tensors take one after the other: {@code used} bytes so far, {@code live} not yet freed. */
+    static final class Slab {
+        private final Arena arena;
+        private final MemorySegment memory;
+        private long used;
+        private int live;
+
+        private Slab(long bytes) {
+            this.arena = Arena.ofShared();
+            this.memory = HugePages.allocate(bytes, arena);
+        }
+    }
 
     private final Map<Long, ArrayDeque<Block>> kept = new HashMap<>(); // by capacity, a power of two
     private long keptBytes;
+    private Slab slab; // the slab that packs the next tensors, or null
     private boolean closed;
 
     /** {@return zero-filled memory of {@code bytes}} with the block that owns it; give the block back with {@link #free} */
@@ -44,11 +69,37 @@ final class TensorMemory {
             }
         }
         Arena arena = Arena.ofShared();
-        return new Block(arena, arena.allocate(capacity, ALIGNMENT));
+        MemorySegment memory = capacity >= HugePages.PAGE
+                ? HugePages.allocate(capacity, arena)
+                : arena.allocate(capacity, ALIGNMENT);
+        return new Block(arena, memory, null);
+    }
+
+    /**
+     * {@return zero-filled memory of {@code bytes}, packed into a slab after the previous packed tensors} with the
+     * block that owns it; give the block back with {@link #free}. For weights: nothing packed is reused.
+     */
+    synchronized Block allocatePacked(long bytes) {
+        long taken = Math.ceilDiv(bytes, ALIGNMENT) * ALIGNMENT;
+        if (slab == null || slab.used + taken > slab.memory.byteSize()) {
+            Slab full = slab;
+            slab = new Slab(Math.max(SLAB_BYTES, taken));
+            if (full != null && full.live == 0) {
+                full.arena.close();
+            }
+        }
+        MemorySegment memory = slab.memory.asSlice(slab.used, bytes);
+        slab.used += taken;
+        slab.live++;
+        return new Block(slab.arena, memory, slab);
     }
 
     /** Keeps {@code block} for a later {@link #allocate} of its size class, or frees it. */
     void free(Block block) {
+        if (block.slab() != null) {
+            freePacked(block.slab());
+            return;
+        }
         long capacity = block.memory().byteSize();
         synchronized (this) {
             // a block of up to LARGEST_KEPT bytes is a power of two: allocate rounded it up
@@ -61,9 +112,24 @@ final class TensorMemory {
         block.arena().close();
     }
 
+    /** The last tensor of a slab that packs no more frees it; so does the last of the current slab after close. */
+    private synchronized void freePacked(Slab packed) {
+        packed.live--;
+        if (packed.live == 0 && (packed != slab || closed)) {
+            packed.arena.close();
+            if (packed == slab) {
+                slab = null;
+            }
+        }
+    }
+
     /** Frees every block kept; blocks given back later are freed at once. */
     synchronized void close() {
         closed = true;
+        if (slab != null && slab.live == 0) {
+            slab.arena.close();
+            slab = null;
+        }
         kept.values().forEach(blocks -> blocks.forEach(block -> block.arena().close()));
         kept.clear();
         keptBytes = 0;
