@@ -16,11 +16,12 @@ import java.util.Locale;
  * Neither a JVM arena nor a file mapping asks for huge pages (a mapping of the page cache gets them only where the
  * kernel happens to align it), so the memory comes from an anonymous {@code mmap}, advised with
  * {@code MADV_HUGEPAGE} before anything touches it, and aligned to 2 MiB. Where that is not available (not Linux,
- * or a call fails) it is an arena's plain memory, which works the same, only slower.
+ * or a call fails) it is an arena's plain memory, which works the same, only slower. Public for the bandwidth probe
+ * of the benchmarks, which must read the memory that weights are on.
  */
-final class HugePages {
+public final class HugePages {
     /** The size of a huge page, and the alignment of the memory given out. */
-    static final long PAGE = 2L << 20;
+    public static final long PAGE = 2L << 20;
 
     private static final int PROT_READ_WRITE = 0x1 | 0x2;
     private static final int MAP_PRIVATE_ANONYMOUS = 0x02 | 0x20; // Linux, on x86-64 and AArch64 alike
@@ -43,7 +44,7 @@ final class HugePages {
      * {@return {@code bytes} of zeroed memory, 2 MiB-aligned on huge pages where the system gives them}, freed when
      * {@code arena} closes.
      */
-    static MemorySegment allocate(long bytes, Arena arena) {
+    public static MemorySegment allocate(long bytes, Arena arena) {
         if (LINUX) {
             MemorySegment memory = mapAnonymous(bytes, arena);
             if (memory != null) {
