@@ -76,8 +76,9 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
      * <p>A mapped file's memory (weights) is copied, packed onto huge pages ({@link HugePages}): a decode step streams
      * all of it, and the page cache maps it on 4 KiB pages. So is heap memory ({@code MemorySegment.ofArray}): vector
      * loads from a heap segment measured twice as slow as from native memory in a matrix-vector product when mixed
-     * with native ones (the accesses see two kinds of segment), as did loads from a mapped segment mixed with plain
-     * ones. Other native memory (an arena's) is kept as a view, with no copy.
+     * with native ones (the accesses see two kinds of segment). Mapped weights beyond half the machine's memory
+     * ({@link TensorMemory#canPack}) stay in the file, viewed without a copy, as does other native memory (an
+     * arena's): a model that the page cache can hold but not twice still runs.
      */
     @Override
     public final Tensor upload(MemorySegment data, Shape shape, DType dtype) {
@@ -86,12 +87,28 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
         if (dtype != DType.F32 && shape.rank() == 1) {
             return widenedCopy(data, shape, dtype);
         }
-        if (!data.isNative() || data.isMapped()) {
+        if (!data.isNative() || data.isMapped() && memory.canPack(data.byteSize())) {
             TensorMemory.Block block = memory.allocatePacked(data.byteSize());
             block.memory().copyFrom(data);
             return register(new JavaTensor(this, shape, dtype, block.memory(), block));
         }
+        if (data.isMapped()) {
+            return register(JavaTensor.viewOf(this, shape, dtype, plainView(data), data));
+        }
         return register(new JavaTensor(this, shape, dtype, data, null));
+    }
+
+    /**
+     * {@return the memory of a mapped segment as a plain native segment}. The kernels then see a single class of
+     * segment: when the vector loads of one kernel meet both a mapped segment (the weights) and a plain one (the
+     * activations), the JIT no longer compiles them to single instructions: a register-tiled matmul measured 1.5 times
+     * slower in this backend, and 20 times slower in a microbenchmark. The view has no lifetime of its own (it is a
+     * restricted operation, hence the {@code --enable-native-access} the backend needs anyway for the Vector API's
+     * native memory): its tensor checks that {@code mapped} is still alive before every op, see
+     * {@link JavaTensor#isClosed()}.
+     */
+    private static MemorySegment plainView(MemorySegment mapped) {
+        return MemorySegment.ofAddress(mapped.address()).reinterpret(mapped.byteSize());
     }
 
     private Tensor widenedCopy(MemorySegment data, Shape shape, DType dtype) {

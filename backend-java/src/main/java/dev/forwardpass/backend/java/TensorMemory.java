@@ -1,7 +1,9 @@
 package dev.forwardpass.backend.java;
 
+import com.sun.management.OperatingSystemMXBean;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
@@ -31,6 +33,12 @@ final class TensorMemory {
 
     /** The size of a slab of packed tensors, unless one tensor needs more. */
     static final long SLAB_BYTES = 64L << 20;
+    /**
+     * The most memory packed tensors may take, in all: half the machine's (or the container's). Past it, mapped
+     * weights are better read where they are than copied into memory the page cache also wants.
+     */
+    static final long PACKED_LIMIT = ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+            .getTotalMemorySize() / 2;
 
     /**
      * The memory of one tensor: {@code memory} (at least the tensor's bytes) in {@code arena}, which owns it, or a
@@ -54,6 +62,7 @@ final class TensorMemory {
     private final Map<Long, ArrayDeque<Block>> kept = new HashMap<>(); // by capacity, a power of two
     private long keptBytes;
     private Slab slab; // the slab that packs the next tensors, or null
+    private long packedBytes; // taken by packed tensors not yet freed
     private boolean closed;
 
     /** {@return zero-filled memory of {@code bytes}} with the block that owns it; give the block back with {@link #free} */
@@ -75,6 +84,11 @@ final class TensorMemory {
         return new Block(arena, memory, null);
     }
 
+    /** {@return whether {@code bytes} more of packed tensors stay within {@link #PACKED_LIMIT}} */
+    synchronized boolean canPack(long bytes) {
+        return packedBytes + bytes <= PACKED_LIMIT;
+    }
+
     /**
      * {@return zero-filled memory of {@code bytes}, packed into a slab after the previous packed tensors} with the
      * block that owns it; give the block back with {@link #free}. For weights: nothing packed is reused.
@@ -91,13 +105,14 @@ final class TensorMemory {
         MemorySegment memory = slab.memory.asSlice(slab.used, bytes);
         slab.used += taken;
         slab.live++;
+        packedBytes += bytes;
         return new Block(slab.arena, memory, slab);
     }
 
     /** Keeps {@code block} for a later {@link #allocate} of its size class, or frees it. */
     void free(Block block) {
         if (block.slab() != null) {
-            freePacked(block.slab());
+            freePacked(block.slab(), block.memory().byteSize());
             return;
         }
         long capacity = block.memory().byteSize();
@@ -113,7 +128,8 @@ final class TensorMemory {
     }
 
     /** The last tensor of a slab that packs no more frees it; so does the last of the current slab after close. */
-    private synchronized void freePacked(Slab packed) {
+    private synchronized void freePacked(Slab packed, long bytes) {
+        packedBytes -= bytes;
         packed.live--;
         if (packed.live == 0 && (packed != slab || closed)) {
             packed.arena.close();

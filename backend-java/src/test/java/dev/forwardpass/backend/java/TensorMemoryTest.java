@@ -107,4 +107,16 @@ class TensorMemoryTest {
         memory.close();
         assertFalse(big.arena().scope().isAlive(), "closing frees the current slab once it is empty");
     }
+
+    @Test
+    void packingStopsAtHalfTheMachinesMemory() {
+        TensorMemory memory = new TensorMemory();
+        assertTrue(memory.canPack(TensorMemory.PACKED_LIMIT));
+        assertFalse(memory.canPack(TensorMemory.PACKED_LIMIT + 1));
+        TensorMemory.Block block = memory.allocatePacked(1000);
+        assertFalse(memory.canPack(TensorMemory.PACKED_LIMIT - 999), "what is packed counts");
+        memory.free(block);
+        assertTrue(memory.canPack(TensorMemory.PACKED_LIMIT), "what is freed no longer counts");
+        memory.close();
+    }
 }
