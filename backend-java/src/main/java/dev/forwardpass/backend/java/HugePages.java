@@ -9,7 +9,7 @@ import java.lang.invoke.MethodHandle;
 import java.util.Locale;
 
 /**
- * Native memory on 2 MiB pages, for the tensors that a decode step streams through: weights and KV caches. With 4 KiB
+ * Native memory on 2 MiB pages, for the weights that a decode step streams through ({@link TensorMemory}). With 4 KiB
  * pages a pass over 440 MB of weights crosses 110,000 pages, far more than the TLB holds, and every page costs a walk
  * of the page tables: on this kind of machine (Linux, transparent huge pages set to "madvise") the 110M shape decoded
  * 40 tok/s on one thread from 4 KiB pages and 57 on 2 MiB ones ({@code forwardpass bench --threads 1}, warm median).

@@ -74,9 +74,10 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
      * Matrices of F16 or BF16 (matmul weights, embedding tables) are widened on the fly by the kernels.
      *
      * <p>A mapped file's memory (weights) is copied, packed onto huge pages ({@link HugePages}): a decode step streams
-     * all of it, and the page cache maps it on 4 KiB pages. So is heap memory ({@code MemorySegment.ofArray}): vector
-     * loads from a heap segment measured twice as slow as from native memory in a matrix-vector product when mixed
-     * with native ones (the accesses see two kinds of segment). Mapped weights beyond half the machine's memory
+     * all of it, and the page cache maps it on 4 KiB pages. Heap memory ({@code MemorySegment.ofArray}) is copied into
+     * native memory too: vector loads from a heap segment measured twice as slow as from native memory in a
+     * matrix-vector product when mixed with native ones (the accesses see two kinds of segment). Mapped weights beyond
+     * half the machine's memory
      * ({@link TensorMemory#canPack}) stay in the file, viewed without a copy, as does other native memory (an
      * arena's): a model that the page cache can hold but not twice still runs.
      */
@@ -87,7 +88,12 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
         if (dtype != DType.F32 && shape.rank() == 1) {
             return widenedCopy(data, shape, dtype);
         }
-        if (!data.isNative() || data.isMapped() && memory.canPack(data.byteSize())) {
+        if (!data.isNative()) {
+            JavaTensor copy = owned(shape, dtype, data.byteSize());
+            copy.data().copyFrom(data);
+            return copy;
+        }
+        if (data.isMapped() && memory.canPack(data.byteSize())) {
             TensorMemory.Block block = memory.allocatePacked(data.byteSize());
             block.memory().copyFrom(data);
             return register(new JavaTensor(this, shape, dtype, block.memory(), block));

@@ -18,10 +18,12 @@ import java.util.Map;
  * (a copied weight, one layer's keys of a long context) are freed at once, as are those past the limit. Whole KV
  * caches are kept by the model that made them ({@code KvCachePool}), which knows which of their rows to zero.
  *
- * <p>Blocks of a huge page or more come from {@link HugePages}. Weights, which live as long as their model, are packed
- * one after the other into slabs of huge pages ({@link #allocatePacked}): a block of their own would round each
- * matrix up to whole 2 MiB pages (a 2.4 MB matrix of the 110M shape to 4 MB). A slab is freed when its last tensor
- * closes.
+ * <p>Weights copied from a file, which live as long as their model, are packed one after the other into slabs of huge
+ * pages ({@link #allocatePacked}, {@link HugePages}): a block of their own would round each matrix up to whole 2 MiB
+ * pages (a 2.4 MB matrix of the 110M shape to 4 MB). A slab is freed when its last tensor closes. The other blocks
+ * (activations, KV caches) stay an arena's memory: with those on huge pages too, the allocation tests of a decode
+ * step failed in half of their runs (vectors left boxed on the heap, 1-2 KB a step, in a JIT state that never
+ * recovered), against none with them in an arena.
  */
 final class TensorMemory {
     /** Blocks start on a cache line, so a vector load never straddles two lines. */
@@ -78,9 +80,7 @@ final class TensorMemory {
             }
         }
         Arena arena = Arena.ofShared();
-        MemorySegment memory = capacity >= HugePages.PAGE
-                ? HugePages.allocate(capacity, arena)
-                : arena.allocate(capacity, ALIGNMENT);
+        MemorySegment memory = arena.allocate(capacity, ALIGNMENT);
         return new Block(arena, memory, null);
     }
 

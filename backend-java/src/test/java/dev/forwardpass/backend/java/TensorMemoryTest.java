@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.forwardpass.api.BackendOptions;
 import dev.forwardpass.api.Shape;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import org.junit.jupiter.api.Test;
@@ -74,18 +75,17 @@ class TensorMemoryTest {
     }
 
     @Test
-    void blocksOfAHugePageOrMoreAreZeroedAndAlignedToIt() {
-        TensorMemory memory = new TensorMemory();
-        TensorMemory.Block block = memory.allocate(HugePages.PAGE + 12);
-        MemorySegment bytes = block.memory();
+    void hugePageMemoryIsZeroedAlignedAndFreedWithItsArena() {
+        Arena arena = Arena.ofShared();
+        MemorySegment bytes = HugePages.allocate(HugePages.PAGE + 12, arena);
+        assertEquals(HugePages.PAGE + 12, bytes.byteSize());
         assertEquals(0, bytes.address() % HugePages.PAGE);
         for (long i = 0; i < bytes.byteSize(); i += 4093) {
             assertEquals(0, bytes.get(ValueLayout.JAVA_BYTE, i), "byte " + i);
         }
         bytes.fill((byte) 1); // writable to its last byte
-        memory.free(block);
-        memory.close();
-        assertFalse(block.arena().scope().isAlive());
+        arena.close();
+        assertFalse(bytes.scope().isAlive());
     }
 
     @Test
