@@ -70,7 +70,7 @@ final class RankedCandidates {
             }
         }
         heapify();
-        long worst = heapSize > 0 ? heap[0] : 0;
+        long worst = heap[0]; // read only if the heap filled: the loop above stops at the end of the logits otherwise
         for (; q < logits.length; q++) {
             if (logits[q] != Float.NEGATIVE_INFINITY) {
                 tokens[count++] = q;
@@ -87,8 +87,6 @@ final class RankedCandidates {
             ranked[i] = (int) ~heap[heapSize - 1 - i];
         }
         rankedCount = heapSize;
-        heapSize = 0;
-        heapBuilt = true;
     }
 
     /** {@return the number of candidates} */

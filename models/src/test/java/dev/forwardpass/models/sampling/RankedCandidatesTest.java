@@ -16,6 +16,13 @@ class RankedCandidatesTest {
         return IntStream.range(0, candidates.count()).map(candidates::byRank).toArray();
     }
 
+    /** {@return the tokens that are not banned, sorted by descending logit, then ascending id} */
+    private static int[] sortedByRank(float[] logits) {
+        return IntStream.range(0, logits.length).filter(i -> logits[i] != Float.NEGATIVE_INFINITY).boxed()
+                .sorted(Comparator.<Integer>comparingDouble(i -> -logits[i]).thenComparing(i -> i))
+                .mapToInt(Integer::intValue).toArray();
+    }
+
     @Test
     void ranksByDescendingLogitThenAscendingIdAndSkipsBans() {
         float ninf = Float.NEGATIVE_INFINITY;
@@ -43,10 +50,7 @@ class RankedCandidatesTest {
             candidates.reset(logits);
             // a partial ranking first, as top-k asks, then the rest
             candidates.byRank(Math.min(5, logits.length - 1));
-            int[] expected = IntStream.range(0, logits.length).boxed()
-                    .sorted(Comparator.<Integer>comparingDouble(i -> -logits[i]).thenComparing(i -> i))
-                    .mapToInt(Integer::intValue).toArray();
-            assertArrayEquals(expected, ranks(candidates), "trial " + trial);
+            assertArrayEquals(sortedByRank(logits), ranks(candidates), "trial " + trial);
         }
     }
 
@@ -62,9 +66,7 @@ class RankedCandidatesTest {
             }
             int ranks = 1 + random.nextInt(logits.length / 16);
             candidates.reset(logits, ranks);
-            int[] expected = IntStream.range(0, logits.length).filter(i -> logits[i] != Float.NEGATIVE_INFINITY)
-                    .boxed().sorted(Comparator.<Integer>comparingDouble(i -> -logits[i]).thenComparing(i -> i))
-                    .mapToInt(Integer::intValue).toArray();
+            int[] expected = sortedByRank(logits);
             assertEquals(expected.length, candidates.count(), "trial " + trial);
             assertArrayEquals(Arrays.copyOf(expected, ranks), IntStream.range(0, ranks).map(candidates::byRank)
                     .toArray(), "trial " + trial);
