@@ -1,5 +1,7 @@
 package dev.forwardpass.cli;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -13,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
@@ -25,6 +28,11 @@ import picocli.CommandLine.Option;
  * {@code bench-serve}: a load generator for a running {@code serve}. For each number of concurrent clients, each
  * client streams its requests one after another; it reports the aggregate tokens per second, the time to the first
  * token and the latency between tokens (p50 and p99).
+ *
+ * <p>Before the timed runs it sends untimed requests ({@code --warmup}): a load generator on the same machine as the
+ * server must not measure its own start. Cold, this JVM's HTTP client and JSON parsing run interpreted and then
+ * compiled during the first run, on the server's cores, and make that run (one stream, by default) look slower than
+ * the server is (docs/performance.md).
  */
 @Command(name = "bench-serve", mixinStandardHelpOptions = true,
         description = "Load a running 'forwardpass serve' with concurrent streaming clients; report tokens/s, time to "
@@ -46,6 +54,11 @@ final class BenchServeCommand implements Callable<Integer> {
             description = "Tokens each request asks for (default: ${DEFAULT-VALUE}).")
     int maxTokens;
 
+    @Option(names = "--warmup", paramLabel = "R", defaultValue = "1",
+            description = "Untimed requests each of the most clients sends first, so that this JVM is warm when "
+                    + "timing starts (default: ${DEFAULT-VALUE}; 0 for none).")
+    int warmup;
+
     @Option(names = "--prompt", paramLabel = "TEXT", defaultValue = "Once upon a time",
             description = "The prompt of every request (a text completion; default: '${DEFAULT-VALUE}').")
     String prompt;
@@ -65,27 +78,35 @@ final class BenchServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        checkArgument(clients.stream().allMatch(n -> n >= 1), "--clients must each be >= 1, found %s", clients);
+        checkArgument(requests >= 1, "--requests must be >= 1, found %s", requests);
+        checkArgument(maxTokens >= 1, "--max-tokens must be >= 1, found %s", maxTokens);
+        checkArgument(warmup >= 0, "--warmup must be >= 0, found %s", warmup);
         PrintStream out = terminal.text();
         out.printf("%7s %8s %8s %8s %9s %10s %10s %9s %9s%n", "clients", "requests", "tokens", "wall s", "tok/s",
                 "ttft p50", "ttft p99", "itl p50", "itl p99");
         try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+            if (warmup > 0) {
+                run(http, Collections.max(clients), warmup);
+            }
             for (int n : clients) {
-                run(http, n, out);
+                long start = System.nanoTime();
+                List<Timing> timings = run(http, n, requests);
+                print(out, n, timings, (System.nanoTime() - start) / 1e9);
             }
         }
         return 0;
     }
 
-    /** Runs {@code n} clients to the end and prints one line. */
-    private void run(HttpClient http, int n, PrintStream out) throws Exception {
+    /** Runs {@code n} clients, each streaming {@code each} requests one after another; {@return their timings} */
+    private List<Timing> run(HttpClient http, int n, int each) throws Exception {
         List<Timing> timings = new ArrayList<>();
-        long start = System.nanoTime();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<List<Timing>>> runs = new ArrayList<>();
             for (int c = 0; c < n; c++) {
                 runs.add(pool.submit(() -> {
                     List<Timing> mine = new ArrayList<>();
-                    for (int r = 0; r < requests; r++) {
+                    for (int r = 0; r < each; r++) {
                         mine.add(stream(http));
                     }
                     return mine;
@@ -95,7 +116,11 @@ final class BenchServeCommand implements Callable<Integer> {
                 timings.addAll(run.get());
             }
         }
-        double wall = (System.nanoTime() - start) / 1e9;
+        return timings;
+    }
+
+    /** Prints the line of a run of {@code n} clients that took {@code wall} seconds. */
+    private static void print(PrintStream out, int n, List<Timing> timings, double wall) {
         long tokens = timings.stream().mapToLong(Timing::tokens).sum();
         long[] ttft = timings.stream().mapToLong(t -> t.firstTokenNanos() - t.sentNanos()).sorted().toArray();
         long[] gaps = timings.stream().flatMapToLong(t -> Arrays.stream(t.gapsNanos())).sorted().toArray();
