@@ -1,15 +1,10 @@
 package dev.forwardpass.benchmarks;
 
-import java.io.IOException;
+import dev.forwardpass.backend.java.HugePages;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -37,10 +32,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The machine's memory bandwidth as a Java program can use it: a streaming dot product over {@value #BYTES} bytes of
- * floats in a memory-mapped file (32 times a 32 MiB last-level cache, so nearly all of it comes from memory), with the
- * Vector API, split over 1 or 2 threads. The file is mapped because that is how weights are read: the page cache
- * backs files with huge pages here, while anonymous memory gets them only on request (transparent huge pages set to
- * "madvise", which a JVM arena does not ask for), and 4 KiB pages cost a third of the bandwidth in TLB misses. One
+ * floats (32 times a 32 MiB last-level cache, so nearly all of it comes from memory), with the Vector API, split over
+ * 1 or 2 threads. The floats are on the 2 MiB pages the java backend keeps weights on ({@link HugePages}): 4 KiB
+ * pages, a mapped file's or a JVM arena's, cost a third of the bandwidth in TLB misses. One
  * operation reads {@value #BYTES} bytes; report.py turns its time into GB/s, the ceiling against which a decode step's
  * weight streaming (a matrix × vector is the same loop with a multiply) is read.
  */
@@ -56,7 +50,7 @@ public class MemoryBandwidthBenchmark {
     static final long BYTES = 1L << 30;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    /** Independent accumulators, so that the loop waits on loads, not on the latency of one chain of adds. */
+    /** Rows read together, each into an accumulator of its own. */
     private static final int UNROLL = 4;
     /** Floats of one row: a multiple of 4 vectors of any width, dividing {@link #BYTES}. */
     private static final int ROW_FLOATS = 1024;
@@ -68,8 +62,7 @@ public class MemoryBandwidthBenchmark {
     public int threads;
 
     private Arena arena;
-    private Path file;
-    private MemorySegment data; // (BYTES / 4,) floats, mapped from file
+    private MemorySegment data; // (BYTES / 4,) floats, on the pages the java backend keeps weights on
     private ExecutorService helpers; // threads - 1 threads; the benchmark thread reads the first part
     private List<Part> parts;
 
@@ -82,29 +75,12 @@ public class MemoryBandwidthBenchmark {
     }
 
     @Setup(Level.Trial)
-    public void setUp() throws IOException {
-        file = Files.createTempFile("forwardpass-bandwidth", ".bin");
-        ByteBuffer chunk = ByteBuffer.allocateDirect(1 << 26).order(ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; chunk.hasRemaining(); i++) {
-            chunk.putFloat((i & 1023) * 0.001f);
-        }
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            for (long written = 0; written < BYTES; written += chunk.capacity()) {
-                chunk.rewind();
-                while (chunk.hasRemaining()) {
-                    channel.write(chunk);
-                }
-            }
-        }
+    public void setUp() {
         arena = Arena.ofShared();
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            // a plain native view of the mapping, as the java backend gives its kernels (see SegmentBackend): the
-            // JIT compiles vector loads from one class of segment best
-            MemorySegment mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, BYTES, arena);
-            data = MemorySegment.ofAddress(mapped.address()).reinterpret(BYTES);
+        data = HugePages.allocate(BYTES, arena);
+        for (long i = 0; i < BYTES / Float.BYTES; i++) {
+            data.setAtIndex(F32, i, (i & 1023) * 0.001f);
         }
-        // one pass brings the file into memory: the measured passes read RAM, not the disk
-        sum(data);
         long share = BYTES / threads; // a multiple of 64: threads is 1 or 2 (or another power of two)
         parts = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
@@ -138,44 +114,42 @@ public class MemoryBandwidthBenchmark {
     /**
      * {@return the dot product of {@code s}, read as rows of {@value #ROW_FLOATS} floats, with one cached row of
      * ones}: the access pattern of a matrix × vector (a decode step), where the weights stream once and the vector
-     * stays in L1, without its arithmetic. Int-indexed Vector API loop per row, as C2 compiles best.
+     * stays in L1, without its arithmetic. Rows are read {@value #UNROLL} at a time, one accumulator each, as the
+     * decode kernels read them: {@value #UNROLL} streams keep more loads in flight than one. Int-indexed Vector API
+     * loop per group of rows, as C2 compiles best.
      */
     static float sum(MemorySegment s) {
-        long rows = s.byteSize() / ((long) ROW_FLOATS * Float.BYTES);
+        long rowBytes = (long) ROW_FLOATS * Float.BYTES;
+        long rows = s.byteSize() / rowBytes; // a multiple of UNROLL
         float total = 0;
-        for (long row = 0; row < rows; row++) {
-            total += dotRow(s, row * ROW_FLOATS * Float.BYTES);
+        for (long row = 0; row < rows; row += UNROLL) {
+            total += dotRows(s, row * rowBytes, rowBytes);
         }
         return total;
     }
 
-    private static float dotRow(MemorySegment s, long base) {
+    private static float dotRows(MemorySegment s, long base, long rowBytes) {
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = FloatVector.zero(F);
         FloatVector a2 = FloatVector.zero(F);
         FloatVector a3 = FloatVector.zero(F);
-        int width = F.length() * Float.BYTES;
-        int step = F.length() * UNROLL;
-        for (int i = 0; i < ROW_FLOATS; i += step) {
+        for (int i = 0; i < ROW_FLOATS; i += F.length()) {
             long offset = base + (long) i * Float.BYTES;
             a0 = FloatVector.fromMemorySegment(F, s, offset, ByteOrder.LITTLE_ENDIAN).fma(ONES, a0);
-            a1 = FloatVector.fromMemorySegment(F, s, offset + width, ByteOrder.LITTLE_ENDIAN).fma(ONES, a1);
-            a2 = FloatVector.fromMemorySegment(F, s, offset + 2L * width, ByteOrder.LITTLE_ENDIAN).fma(ONES, a2);
-            a3 = FloatVector.fromMemorySegment(F, s, offset + 3L * width, ByteOrder.LITTLE_ENDIAN).fma(ONES, a3);
+            a1 = FloatVector.fromMemorySegment(F, s, offset + rowBytes, ByteOrder.LITTLE_ENDIAN).fma(ONES, a1);
+            a2 = FloatVector.fromMemorySegment(F, s, offset + 2 * rowBytes, ByteOrder.LITTLE_ENDIAN).fma(ONES, a2);
+            a3 = FloatVector.fromMemorySegment(F, s, offset + 3 * rowBytes, ByteOrder.LITTLE_ENDIAN).fma(ONES, a3);
         }
         return a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
     }
 
     @TearDown(Level.Trial)
-    public void tearDown() throws IOException {
+    public void tearDown() {
         if (helpers != null) {
             helpers.shutdownNow();
         }
         if (arena != null) {
             arena.close();
-        }
-        if (file != null) {
-            Files.deleteIfExists(file);
         }
     }
 }

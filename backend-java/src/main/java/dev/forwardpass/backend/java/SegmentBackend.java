@@ -69,14 +69,17 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
     /**
      * {@inheritDoc}
      *
-     * <p>Native memory (a mapped file, an arena's memory) is kept as a view, with no copy, in every dtype, except a
-     * vector {@code [n]} of F16 or BF16: a vector can only be a norm weight or a bias, which the kernels read as F32,
-     * so it is widened once, here, into a new F32 tensor (whose {@link Tensor#dtype()} is then F32). Matrices of F16
-     * or BF16 (matmul weights, embedding tables) are widened on the fly by the kernels.
+     * <p>A vector {@code [n]} of F16 or BF16 is widened once, here, into a new F32 tensor (whose
+     * {@link Tensor#dtype()} is then F32): a vector can only be a norm weight or a bias, which the kernels read as F32.
+     * Matrices of F16 or BF16 (matmul weights, embedding tables) are widened on the fly by the kernels.
      *
-     * <p>Heap memory ({@code MemorySegment.ofArray}) is copied into native memory: vector loads from a heap segment
-     * measured twice as slow as from native memory in a matrix-vector product when mixed with native ones (the
-     * accesses see two kinds of segment), and weights worth a view come from files anyway.
+     * <p>A mapped file's memory (weights) is copied, packed onto huge pages ({@link HugePages}): a decode step streams
+     * all of it, and the page cache maps it on 4 KiB pages. Heap memory ({@code MemorySegment.ofArray}) is copied into
+     * native memory too: vector loads from a heap segment measured twice as slow as from native memory in a
+     * matrix-vector product when mixed with native ones (the accesses see two kinds of segment). Mapped weights beyond
+     * half the machine's memory
+     * ({@link TensorMemory#canPack}) stay in the file, viewed without a copy, as does other native memory (an
+     * arena's): a model that the page cache can hold but not twice still runs.
      */
     @Override
     public final Tensor upload(MemorySegment data, Shape shape, DType dtype) {
@@ -89,6 +92,11 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
             JavaTensor copy = owned(shape, dtype, data.byteSize());
             copy.data().copyFrom(data);
             return copy;
+        }
+        if (data.isMapped() && memory.canPack(data.byteSize())) {
+            TensorMemory.Block block = memory.allocatePacked(data.byteSize());
+            block.memory().copyFrom(data);
+            return register(new JavaTensor(this, shape, dtype, block.memory(), block));
         }
         if (data.isMapped()) {
             return register(JavaTensor.viewOf(this, shape, dtype, plainView(data), data));

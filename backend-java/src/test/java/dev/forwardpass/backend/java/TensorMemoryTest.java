@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.forwardpass.api.BackendOptions;
 import dev.forwardpass.api.Shape;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import org.junit.jupiter.api.Test;
 
@@ -70,5 +72,51 @@ class TensorMemoryTest {
             JavaTensor third = (JavaTensor) backend.allocate(Shape.of(3, 100));
             assertNotEquals(address, third.data().address(), "a block serves one open tensor at a time");
         }
+    }
+
+    @Test
+    void hugePageMemoryIsZeroedAlignedAndFreedWithItsArena() {
+        Arena arena = Arena.ofShared();
+        MemorySegment bytes = HugePages.allocate(HugePages.PAGE + 12, arena);
+        assertEquals(HugePages.PAGE + 12, bytes.byteSize());
+        assertEquals(0, bytes.address() % HugePages.PAGE);
+        for (long i = 0; i < bytes.byteSize(); i += 4093) {
+            assertEquals(0, bytes.get(ValueLayout.JAVA_BYTE, i), "byte " + i);
+        }
+        bytes.fill((byte) 1); // writable to its last byte
+        arena.close();
+        assertFalse(bytes.scope().isAlive());
+    }
+
+    @Test
+    void packedTensorsShareASlabThatTheLastOfThemFrees() {
+        TensorMemory memory = new TensorMemory();
+        TensorMemory.Block a = memory.allocatePacked(10);
+        TensorMemory.Block b = memory.allocatePacked(100);
+        assertEquals(a.arena(), b.arena(), "one slab");
+        assertEquals(a.memory().address() + TensorMemory.ALIGNMENT, b.memory().address(), "packed, aligned");
+        assertEquals(100, b.memory().byteSize());
+        TensorMemory.Block big = memory.allocatePacked(TensorMemory.SLAB_BYTES); // no room left: a slab of its own
+        assertNotEquals(a.arena(), big.arena());
+        memory.free(a);
+        assertTrue(b.arena().scope().isAlive(), "b still uses the first slab");
+        memory.free(b);
+        assertFalse(a.arena().scope().isAlive(), "its last tensor frees a slab that packs no more");
+        memory.free(big);
+        assertTrue(big.arena().scope().isAlive(), "the current slab waits for more tensors");
+        memory.close();
+        assertFalse(big.arena().scope().isAlive(), "closing frees the current slab once it is empty");
+    }
+
+    @Test
+    void packingStopsAtHalfTheMachinesMemory() {
+        TensorMemory memory = new TensorMemory();
+        assertTrue(memory.canPack(TensorMemory.PACKED_LIMIT));
+        assertFalse(memory.canPack(TensorMemory.PACKED_LIMIT + 1));
+        TensorMemory.Block block = memory.allocatePacked(1000);
+        assertFalse(memory.canPack(TensorMemory.PACKED_LIMIT - 999), "what is packed counts");
+        memory.free(block);
+        assertTrue(memory.canPack(TensorMemory.PACKED_LIMIT), "what is freed no longer counts");
+        memory.close();
     }
 }
