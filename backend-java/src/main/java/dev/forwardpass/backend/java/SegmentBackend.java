@@ -76,10 +76,10 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
      * <p>A mapped file's memory (weights) is copied, packed onto huge pages ({@link HugePages}): a decode step streams
      * all of it, and the page cache maps it on 4 KiB pages. Heap memory ({@code MemorySegment.ofArray}) is copied into
      * native memory too: vector loads from a heap segment measured twice as slow as from native memory in a
-     * matrix-vector product when mixed with native ones (the accesses see two kinds of segment). Mapped weights beyond
-     * half the machine's memory
-     * ({@link TensorMemory#canPack}) stay in the file, viewed without a copy, as does other native memory (an
-     * arena's): a model that the page cache can hold but not twice still runs.
+     * matrix-vector product when mixed with native ones (the accesses see two kinds of segment). Mapped weights past
+     * half the machine's memory, counting every model of the process ({@link TensorMemory#PACKED_LIMIT}), stay in the
+     * file, viewed without a copy, as does other native memory (an arena's): a model that the page cache can hold but
+     * not twice still runs, and so do several models at once.
      */
     @Override
     public final Tensor upload(MemorySegment data, Shape shape, DType dtype) {
@@ -93,12 +93,12 @@ abstract sealed class SegmentBackend implements Backend permits JavaBackend, Sca
             copy.data().copyFrom(data);
             return copy;
         }
-        if (data.isMapped() && memory.canPack(data.byteSize())) {
-            TensorMemory.Block block = memory.allocatePacked(data.byteSize());
-            block.memory().copyFrom(data);
-            return register(new JavaTensor(this, shape, dtype, block.memory(), block));
-        }
         if (data.isMapped()) {
+            TensorMemory.Block block = memory.allocatePacked(data.byteSize());
+            if (block != null) {
+                block.memory().copyFrom(data);
+                return register(new JavaTensor(this, shape, dtype, block.memory(), block));
+            }
             return register(JavaTensor.viewOf(this, shape, dtype, plainView(data), data));
         }
         return register(new JavaTensor(this, shape, dtype, data, null));

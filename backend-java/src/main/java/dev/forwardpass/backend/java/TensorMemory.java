@@ -7,6 +7,7 @@ import java.lang.management.ManagementFactory;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The native memory of a backend's tensors, with what closed tensors gave back kept for the next ones. Each block
@@ -36,11 +37,14 @@ final class TensorMemory {
     /** The size of a slab of packed tensors, unless one tensor needs more. */
     static final long SLAB_BYTES = 64L << 20;
     /**
-     * The most memory packed tensors may take, in all: half the machine's (or the container's). Past it, mapped
-     * weights are better read where they are than copied into memory the page cache also wants.
+     * The most memory packed tensors may take in this process, whatever backend or model they belong to: half the
+     * machine's (or the container's). Past it, mapped weights are better read where they are than copied into memory
+     * the page cache also wants; and several models loaded at once (a Spark executor's task slots) share one budget.
      */
     static final long PACKED_LIMIT = ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
             .getTotalMemorySize() / 2;
+    /** The bytes of packed tensors of every {@code TensorMemory} of the process, not yet freed. */
+    private static final AtomicLong PACKED_IN_PROCESS = new AtomicLong();
 
     /**
      * The memory of one tensor: {@code memory} (at least the tensor's bytes) in {@code arena}, which owns it, or a
@@ -64,7 +68,6 @@ final class TensorMemory {
     private final Map<Long, ArrayDeque<Block>> kept = new HashMap<>(); // by capacity, a power of two
     private long keptBytes;
     private Slab slab; // the slab that packs the next tensors, or null
-    private long packedBytes; // taken by packed tensors not yet freed
     private boolean closed;
 
     /** {@return zero-filled memory of {@code bytes}} with the block that owns it; give the block back with {@link #free} */
@@ -84,29 +87,38 @@ final class TensorMemory {
         return new Block(arena, memory, null);
     }
 
-    /** {@return whether {@code bytes} more of packed tensors stay within {@link #PACKED_LIMIT}} */
-    synchronized boolean canPack(long bytes) {
-        return packedBytes + bytes <= PACKED_LIMIT;
-    }
-
     /**
      * {@return zero-filled memory of {@code bytes}, packed into a slab after the previous packed tensors} with the
-     * block that owns it; give the block back with {@link #free}. For weights: nothing packed is reused.
+     * block that owns it, or null if that would take the packed tensors of the process past {@link #PACKED_LIMIT};
+     * give the block back with {@link #free}. For weights: nothing packed is reused.
      */
     synchronized Block allocatePacked(long bytes) {
-        long taken = Math.ceilDiv(bytes, ALIGNMENT) * ALIGNMENT;
-        if (slab == null || slab.used + taken > slab.memory.byteSize()) {
-            Slab full = slab;
-            slab = new Slab(Math.max(SLAB_BYTES, taken));
-            if (full != null && full.live == 0) {
-                full.arena.close();
-            }
+        if (PACKED_IN_PROCESS.addAndGet(bytes) > PACKED_LIMIT) {
+            PACKED_IN_PROCESS.addAndGet(-bytes);
+            return null;
         }
-        MemorySegment memory = slab.memory.asSlice(slab.used, bytes);
-        slab.used += taken;
-        slab.live++;
-        packedBytes += bytes;
-        return new Block(slab.arena, memory, slab);
+        try {
+            long taken = Math.ceilDiv(bytes, ALIGNMENT) * ALIGNMENT;
+            if (slab == null || slab.used + taken > slab.memory.byteSize()) {
+                Slab full = slab;
+                slab = new Slab(Math.max(SLAB_BYTES, taken));
+                if (full != null && full.live == 0) {
+                    full.arena.close();
+                }
+            }
+            MemorySegment memory = slab.memory.asSlice(slab.used, bytes);
+            slab.used += taken;
+            slab.live++;
+            return new Block(slab.arena, memory, slab);
+        } catch (RuntimeException | Error e) { // no memory for a new slab: nothing was packed
+            PACKED_IN_PROCESS.addAndGet(-bytes);
+            throw e;
+        }
+    }
+
+    /** {@return the bytes that packed tensors of the whole process take now} */
+    static long packedInProcess() {
+        return PACKED_IN_PROCESS.get();
     }
 
     /** Keeps {@code block} for a later {@link #allocate} of its size class, or frees it. */
@@ -129,7 +141,7 @@ final class TensorMemory {
 
     /** The last tensor of a slab that packs no more frees it; so does the last of the current slab after close. */
     private synchronized void freePacked(Slab packed, long bytes) {
-        packedBytes -= bytes;
+        PACKED_IN_PROCESS.addAndGet(-bytes);
         packed.live--;
         if (packed.live == 0 && (packed != slab || closed)) {
             packed.arena.close();

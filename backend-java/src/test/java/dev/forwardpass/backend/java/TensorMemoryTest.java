@@ -3,6 +3,7 @@ package dev.forwardpass.backend.java;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.forwardpass.api.BackendOptions;
@@ -109,14 +110,17 @@ class TensorMemoryTest {
     }
 
     @Test
-    void packingStopsAtHalfTheMachinesMemory() {
-        TensorMemory memory = new TensorMemory();
-        assertTrue(memory.canPack(TensorMemory.PACKED_LIMIT));
-        assertFalse(memory.canPack(TensorMemory.PACKED_LIMIT + 1));
-        TensorMemory.Block block = memory.allocatePacked(1000);
-        assertFalse(memory.canPack(TensorMemory.PACKED_LIMIT - 999), "what is packed counts");
-        memory.free(block);
-        assertTrue(memory.canPack(TensorMemory.PACKED_LIMIT), "what is freed no longer counts");
-        memory.close();
+    void packingStopsAtHalfTheMachinesMemoryCountingEveryModelOfTheProcess() {
+        TensorMemory one = new TensorMemory();
+        TensorMemory other = new TensorMemory();
+        long room = TensorMemory.PACKED_LIMIT - TensorMemory.packedInProcess();
+        assertNull(one.allocatePacked(room + 1), "past the limit: the caller keeps the weights where they are");
+        TensorMemory.Block block = one.allocatePacked(1000);
+        assertEquals(1000, block.memory().byteSize());
+        assertNull(other.allocatePacked(room - 999), "what another model packed counts");
+        one.free(block);
+        assertEquals(room, TensorMemory.PACKED_LIMIT - TensorMemory.packedInProcess(), "what is freed no longer counts");
+        one.close();
+        other.close();
     }
 }
