@@ -57,7 +57,7 @@ class ToolCommandsTest {
         String[][] commands = {{"tokenize", "--text", "Once upon a time"}, {"info"},
                 {"logits", "--prompt", "Once upon a time", "--top-k", "2"}, {"compare"},
                 {"perplexity", "--file", text.toString()},
-                {"bench", "--prompt-tokens", "4", "--gen-tokens", "4", "--repeat", "1"}};
+                {"bench", "--prompt-tokens", "4", "--gen-tokens", "4", "--repeat", "1", "--warmup-seconds", "0"}};
         for (String[] command : commands) {
             String[] args = Arrays.copyOf(command, command.length + 1);
             args[command.length] = "--json";
@@ -77,9 +77,12 @@ class ToolCommandsTest {
 
     @Test
     void benchReportsItsFiguresAsJson() throws Exception {
-        CliRunner run = CliRunner.run("bench", "--prompt-tokens", "8", "--gen-tokens", "4", "--repeat", "1", "--json");
+        CliRunner run = CliRunner.run("bench", "--prompt-tokens", "8", "--gen-tokens", "4", "--repeat", "1",
+                "--warmup-seconds", "0.5", "--json");
         assertEquals(0, run.exitCode(), run.err());
         JsonNode report = JSON.readTree(run.out());
+        double warmup = report.get("warmup_seconds").asDouble(); // the rounds that started within the half second
+        assertTrue(warmup >= 0 && warmup < 5, report.toString());
         assertEquals("java", report.get("backend").asText());
         assertEquals(1, report.get("threads").asInt(), "a model as small as the embedded one runs on one thread");
         assertEquals(8, report.get("prefill_tokens").asInt());
@@ -88,6 +91,12 @@ class ToolCommandsTest {
         assertTrue(report.get("cold_decode_tokens_per_s").asDouble() > 0, report.toString());
         assertTrue(report.get("cold_prefill_tokens_per_s").asDouble() > 0, report.toString());
         assertTrue(report.get("weights_bytes").asLong() > 1_000_000, report.toString());
+    }
+
+    @Test
+    void benchRefusesANegativeWarmUp() {
+        String error = CliRunner.run("bench", "--warmup-seconds", "-1").assertOneLineError(2);
+        assertEquals("forwardpass: --warmup-seconds must be 0 to 3600, found -1.0", error);
     }
 
     @Test
