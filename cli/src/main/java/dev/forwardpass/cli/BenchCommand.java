@@ -23,8 +23,8 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Load a model, prefill P prompt tokens as one batch, decode G tokens greedily: once cold (the "
                 + "first round in this JVM), then untimed rounds until the JIT has compiled nothing for two rounds "
-                + "and 2 s (at most S seconds), then R times warm; report the cold rates and the warm median (and min/max). "
-                + "Make large random-weight models with 'init'.")
+                + "and 2 s (at most S seconds), then R times warm; report the cold rates and the warm median (and "
+                + "min/max). Make large random-weight models with 'init'.")
 final class BenchCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
@@ -42,8 +42,8 @@ final class BenchCommand implements Callable<Integer> {
     int repeat;
 
     @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "10",
-            description = "The longest the untimed rounds after the cold one may take; they end once the JIT has compiled "
-                    + "nothing for two rounds and 2 s (default: ${DEFAULT-VALUE}; 0 for none).")
+            description = "The longest the untimed rounds after the cold one may take; they end once the JIT has "
+                    + "compiled nothing for two rounds and 2 s (default: ${DEFAULT-VALUE}; 0 for none).")
     double warmupSeconds;
 
     @Option(names = "--json", description = "Print one JSON object.")
@@ -97,8 +97,8 @@ final class BenchCommand implements Callable<Integer> {
                     double decodeMedian = median(decodeRates);
                     report = new Report(backend.name(), backend.threads(), model.source(), model.weightBytes(), loadMs,
                             promptTokens, coldPrefillRate[0], coldDecodeRate[0], median(prefillRates), genTokens,
-                            decodeMedian, decodeRates[0], decodeRates[repeat - 1], decodeMedian * model.weightBytes() / 1e9, repeat,
-                            warmedSeconds);
+                            decodeMedian, decodeRates[0], decodeRates[repeat - 1],
+                            decodeMedian * model.weightBytes() / 1e9, repeat, warmedSeconds);
                 }
             }
         }
