@@ -1,11 +1,8 @@
 package dev.forwardpass.models.tokenizer;
 
-import static com.google.common.base.Preconditions.checkArgument;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalInt;
 
 /**
  * Byte-level BPE, as GPT-2, Llama 3 and Qwen2 tokenize (OpenAI's {@code encoder.py}, Hugging Face's ByteLevel
@@ -19,60 +16,15 @@ import java.util.OptionalInt;
  * Llama 3's tokenizer.json adds {@code <|begin_of_text|>}. Generation stops at any EOS id of the configs.
  * Instances are immutable and thread-safe; load them with {@link Tokenizers#open} or from a GGUF file.
  */
-public final class ByteLevelBpeTokenizer implements Tokenizer {
-    private final BpeVocabulary model;
-    private final TextPipeline pipeline;
-    private final SpecialTokens specials;
-    private final String[] pieces;     // (vocabSize,) byte-level characters of a piece, an added token's text, or null
-    private final boolean[] added;     // (vocabSize,) whether the id is an added token
-    private final int vocabSize;
-
+public final class ByteLevelBpeTokenizer extends BpeTokenizer {
     /** {@code pipeline}'s pre-tokenizer ends with the bytes as characters ({@link TextPipeline#BYTE_CHARACTERS}). */
     ByteLevelBpeTokenizer(BpeVocabulary model, TextPipeline pipeline, SpecialTokens specials, int modelVocabSize) {
-        this.model = model;
-        this.pipeline = pipeline;
-        this.specials = specials;
-        int maxId = model.maxId();
-        for (AddedTokens.Token t : pipeline.added().tokens()) {
-            maxId = Math.max(maxId, t.id());
-        }
-        this.vocabSize = Math.max(maxId + 1, modelVocabSize);
-        this.pieces = new String[vocabSize];
-        this.added = new boolean[vocabSize];
-        model.ids().forEach((piece, id) -> pieces[id] = piece);
-        for (AddedTokens.Token t : pipeline.added().tokens()) {
-            pieces[t.id()] = t.content();
-            added[t.id()] = true;
-        }
-    }
-
-    // what LlamaCppConverter reads to write this tokenizer as llama.cpp's vocabulary
-    BpeVocabulary model() {
-        return model;
-    }
-
-    TextPipeline pipeline() {
-        return pipeline;
-    }
-
-    SpecialTokens specials() {
-        return specials;
-    }
-
-    /** {@return the number of ids: the larger of the tokenizer's and the model's vocabulary} */
-    @Override
-    public int vocabSize() {
-        return vocabSize;
-    }
-
-    /** {@return the ids of {@code text}, with the BOS and EOS that the tokenizer's files say to add, if asked to} */
-    @Override
-    public int[] encode(String text, EncodeOptions options) {
-        return pipeline.encode(text, options, specials, this::encodePiece);
+        super(model, pipeline, specials, modelVocabSize);
     }
 
     /** {@return the BPE ids of one pre-tokenized piece, already in byte-level characters} */
-    private int[] encodePiece(String chars) {
+    @Override
+    int[] encodePiece(String chars) {
         List<int[]> symbols = new ArrayList<>(chars.length());
         for (int i = 0; i < chars.length(); i++) {
             Integer id = model.ids().get(String.valueOf(chars.charAt(i)));
@@ -84,27 +36,11 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     /** {@return the exact bytes of {@code token}} (an added token gives its text; {@code previous} is not needed) */
     @Override
     public byte[] decode(int previous, int token) {
-        checkArgument(token >= 0 && token < vocabSize, "token %s is outside the vocabulary of %s", token, vocabSize);
-        String piece = pieces[token];
+        String piece = checkedPiece(token);
         if (piece == null) {
             return new byte[0];     // an id the model has but the tokenizer does not (vocabulary padding)
         }
         return added[token] ? piece.getBytes(StandardCharsets.UTF_8) : ByteLevel.decode(piece);
-    }
-
-    @Override
-    public boolean stopsGeneration(int token) {
-        return specials.isEos(token);
-    }
-
-    @Override
-    public OptionalInt bosToken() {
-        return specials.bos() >= 0 ? OptionalInt.of(specials.bos()) : OptionalInt.empty();
-    }
-
-    @Override
-    public OptionalInt eosToken() {
-        return specials.eos().length > 0 ? OptionalInt.of(specials.eos()[0]) : OptionalInt.empty();
     }
 
     /** {@return the text of {@code token}; bytes that are not whole UTF-8 characters show as U+FFFD} */

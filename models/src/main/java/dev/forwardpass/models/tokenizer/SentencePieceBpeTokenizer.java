@@ -1,12 +1,9 @@
 package dev.forwardpass.models.tokenizer;
 
-import static com.google.common.base.Preconditions.checkArgument;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.OptionalInt;
 
 /**
  * SentencePiece-style BPE as Hugging Face's tokenizer.json writes it for Llama 2 and TinyLlama, and as llama.cpp
@@ -18,72 +15,31 @@ import java.util.OptionalInt;
  *
  * <p>Instances are immutable and thread-safe; load them with {@link Tokenizers#open} or from a GGUF file.
  */
-public final class SentencePieceBpeTokenizer implements Tokenizer {
-    private final BpeVocabulary model;
-    private final TextPipeline pipeline;
-    private final SpecialTokens specials;
+public final class SentencePieceBpeTokenizer extends BpeTokenizer {
     private final String spaceSymbol;          // "▁"
     private final boolean stripsLeadingSpace;  // whether the pipeline prepends a spaceSymbol that decoding removes
-    private final String[] pieces;             // (vocabSize,) piece, an added token's text, or null
-    private final boolean[] added;             // (vocabSize,) whether the id is an added token
     private final int[] byteOf;                // (vocabSize,) the byte of a <0xXX> token, else -1
-    private final int vocabSize;
 
     SentencePieceBpeTokenizer(BpeVocabulary model, TextPipeline pipeline, SpecialTokens specials, String spaceSymbol,
             boolean stripsLeadingSpace, int modelVocabSize) {
-        this.model = model;
-        this.pipeline = pipeline;
-        this.specials = specials;
+        super(model, pipeline, specials, modelVocabSize);
         this.spaceSymbol = spaceSymbol;
         this.stripsLeadingSpace = stripsLeadingSpace;
-        int maxId = model.maxId();
-        for (AddedTokens.Token t : pipeline.added().tokens()) {
-            maxId = Math.max(maxId, t.id());
-        }
-        this.vocabSize = Math.max(maxId + 1, modelVocabSize);
-        this.pieces = new String[vocabSize];
-        this.added = new boolean[vocabSize];
-        this.byteOf = new int[vocabSize];
+        this.byteOf = new int[vocabSize()];
         Arrays.fill(byteOf, -1);
-        model.ids().forEach((piece, id) -> pieces[id] = piece);
         if (model.byteTokens() != null) {
             for (int b = 0; b < 256; b++) {
                 byteOf[model.byteTokens()[b]] = b;
             }
         }
         for (AddedTokens.Token t : pipeline.added().tokens()) {
-            pieces[t.id()] = t.content();
-            added[t.id()] = true;
             byteOf[t.id()] = -1;
         }
     }
 
-    // what LlamaCppConverter reads to write this tokenizer as llama.cpp's vocabulary
-    BpeVocabulary model() {
-        return model;
-    }
-
-    TextPipeline pipeline() {
-        return pipeline;
-    }
-
-    SpecialTokens specials() {
-        return specials;
-    }
-
-    @Override
-    public int vocabSize() {
-        return vocabSize;
-    }
-
-    /** {@return the ids of {@code text}, with the BOS (and EOS) that the tokenizer's files say to add, if asked to} */
-    @Override
-    public int[] encode(String text, EncodeOptions options) {
-        return pipeline.encode(text, options, specials, this::encodePiece);
-    }
-
     /** {@return the BPE ids of one piece: one symbol per character, or its bytes when the vocabulary lacks it} */
-    private int[] encodePiece(String piece) {
+    @Override
+    int[] encodePiece(String piece) {
         List<int[]> symbols = new ArrayList<>(piece.length());
         for (int i = 0; i < piece.length(); ) {
             int cp = piece.codePointAt(i);
@@ -112,8 +68,7 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
      */
     @Override
     public byte[] decode(int previous, int token) {
-        checkArgument(token >= 0 && token < vocabSize, "token %s is outside the vocabulary of %s", token, vocabSize);
-        String piece = pieces[token];
+        String piece = checkedPiece(token);
         if (piece == null) {
             return new byte[0];     // an id the model has but the tokenizer does not (vocabulary padding)
         }
@@ -130,26 +85,10 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
         return text.getBytes(StandardCharsets.UTF_8);
     }
 
-    @Override
-    public boolean stopsGeneration(int token) {
-        return specials.isEos(token);
-    }
-
-    @Override
-    public OptionalInt bosToken() {
-        return specials.bos() >= 0 ? OptionalInt.of(specials.bos()) : OptionalInt.empty();
-    }
-
-    @Override
-    public OptionalInt eosToken() {
-        return specials.eos().length > 0 ? OptionalInt.of(specials.eos()[0]) : OptionalInt.empty();
-    }
-
     /** {@return the piece of {@code token} with {@code ▁} shown as a space ({@code <0xXX>} tokens as they are)} */
     @Override
     public String piece(int token) {
-        checkArgument(token >= 0 && token < vocabSize, "token %s is outside the vocabulary of %s", token, vocabSize);
-        String piece = pieces[token];
+        String piece = checkedPiece(token);
         return piece == null ? "" : added[token] ? piece : piece.replace(spaceSymbol, " ");
     }
 }
