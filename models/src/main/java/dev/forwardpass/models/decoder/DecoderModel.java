@@ -23,9 +23,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * @param <C> the family's config
  */
 public abstract class DecoderModel<C extends Record & DecoderConfig> implements LanguageModel {
-    /** Prompt tokens run as one batch: enough to make matrix × matrix pay, small enough to bound the activations. */
-    static final int PREFILL_CHUNK = 128;
-
     protected final C config;
     protected final Weights weights;
     protected final Backend backend;

@@ -15,6 +15,14 @@ import java.util.List;
  * before the model.
  */
 public interface LanguageModel extends AutoCloseable {
+    /**
+     * The most prompt tokens a model runs as one batch: enough to make matrix × matrix pay, few enough to bound a
+     * batch's activations. A prompt prefilled in pieces of this many tokens from its start runs exactly as the whole
+     * prompt does (the same batches, so the same bits), which lets a server run a long prompt a piece at a time
+     * between the decode steps of others.
+     */
+    int PREFILL_CHUNK = 128;
+
 
     /** {@return the architecture's name, e.g. {@code "llama"}} */
     String architecture();

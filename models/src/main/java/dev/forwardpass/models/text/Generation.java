@@ -4,6 +4,7 @@ import dev.forwardpass.models.decoder.LanguageModel;
 import dev.forwardpass.models.sampling.TokenSampler;
 import dev.forwardpass.models.tokenizer.Tokenizer;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.Spliterator;
@@ -45,6 +46,8 @@ public final class Generation implements AutoCloseable {
     /** The last token of the sequence (the prompt's last before any is sampled), and its position. */
     private int lastToken;
     private int lastPosition;
+    /** How many prompt tokens have run. */
+    private int prefilled;
     private int sampled;
     private int decodeSteps;
     private long startNanos;
@@ -238,9 +241,33 @@ public final class Generation implements AutoCloseable {
 
     // The steps of a generation that a GenerationBatch drives, its decode steps batched with others'.
 
-    /** Runs the prompt and samples the first token, or ends at once if cancelled; {@return the text it made} */
+    /**
+     * Opens the session and runs the first chunk of the prompt ({@link #prefillChunk}), or ends at once if cancelled;
+     * {@return the text it made}
+     */
     String startInBatch() {
-        return cancelled ? end(FinishReason.CANCELLED) : take(begin());
+        if (cancelled) {
+            return end(FinishReason.CANCELLED);
+        }
+        open();
+        return prefillChunk();
+    }
+
+    /** {@return whether its prompt has tokens still to run} (false once it has ended) */
+    boolean prefilling() {
+        return started && finishReason == null && prefilled < promptTokens.length;
+    }
+
+    /**
+     * Runs the next {@link LanguageModel#PREFILL_CHUNK} tokens of the prompt at most (the batches a whole prefill
+     * runs, so the same bits), and samples the first token after the last of them; {@return the text it made}: ""
+     * while the prompt has tokens left
+     */
+    String prefillChunk() {
+        int to = Math.min(promptTokens.length, prefilled + LanguageModel.PREFILL_CHUNK);
+        float[] logits = session.prefill(Arrays.copyOfRange(promptTokens, prefilled, to), prefilled);
+        prefilled = to;
+        return prefilled < promptTokens.length ? "" : take(logits);
     }
 
     /** {@return whether it has ended} */
@@ -292,6 +319,13 @@ public final class Generation implements AutoCloseable {
 
     /** Runs the prompt as one batch; {@return the logits after its last token} */
     private float[] begin() {
+        open();
+        prefilled = promptTokens.length;
+        return session.prefill(promptTokens, 0);
+    }
+
+    /** Starts the generation: a session, and the prompt in the sampler's history (its penalties count it). */
+    private void open() {
         if (started) {
             throw new IllegalStateException("a generation runs once");
         }
@@ -303,7 +337,6 @@ public final class Generation implements AutoCloseable {
         }
         lastToken = promptTokens[promptTokens.length - 1];
         lastPosition = promptTokens.length - 1;
-        return session.prefill(promptTokens, 0);
     }
 
     private float[] forwardLastToken() {

@@ -11,8 +11,10 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Generations decoded together (continuous batching). Each step runs the next token of every generation in the batch
  * as one forward pass ({@link LanguageModel#decode}), so each weight is read once per step for all of them.
- * Generations join between steps (a newcomer's prompt runs as a batch of its own, one newcomer per step, so the
- * others keep flowing) and leave as soon as they end or are cancelled.
+ * Generations join between steps and leave as soon as they end or are cancelled. A newcomer's prompt runs as batches
+ * of its own, one chunk of {@link LanguageModel#PREFILL_CHUNK} tokens between two steps of the others, so that a long
+ * prompt delays each of their tokens by one chunk's time rather than stopping them for the whole prompt; newcomers
+ * start one at a time, in the order they were added.
  *
  * <p>One thread of the batch's own drives it, and calls the listeners; they must return quickly (hand the events to
  * a queue). Batching is invisible in the results but for float rounding: a row of a batch sums its products in
@@ -38,6 +40,8 @@ public final class GenerationBatch implements AutoCloseable {
 
     // the driver's own: the generations being decoded, and the buffers of a step (resized when the batch is)
     private final List<Member> members = new ArrayList<>();
+    /** The newcomer whose prompt is running, a chunk a step, or null. */
+    private Member prefilling;
     private final List<LanguageModel.Session> sessions = new ArrayList<>();
     private int[] tokens = new int[0];
     private int[] positions = new int[0];
@@ -82,21 +86,29 @@ public final class GenerationBatch implements AutoCloseable {
         while (true) {
             Member newcomer;
             synchronized (this) {
-                while (joining.isEmpty() && members.isEmpty() && !closed) {
+                while (joining.isEmpty() && members.isEmpty() && prefilling == null && !closed) {
                     try {
                         wait();
                     } catch (InterruptedException e) {
                         closed = true; // nobody interrupts this thread but to stop it
                     }
                 }
-                if (closed && joining.isEmpty() && members.isEmpty()) {
+                if (closed && joining.isEmpty() && members.isEmpty() && prefilling == null) {
                     return;
                 }
-                newcomer = joining.poll();
+                newcomer = prefilling == null ? joining.poll() : null;
             }
             if (newcomer != null) {
-                members.add(newcomer);
+                prefilling = newcomer;
                 newcomer.start();
+            } else if (prefilling != null) {
+                prefilling.endIfCancelled();
+                prefilling.prefillChunk();
+            }
+            // a newcomer whose prompt has run (or that has ended) decodes with the others from this step on
+            if (prefilling != null && !prefilling.generation.prefilling()) {
+                members.add(prefilling);
+                prefilling = null;
             }
             for (Member member : members) {
                 member.endIfCancelled();
@@ -173,6 +185,17 @@ public final class GenerationBatch implements AutoCloseable {
         void start() {
             try {
                 deliver(generation.startInBatch());
+            } catch (RuntimeException e) {
+                fail(e);
+            }
+        }
+
+        void prefillChunk() {
+            if (generation.ended()) {
+                return;
+            }
+            try {
+                deliver(generation.prefillChunk());
             } catch (RuntimeException e) {
                 fail(e);
             }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forwardpass.models.decoder.LanguageModel;
 import dev.forwardpass.models.sampling.SamplingParams;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -22,7 +24,7 @@ class GenerationBatchTest {
     };
 
     /** Collects what the batch says of one generation. */
-    private static final class Outcome implements GenerationBatch.Listener {
+    private static class Outcome implements GenerationBatch.Listener {
         final StringBuilder text = new StringBuilder();
         final CompletableFuture<Completion> completion = new CompletableFuture<>();
         final CountDownLatch firstPiece = new CountDownLatch(1);
@@ -84,6 +86,54 @@ class GenerationBatchTest {
     /** Greedy for even prompts, seeded sampling for odd ones. */
     private static SamplingParams sampling(int i) {
         return i % 2 == 0 ? SamplingParams.greedy() : SamplingParams.defaults().withSeed(100 + i);
+    }
+
+    @ParameterizedTest(name = "{0} backend")
+    @ValueSource(strings = {"java", "scalar", "djl"})
+    void aLongPromptRunsAChunkBetweenTheStepsOfTheOthersAndMakesItsTextAlone(String backend) throws Exception {
+        try (TextModel model = TextModel.load(TextModel.Options.defaults().withBackend(backend).withThreads(2))) {
+            StringBuilder story = new StringBuilder("Once upon a time");
+            while (model.tokenizer().encode(story.toString()).length <= 3 * LanguageModel.PREFILL_CHUNK) {
+                story.append(", there was a little girl named Lily who liked to play in the park with her dog");
+            }
+            String longPrompt = story.toString();
+            int chunks = Math.ceilDiv(model.tokenizer().encode(longPrompt).length, LanguageModel.PREFILL_CHUNK);
+            GenerationParams longParams = GenerationParams.defaults().withMaxTokens(12)
+                    .withSampling(SamplingParams.greedy());
+            Completion alone = model.complete(longPrompt, longParams);
+            try (GenerationBatch batch = new GenerationBatch(model)) {
+                // a running generation that reports every token (its log-probabilities come with each)
+                AtomicInteger runnersTokens = new AtomicInteger();
+                Outcome runner = new Outcome() {
+                    @Override
+                    public void accept(String piece, TokenLogprobs logprobs) {
+                        runnersTokens.incrementAndGet();
+                        super.accept(piece, logprobs);
+                    }
+                };
+                batch.add(model.newCompletion(PROMPTS[0], GenerationParams.defaults().withMaxTokens(10_000)
+                        .withLogprobs(0).withSampling(SamplingParams.greedy())), runner);
+                runner.firstPiece.await(60, TimeUnit.SECONDS);
+                int tokensBefore = runnersTokens.get();
+                AtomicInteger tokensAtFirstPiece = new AtomicInteger(-1);
+                Outcome newcomer = new Outcome() {
+                    @Override
+                    public void accept(String piece, TokenLogprobs logprobs) {
+                        tokensAtFirstPiece.compareAndSet(-1, runnersTokens.get());
+                        super.accept(piece, logprobs);
+                    }
+                };
+                batch.add(model.newCompletion(longPrompt, longParams), newcomer);
+                Completion batched = newcomer.await();
+                assertEquals(alone.text(), batched.text());
+                assertEquals(alone.completionTokens(), batched.completionTokens());
+                // one decode step of the runner after each chunk but the last (the whole prompt at once: at most the
+                // one step that was running when the newcomer came)
+                int runnersSteps = tokensAtFirstPiece.get() - tokensBefore;
+                assertTrue(runnersSteps >= chunks - 1, "the runner made " + runnersSteps + " tokens while the "
+                        + chunks + " chunks of the newcomer's prompt ran");
+            }
+        }
     }
 
     @ParameterizedTest(name = "{0} backend")
