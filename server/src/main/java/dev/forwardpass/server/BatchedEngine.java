@@ -1,10 +1,8 @@
 package dev.forwardpass.server;
 
-import dev.forwardpass.models.chat.ChatMessage;
 import dev.forwardpass.models.text.Completion;
 import dev.forwardpass.models.text.Generation;
 import dev.forwardpass.models.text.GenerationBatch;
-import dev.forwardpass.models.text.GenerationParams;
 import dev.forwardpass.models.text.TextModel;
 import dev.forwardpass.models.text.TokenLogprobs;
 import java.time.Duration;
@@ -12,18 +10,13 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * An engine that decodes its running sequences together, one batched forward pass per step ({@link GenerationBatch}:
  * continuous batching). At most {@code parallel} sequences are in the batch; up to {@code queue} more wait, in arrival
  * order, and join as others leave; beyond that a submission is refused.
  */
-final class BatchedEngine implements Engine {
-    private final TextModel model;
-    private final int parallel;
-    private final int capacity;
+final class BatchedEngine extends GenerationEngine {
     private final GenerationBatch batch;
     // guarded by this
     private final Deque<Job> waiting = new ArrayDeque<>();
@@ -35,26 +28,14 @@ final class BatchedEngine implements Engine {
      * @param queue the most sequences waiting to join, >= 0
      */
     BatchedEngine(TextModel model, int parallel, int queue) {
-        this.model = model;
-        this.parallel = parallel;
-        this.capacity = parallel + queue;
+        super(model, parallel, queue);
         this.batch = new GenerationBatch(model);
     }
 
     @Override
-    public Sequence submitCompletion(String prompt, GenerationParams params) {
-        return admit(model.newCompletion(prompt, params));
-    }
-
-    @Override
-    public Sequence submitChat(List<ChatMessage> messages, GenerationParams params) {
-        return admit(model.newChat(messages, params));
-    }
-
-    private synchronized Sequence admit(Generation generation) {
+    synchronized Sequence admit(Generation generation) {
         if (shuttingDown || running.size() + waiting.size() >= capacity) {
-            generation.close();
-            throw EngineBusyException.refusing(shuttingDown, parallel, capacity - parallel);
+            throw refusal(generation, shuttingDown);
         }
         Job job = new Job(generation);
         if (running.size() < parallel) {
@@ -119,12 +100,10 @@ final class BatchedEngine implements Engine {
     }
 
     /** One admitted sequence: its generation, and the events its client takes. */
-    private final class Job implements Sequence, GenerationBatch.Listener {
-        private final Generation generation;
-        private final BlockingQueue<SequenceEvent> events = new LinkedBlockingQueue<>();
+    private final class Job extends Admitted implements GenerationBatch.Listener {
 
         Job(Generation generation) {
-            this.generation = generation;
+            super(generation);
         }
 
         @Override
@@ -142,11 +121,6 @@ final class BatchedEngine implements Engine {
         public void failed(RuntimeException error) {
             events.add(new SequenceEvent.Failed(error));
             left(this);
-        }
-
-        @Override
-        public SequenceEvent next() throws InterruptedException {
-            return events.take();
         }
 
         @Override

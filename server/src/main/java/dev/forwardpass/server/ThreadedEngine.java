@@ -1,16 +1,11 @@
 package dev.forwardpass.server;
 
-import dev.forwardpass.models.chat.ChatMessage;
 import dev.forwardpass.models.text.Completion;
 import dev.forwardpass.models.text.Generation;
-import dev.forwardpass.models.text.GenerationParams;
 import dev.forwardpass.models.text.TextModel;
 import java.time.Duration;
-import java.util.List;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -19,10 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * them step at once (their forward passes take turns on the model's backend), and up to {@code queue} more wait for a
  * slot in arrival order. Beyond that, a submission is refused.
  */
-final class ThreadedEngine implements Engine {
-    private final TextModel model;
-    private final int parallel;
-    private final int capacity;
+final class ThreadedEngine extends GenerationEngine {
     /** Running slots, handed out first come, first served: the fair semaphore is the queue. */
     private final Semaphore slots;
     private final AtomicInteger admitted = new AtomicInteger();
@@ -35,26 +27,14 @@ final class ThreadedEngine implements Engine {
      * @param queue the most sequences waiting for a slot, >= 0
      */
     ThreadedEngine(TextModel model, int parallel, int queue) {
-        this.model = model;
-        this.parallel = parallel;
-        this.capacity = parallel + queue;
+        super(model, parallel, queue);
         this.slots = new Semaphore(parallel, true);
     }
 
     @Override
-    public Sequence submitCompletion(String prompt, GenerationParams params) {
-        return admit(model.newCompletion(prompt, params));
-    }
-
-    @Override
-    public Sequence submitChat(List<ChatMessage> messages, GenerationParams params) {
-        return admit(model.newChat(messages, params));
-    }
-
-    private synchronized Sequence admit(Generation generation) {
+    synchronized Sequence admit(Generation generation) {
         if (shuttingDown || admitted.get() >= capacity) {
-            generation.close();
-            throw EngineBusyException.refusing(shuttingDown, parallel, capacity - parallel);
+            throw refusal(generation, shuttingDown);
         }
         admitted.incrementAndGet();
         Job job = new Job(generation);
@@ -91,15 +71,13 @@ final class ThreadedEngine implements Engine {
     }
 
     /** One admitted sequence: its generation, the thread that runs it, and the events its client takes. */
-    private final class Job implements Sequence, Runnable {
-        private final Generation generation;
-        private final BlockingQueue<SequenceEvent> events = new LinkedBlockingQueue<>();
+    private final class Job extends Admitted implements Runnable {
         private final Thread thread;
         /** Whether the thread may still be waiting for a slot, the only time {@link #cancel} interrupts it. */
         private boolean waiting = true;
 
         Job(Generation generation) {
-            this.generation = generation;
+            super(generation);
             this.thread = Thread.ofVirtual().name("sequence").unstarted(this);
         }
 
@@ -142,11 +120,6 @@ final class ThreadedEngine implements Engine {
             }
             Thread.interrupted(); // an interrupt that came with the slot: the generation sees the cancel instead
             return acquired;
-        }
-
-        @Override
-        public SequenceEvent next() throws InterruptedException {
-            return events.take();
         }
 
         @Override
