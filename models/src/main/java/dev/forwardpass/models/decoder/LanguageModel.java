@@ -23,7 +23,6 @@ public interface LanguageModel extends AutoCloseable {
      */
     int PREFILL_CHUNK = 128;
 
-
     /** {@return the architecture's name, e.g. {@code "llama"}} */
     String architecture();
 
