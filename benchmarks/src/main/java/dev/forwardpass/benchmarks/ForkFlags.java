@@ -14,9 +14,15 @@ final class ForkFlags {
     static final String NATIVE_ACCESS = "--enable-native-access=ALL-UNNAMED";
     /** JMH 1.37 still uses sun.misc.Unsafe, which JDK 25 warns about in every fork. */
     static final String JMH_UNSAFE = "--sun-misc-unsafe-memory-access=allow";
+    /**
+     * The JIT inlines the kernels' helpers that take vectors, always (see the file; the launcher and the tests pass it
+     * too). The path is the repository's, as the benchmarks run from its root; elsewhere the JVM finds no file and
+     * goes on without it.
+     */
+    static final String COMPILE_COMMANDS = "-XX:CompileCommandFile=backend-java/src/main/jvm/compile-commands.txt";
 
     /** All of them, in order. */
-    static final List<String> ALL = List.of(ADD_MODULES, VECTOR_MODULE, NATIVE_ACCESS, JMH_UNSAFE);
+    static final List<String> ALL = List.of(ADD_MODULES, VECTOR_MODULE, NATIVE_ACCESS, JMH_UNSAFE, COMPILE_COMMANDS);
 
     private ForkFlags() {}
 }

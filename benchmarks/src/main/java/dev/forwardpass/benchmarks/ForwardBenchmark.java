@@ -67,7 +67,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {ForkFlags.ADD_MODULES, ForkFlags.VECTOR_MODULE, ForkFlags.NATIVE_ACCESS,
-        ForkFlags.JMH_UNSAFE})
+        ForkFlags.JMH_UNSAFE,
+        ForkFlags.COMPILE_COMMANDS})
 public class ForwardBenchmark {
     static final long SEED = 2024;
     /** The position a decode step runs at: a short context, as in the first sentences of a story. */

@@ -18,7 +18,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {ForkFlags.ADD_MODULES, ForkFlags.VECTOR_MODULE, ForkFlags.NATIVE_ACCESS,
-        ForkFlags.JMH_UNSAFE})
+        ForkFlags.JMH_UNSAFE,
+        ForkFlags.COMPILE_COMMANDS})
 public class MatMulBenchmark extends MatmulState {
     /** Rows of a prefill chunk, as the Llama model batches a prompt. */
     static final int PREFILL_ROWS = 128;

@@ -32,7 +32,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {ForkFlags.ADD_MODULES, ForkFlags.VECTOR_MODULE, ForkFlags.NATIVE_ACCESS,
-        ForkFlags.JMH_UNSAFE})
+        ForkFlags.JMH_UNSAFE,
+        ForkFlags.COMPILE_COMMANDS})
 @State(Scope.Benchmark)
 public class RowOpsBenchmark {
     private static final long SEED = 7;
