@@ -18,6 +18,10 @@ import java.util.Locale;
  * {@code MADV_HUGEPAGE} before anything touches it, and aligned to 2 MiB. Where that is not available (not Linux,
  * or a call fails) it is an arena's plain memory, which works the same, only slower. Public for the bandwidth probe
  * of the benchmarks, which must read the memory that weights are on.
+ *
+ * <p>The same mapping without the advice ({@link #allocateOnFirstTouch}) serves big tensors that are mostly never
+ * written: the kernel gives each small page, zeroed, when it is first touched, where an arena zero-fills all of it
+ * at once.
  */
 public final class HugePages {
     /** The size of a huge page, and the alignment of the memory given out. */
@@ -54,8 +58,31 @@ public final class HugePages {
         return arena.allocate(bytes, TensorMemory.ALIGNMENT);
     }
 
-    /** An anonymous mapping of {@code bytes} rounded up, plus one page of slack to align it; null if mmap fails. */
+    /**
+     * {@return {@code bytes} of zeroed memory on small pages that the kernel maps, zeroed, as they are first touched},
+     * freed when {@code arena} closes; an arena's memory where that is not available. For a session's KV cache (75 MB
+     * for the 110M shape, of which a short chat writes a tenth): zero-filled by an arena, the eight caches of a fresh
+     * server's first eight requests took seconds of the thread that steps every sequence.
+     */
+    static MemorySegment allocateOnFirstTouch(long bytes, Arena arena) {
+        if (LINUX) {
+            MemorySegment memory = mapAnonymous(bytes, arena, false);
+            if (memory != null) {
+                return memory;
+            }
+        }
+        return arena.allocate(bytes, TensorMemory.ALIGNMENT);
+    }
+
     private static MemorySegment mapAnonymous(long bytes, Arena arena) {
+        return mapAnonymous(bytes, arena, true);
+    }
+
+    /**
+     * An anonymous mapping of {@code bytes} rounded up, plus one page of slack to align it, advised onto huge pages if
+     * {@code huge}; null if mmap fails.
+     */
+    private static MemorySegment mapAnonymous(long bytes, Arena arena, boolean huge) {
         long mapped = Math.addExact(Math.ceilDiv(bytes, PAGE) * PAGE, PAGE);
         try {
             MemorySegment base = (MemorySegment) MMAP.invokeExact(MemorySegment.NULL, mapped, PROT_READ_WRITE,
@@ -64,8 +91,10 @@ public final class HugePages {
                 return null;
             }
             long start = Math.ceilDiv(base.address(), PAGE) * PAGE;
-            // advice only: memory without it (THP off, an old kernel) works the same on small pages
-            int ignored = (int) MADVISE.invokeExact(MemorySegment.ofAddress(start), mapped - PAGE, MADV_HUGEPAGE);
+            if (huge) {
+                // advice only: memory without it (THP off, an old kernel) works the same on small pages
+                int ignored = (int) MADVISE.invokeExact(MemorySegment.ofAddress(start), mapped - PAGE, MADV_HUGEPAGE);
+            }
             long baseAddress = base.address();
             return MemorySegment.ofAddress(start).reinterpret(bytes, arena, segment -> unmap(baseAddress, mapped));
         } catch (Throwable t) {

@@ -22,9 +22,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Weights copied from a file, which live as long as their model, are packed one after the other into slabs of huge
  * pages ({@link #allocatePacked}, {@link HugePages}): a block of their own would round each matrix up to whole 2 MiB
  * pages (a 2.4 MB matrix of the 110M shape to 4 MB). A slab is freed when its last tensor closes. The other blocks
- * (activations, KV caches) stay an arena's memory: with those on huge pages too, the allocation tests of a decode
- * step failed in half of their runs (vectors left boxed on the heap, 1-2 KB a step, in a JIT state that never
- * recovered), against none with them in an arena.
+ * (activations, KV caches) are on small pages: an arena's memory, or from {@link #FIRST_TOUCH_BYTES} on, memory the
+ * kernel zeroes page by page as it is first written ({@link HugePages#allocateOnFirstTouch}), since a KV cache is
+ * allocated for the whole context and mostly never written.
  */
 final class TensorMemory {
     /** Blocks start on a cache line, so a vector load never straddles two lines. */
@@ -33,6 +33,9 @@ final class TensorMemory {
     static final long LARGEST_KEPT = 32L << 20;
     /** The most memory kept, in all, for tensors to come. */
     static final long KEPT_LIMIT = 256L << 20;
+
+    /** Blocks from this size on take their pages as they are first touched. */
+    static final long FIRST_TOUCH_BYTES = 1L << 20;
 
     /** The size of a slab of packed tensors, unless one tensor needs more. */
     static final long SLAB_BYTES = 64L << 20;
@@ -83,7 +86,9 @@ final class TensorMemory {
             }
         }
         Arena arena = Arena.ofShared();
-        MemorySegment memory = arena.allocate(capacity, ALIGNMENT);
+        MemorySegment memory = capacity >= FIRST_TOUCH_BYTES
+                ? HugePages.allocateOnFirstTouch(capacity, arena)
+                : arena.allocate(capacity, ALIGNMENT);
         return new Block(arena, memory, null);
     }
 

@@ -90,6 +90,27 @@ class TensorMemoryTest {
     }
 
     @Test
+    void aBigBlockIsZeroedAlignedWritableAndReusedZeroed() {
+        TensorMemory memory = new TensorMemory();
+        long bytes = 3L * TensorMemory.FIRST_TOUCH_BYTES + 12; // a KV cache layer's size: pages mapped as touched
+        TensorMemory.Block block = memory.allocate(bytes);
+        assertEquals(0, block.memory().address() % TensorMemory.ALIGNMENT);
+        for (long i = 0; i < bytes; i += 4093) {
+            assertEquals(0, block.memory().get(ValueLayout.JAVA_BYTE, i), "byte " + i);
+        }
+        block.memory().asSlice(0, bytes).fill((byte) 7); // writable to its last byte
+        memory.free(block);
+        TensorMemory.Block again = memory.allocate(bytes);
+        assertEquals(block.memory().address(), again.memory().address(), "kept for its size class");
+        for (long i = 0; i < bytes; i += 4093) {
+            assertEquals(0, again.memory().get(ValueLayout.JAVA_BYTE, i), "byte " + i + " of the reused block");
+        }
+        memory.free(again);
+        memory.close();
+        assertFalse(again.arena().scope().isAlive(), "unmapped with the memory");
+    }
+
+    @Test
     void packedTensorsShareASlabThatTheLastOfThemFrees() {
         TensorMemory memory = new TensorMemory();
         TensorMemory.Block a = memory.allocatePacked(10);
