@@ -49,13 +49,7 @@ public final class HugePages {
      * {@code arena} closes.
      */
     public static MemorySegment allocate(long bytes, Arena arena) {
-        if (LINUX) {
-            MemorySegment memory = mapAnonymous(bytes, arena);
-            if (memory != null) {
-                return memory;
-            }
-        }
-        return arena.allocate(bytes, TensorMemory.ALIGNMENT);
+        return anonymous(bytes, arena, true);
     }
 
     /**
@@ -65,17 +59,18 @@ public final class HugePages {
      * server's first eight requests took seconds of the thread that steps every sequence.
      */
     static MemorySegment allocateOnFirstTouch(long bytes, Arena arena) {
+        return anonymous(bytes, arena, false);
+    }
+
+    /** {@return an anonymous mapping ({@link #mapAnonymous}), or an arena's memory where there is none} */
+    private static MemorySegment anonymous(long bytes, Arena arena, boolean huge) {
         if (LINUX) {
-            MemorySegment memory = mapAnonymous(bytes, arena, false);
+            MemorySegment memory = mapAnonymous(bytes, arena, huge);
             if (memory != null) {
                 return memory;
             }
         }
         return arena.allocate(bytes, TensorMemory.ALIGNMENT);
-    }
-
-    private static MemorySegment mapAnonymous(long bytes, Arena arena) {
-        return mapAnonymous(bytes, arena, true);
     }
 
     /**
