@@ -8,6 +8,7 @@ import static dev.forwardpass.backend.java.kernels.VectorMath.VECTORIZED;
 import static dev.forwardpass.backend.java.kernels.VectorMath.dot;
 import static dev.forwardpass.backend.java.kernels.VectorMath.dotFour;
 import static dev.forwardpass.backend.java.kernels.VectorMath.sumHalfLanes;
+import static dev.forwardpass.backend.java.kernels.VectorMath.sumLanesOfHalves;
 import static jdk.incubator.vector.FloatVector.fromMemorySegment;
 
 import dev.forwardpass.api.AttentionShape;
@@ -16,6 +17,9 @@ import jdk.incubator.vector.FloatVector;
 
 /** Causal multi-head attention over a KV cache, or over a KV cache per query row, with the Vector API. */
 public final class AttentionKernels {
+    /** Heads of a query row whose weighted sums of the values run in one loop (see {@link #attendHeads}). */
+    private static final int HEAD_GROUP = 4;
+
     private AttentionKernels() {}
 
     /**
@@ -44,9 +48,12 @@ public final class AttentionKernels {
      */
     public static void attention(MemorySegment out, MemorySegment q, MemorySegment keys, MemorySegment values,
                                  int pos, AttentionShape heads, int itemFrom, int itemTo, Workspace workspace) {
-        for (int item = itemFrom; item < itemTo; item++) {
+        for (int item = itemFrom; item < itemTo; ) {
             int b = item / heads.nHeads();
-            attendHead(out, q, b, item % heads.nHeads(), keys, values, pos + b, heads, workspace);
+            int h = item % heads.nHeads();
+            int count = Math.min(HEAD_GROUP, Math.min(itemTo - item, heads.nHeads() - h));
+            attendHeads(out, q, b, h, count, keys, values, pos + b, heads, workspace);
+            item += count;
         }
     }
 
@@ -66,46 +73,93 @@ public final class AttentionKernels {
     public static void attention(MemorySegment out, MemorySegment q, MemorySegment[] keys, MemorySegment[] values,
                                  int[] positions, AttentionShape heads, int itemFrom, int itemTo,
                                  Workspace workspace) {
-        for (int item = itemFrom; item < itemTo; item++) {
+        for (int item = itemFrom; item < itemTo; ) {
             int b = item / heads.nHeads();
-            attendHead(out, q, b, item % heads.nHeads(), keys[b], values[b], positions[b], heads, workspace);
+            int h = item % heads.nHeads();
+            int count = Math.min(HEAD_GROUP, Math.min(itemTo - item, heads.nHeads() - h));
+            attendHeads(out, q, b, h, count, keys[b], values[b], positions[b], heads, workspace);
+            item += count;
         }
-    }
-
-    /** Head h of query row b, at position p, over rows 0..p of keys and values. */
-    private static void attendHead(MemorySegment out, MemorySegment q, int b, int h, MemorySegment keys,
-                                   MemorySegment values, int p, AttentionShape heads, Workspace workspace) {
-        int headSize = heads.headSize();
-        long kvRowBytes = (long) heads.kvDim() * Float.BYTES;
-        long qHead = ((long) b * heads.queryDim() + (long) h * headSize) * Float.BYTES;
-        long kvHead = (long) (h / heads.kvMul()) * headSize * Float.BYTES;
-        MemorySegment att = workspace.floats(p + 1); // (p + 1,) scores, then weights
-        // iterate over all timesteps, including the current one
-        if (VECTORIZED && headSize == HALF.length() && HALF.length() < F.length()) {
-            scoresOfHalfVectorHead(att, q, qHead, keys, kvHead, kvRowBytes, p + 1, (float) Math.sqrt(headSize));
-        } else {
-            scores(att, q, qHead, keys, kvHead, kvRowBytes, p + 1, headSize, (float) Math.sqrt(headSize));
-        }
-        SoftmaxKernels.softmaxRow(att, 0, att, 0, p + 1);
-        weightedSumOfValues(out, qHead, att, values, kvHead, kvRowBytes, p + 1, headSize);
     }
 
     /**
-     * att[t] = q·keys[t] / sqrt(headSize) for t in 0..steps-1, each score the {@link VectorMath#dot} of q and the
-     * key. Four keys at a time ({@link VectorMath#dotFour}), so that four independent dot products are in flight
-     * rather than one chain of multiply-adds.
+     * Heads h..h+count-1 of query row b, at position p, over rows 0..p of keys and values: the scores and softmax of
+     * each head, then their weighted sums of the values, each weight times its row's softmax factor as it is read
+     * ({@link SoftmaxKernels#unnormalizedSoftmax}). Heads of one vector of {@link VectorMath#HALF} (stories260K's 8
+     * floats) go two and four at a time: a head and the head kvMul further, whose keys are the next half of the same
+     * vector, are scored in one loop ({@link #scoresOfHalfVectorHeadPair}); {@value #HEAD_GROUP} heads take their
+     * weighted sums in one loop, one chain of multiply-adds a head, where a single chain waits on each multiply-add's
+     * latency. Each head's arithmetic is that of the head alone, so the bits do not depend on how the items are
+     * grouped or split between threads.
      */
-    private static void scores(MemorySegment att, MemorySegment q, long qHead, MemorySegment keys, long kvHead,
-                               long kvRowBytes, int steps, int headSize, float sqrtHeadSize) {
-        int t = 0;
-        for (; t + 4 <= steps; t += 4) {
-            dotFour(keys, t * kvRowBytes + kvHead, kvRowBytes, q, qHead, headSize, att, (long) t * Float.BYTES);
-            for (int i = t; i < t + 4; i++) {
-                att.setAtIndex(F32, i, att.getAtIndex(F32, i) / sqrtHeadSize);
+    private static void attendHeads(MemorySegment out, MemorySegment q, int b, int h, int count, MemorySegment keys,
+                                    MemorySegment values, int p, AttentionShape heads, Workspace workspace) {
+        int headSize = heads.headSize();
+        int steps = p + 1; // all timesteps, including the current one
+        long kvRowBytes = (long) heads.kvDim() * Float.BYTES;
+        long headBytes = (long) headSize * Float.BYTES;
+        long attRowBytes = (long) Math.ceilDiv(steps, F.length()) * F.vectorByteSize();
+        // a row of scores, then weights, a head; one vector for a pair of query heads; each head's softmax factor
+        long pairAt = count * attRowBytes;
+        long factorsAt = pairAt + F.vectorByteSize();
+        MemorySegment att = workspace.floats(factorsAt / Float.BYTES + count);
+        boolean halfVectorHeads = VECTORIZED && headSize == HALF.length() && HALF.length() < F.length();
+        float sqrtHeadSize = (float) Math.sqrt(headSize);
+        long qRow = (long) b * heads.queryDim() * Float.BYTES;
+        int scored = 0; // bit i: head h + i has its weights
+        for (int i = 0; i < count; i++) {
+            if ((scored & 1 << i) != 0) {
+                continue;
+            }
+            long qHead = qRow + (h + i) * headBytes;
+            long kvHead = (h + i) / heads.kvMul() * headBytes;
+            long attAt = i * attRowBytes;
+            // head i + kvMul reads the next key/value head, the next half of the same vector of a key row
+            int partner = i + heads.kvMul();
+            if (halfVectorHeads && partner < count) {
+                long partnerAt = partner * attRowBytes;
+                halfVectorPair(att, pairAt, q, qHead, qRow + (h + partner) * headBytes);
+                scoresOfHalfVectorHeadPair(att, attAt, partnerAt, att, pairAt, keys, kvHead, kvRowBytes, steps);
+                att.setAtIndex(F32, factorsAt / Float.BYTES + partner,
+                        SoftmaxKernels.unnormalizedSoftmax(att, partnerAt, att, partnerAt, steps, sqrtHeadSize));
+                scored |= 1 << partner;
+            } else if (halfVectorHeads) {
+                scoresOfHalfVectorHead(att, attAt, q, qHead, keys, kvHead, kvRowBytes, steps);
+            } else {
+                scores(att, attAt, q, qHead, keys, kvHead, kvRowBytes, steps, headSize);
+            }
+            att.setAtIndex(F32, factorsAt / Float.BYTES + i,
+                    SoftmaxKernels.unnormalizedSoftmax(att, attAt, att, attAt, steps, sqrtHeadSize));
+        }
+        int i = 0;
+        if (halfVectorHeads) {
+            for (; i + HEAD_GROUP <= count; i += HEAD_GROUP) {
+                weightedSumsOfValuesHalf(out, qRow + (h + i) * headBytes, att, i * attRowBytes, attRowBytes,
+                        factorsAt + (long) i * Float.BYTES, values, kvRowBytes, (h + i) / heads.kvMul() * headBytes,
+                        (h + i + 1) / heads.kvMul() * headBytes, (h + i + 2) / heads.kvMul() * headBytes,
+                        (h + i + 3) / heads.kvMul() * headBytes, steps);
             }
         }
+        for (; i < count; i++) {
+            weightedSumOfValues(out, qRow + (h + i) * headBytes, att, i * attRowBytes,
+                    att.getAtIndex(F32, factorsAt / Float.BYTES + i), values, (h + i) / heads.kvMul() * headBytes,
+                    kvRowBytes, steps, headSize);
+        }
+    }
+
+    /**
+     * att[t] = q·keys[t] for t in 0..steps-1 (att from byte attAt), each score the {@link VectorMath#dot} of q and the
+     * key. Four keys at a time ({@link VectorMath#dotFour}), so that four independent dot products are in flight
+     * rather than one chain of multiply-adds. The softmax divides them by sqrt(headSize).
+     */
+    private static void scores(MemorySegment att, long attAt, MemorySegment q, long qHead, MemorySegment keys,
+                               long kvHead, long kvRowBytes, int steps, int headSize) {
+        int t = 0;
+        for (; t + 4 <= steps; t += 4) {
+            dotFour(keys, t * kvRowBytes + kvHead, kvRowBytes, q, qHead, headSize, att, attAt + (long) t * Float.BYTES);
+        }
         for (; t < steps; t++) {
-            att.setAtIndex(F32, t, dot(q, qHead, keys, t * kvRowBytes + kvHead, headSize) / sqrtHeadSize);
+            att.set(F32, attAt + (long) t * Float.BYTES, dot(q, qHead, keys, t * kvRowBytes + kvHead, headSize));
         }
     }
 
@@ -114,12 +168,37 @@ public final class AttentionKernels {
      * product and its lane sum per key, the keys independent of each other, rather than a chain of scalar
      * multiply-adds.
      */
-    private static void scoresOfHalfVectorHead(MemorySegment att, MemorySegment q, long qHead, MemorySegment keys,
-                                               long kvHead, long kvRowBytes, int steps, float sqrtHeadSize) {
+    private static void scoresOfHalfVectorHead(MemorySegment att, long attAt, MemorySegment q, long qHead,
+                                               MemorySegment keys, long kvHead, long kvRowBytes, int steps) {
         FloatVector qv = fromMemorySegment(HALF, q, qHead, LE);
         for (int t = 0; t < steps; t++) {
             FloatVector products = qv.mul(fromMemorySegment(HALF, keys, t * kvRowBytes + kvHead, LE));
-            att.setAtIndex(F32, t, sumHalfLanes(products) / sqrtHeadSize);
+            att.set(F32, attAt + (long) t * Float.BYTES, sumHalfLanes(products));
+        }
+    }
+
+    /** Stores two heads of one vector of {@link VectorMath#HALF} (at bytes qA and qB of q) side by side at byte at. */
+    private static void halfVectorPair(MemorySegment pair, long at, MemorySegment q, long qA, long qB) {
+        fromMemorySegment(HALF, q, qA, LE).intoMemorySegment(pair, at, LE);
+        fromMemorySegment(HALF, q, qB, LE).intoMemorySegment(pair, at + HALF.vectorByteSize(), LE);
+    }
+
+    /**
+     * {@link #scoresOfHalfVectorHead} of two heads at once, whose keys are the two halves of one vector of F at byte
+     * {@code kvHead} of a key row, and whose queries {@link #halfVectorPair} stored at byte {@code pairAt} of
+     * {@code pair}: one product and one butterfly ({@link VectorMath#sumLanesOfHalves}) a key for both, with the bits
+     * of each head alone. The scores go to bytes {@code attAt} and {@code partnerAt} of att.
+     */
+    private static void scoresOfHalfVectorHeadPair(MemorySegment att, long attAt, long partnerAt, MemorySegment pair,
+                                                   long pairAt, MemorySegment keys, long kvHead, long kvRowBytes,
+                                                   int steps) {
+        FloatVector qv = fromMemorySegment(F, pair, pairAt, LE);
+        int partnerLane = HALF.length();
+        for (int t = 0; t < steps; t++) {
+            FloatVector sums = sumLanesOfHalves(qv.mul(fromMemorySegment(F, keys, t * kvRowBytes + kvHead, LE)));
+            long o = (long) t * Float.BYTES;
+            att.set(F32, attAt + o, sums.lane(0));
+            att.set(F32, partnerAt + o, sums.lane(partnerLane));
         }
     }
 
@@ -127,8 +206,9 @@ public final class AttentionKernels {
      * out[i] = sum over t of att[t] * values[t, i]: each lane i accumulates over all t in order. Four vectors of lanes
      * at a time, so that four independent chains of multiply-adds are in flight.
      */
-    private static void weightedSumOfValues(MemorySegment out, long outAt, MemorySegment att, MemorySegment values,
-                                            long kvHead, long kvRowBytes, int steps, int headSize) {
+    private static void weightedSumOfValues(MemorySegment out, long outAt, MemorySegment att, long attAt,
+                                            float factor, MemorySegment values, long kvHead, long kvRowBytes,
+                                            int steps, int headSize) {
         int i = 0;
         if (VECTORIZED) {
             long vectorBytes = F.vectorByteSize();
@@ -137,7 +217,7 @@ public final class AttentionKernels {
                 FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
                 for (int t = 0; t < steps; t++) {
                     long row = t * kvRowBytes + o;
-                    FloatVector weight = FloatVector.broadcast(F, att.getAtIndex(F32, t));
+                    FloatVector weight = FloatVector.broadcast(F, weight(att, attAt, t, factor));
                     a0 = fromMemorySegment(F, values, row, LE).fma(weight, a0);
                     a1 = fromMemorySegment(F, values, row + vectorBytes, LE).fma(weight, a1);
                     a2 = fromMemorySegment(F, values, row + 2 * vectorBytes, LE).fma(weight, a2);
@@ -153,12 +233,13 @@ public final class AttentionKernels {
                 long o = kvHead + (long) i * Float.BYTES;
                 FloatVector acc = FloatVector.zero(F);
                 for (int t = 0; t < steps; t++) {
-                    acc = fromMemorySegment(F, values, t * kvRowBytes + o, LE).fma(FloatVector.broadcast(F, att.getAtIndex(F32, t)), acc);
+                    FloatVector weight = FloatVector.broadcast(F, weight(att, attAt, t, factor));
+                    acc = fromMemorySegment(F, values, t * kvRowBytes + o, LE).fma(weight, acc);
                 }
                 acc.intoMemorySegment(out, outAt + (long) i * Float.BYTES, LE);
             }
             if (i == 0 && headSize >= HALF.length() && HALF.length() < F.length()) {
-                weightedSumOfValuesHalf(out, outAt, att, values, kvHead, kvRowBytes, steps);
+                weightedSumOfValuesHalf(out, outAt, att, attAt, factor, values, kvHead, kvRowBytes, steps);
                 i = HALF.length();
             }
         }
@@ -168,7 +249,7 @@ public final class AttentionKernels {
             float acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;
             for (int t = 0; t < steps; t++) {
                 long row = t * kvRowBytes + o;
-                float weight = att.getAtIndex(F32, t);
+                float weight = weight(att, attAt, t, factor);
                 acc0 = Math.fma(values.get(F32, row), weight, acc0);
                 acc1 = Math.fma(values.get(F32, row + Float.BYTES), weight, acc1);
                 acc2 = Math.fma(values.get(F32, row + 2 * Float.BYTES), weight, acc2);
@@ -184,7 +265,7 @@ public final class AttentionKernels {
             long o = kvHead + (long) i * Float.BYTES;
             float acc = 0;
             for (int t = 0; t < steps; t++) {
-                acc = Math.fma(values.get(F32, t * kvRowBytes + o), att.getAtIndex(F32, t), acc);
+                acc = Math.fma(values.get(F32, t * kvRowBytes + o), weight(att, attAt, t, factor), acc);
             }
             out.set(F32, outAt + (long) i * Float.BYTES, acc);
         }
@@ -195,12 +276,52 @@ public final class AttentionKernels {
      * floats in 16 lanes): one vector of HALF, the same multiply-adds in the same order as lane by lane. A method of
      * its own, so that every vector operation in it has one species, which the JIT needs to compile it.
      */
-    private static void weightedSumOfValuesHalf(MemorySegment out, long outAt, MemorySegment att,
-                                                MemorySegment values, long kvHead, long kvRowBytes, int steps) {
+    private static void weightedSumOfValuesHalf(MemorySegment out, long outAt, MemorySegment att, long attAt,
+                                                float factor, MemorySegment values, long kvHead, long kvRowBytes,
+                                                int steps) {
         FloatVector acc = FloatVector.zero(HALF);
         for (int t = 0; t < steps; t++) {
-            acc = fromMemorySegment(HALF, values, t * kvRowBytes + kvHead, LE).fma(FloatVector.broadcast(HALF, att.getAtIndex(F32, t)), acc);
+            FloatVector weight = FloatVector.broadcast(HALF, weight(att, attAt, t, factor));
+            acc = fromMemorySegment(HALF, values, t * kvRowBytes + kvHead, LE).fma(weight, acc);
         }
         acc.intoMemorySegment(out, outAt, LE);
+    }
+
+    /**
+     * {@link #weightedSumOfValuesHalf} of {@value #HEAD_GROUP} consecutive heads in one loop (four independent chains
+     * of multiply-adds): head i's weights at byte {@code attAt + i * attRowBytes}, its values at {@code kvHead<i>}
+     * of a row, its sums to {@code outAt + i * HALF.vectorByteSize()}.
+     */
+    private static void weightedSumsOfValuesHalf(MemorySegment out, long outAt, MemorySegment att, long attAt,
+                                                 long attRowBytes, long factorsAt, MemorySegment values,
+                                                 long kvRowBytes, long kvHead0, long kvHead1, long kvHead2,
+                                                 long kvHead3, int steps) {
+        float factor0 = att.get(F32, factorsAt);
+        float factor1 = att.get(F32, factorsAt + Float.BYTES);
+        float factor2 = att.get(F32, factorsAt + 2 * Float.BYTES);
+        float factor3 = att.get(F32, factorsAt + 3 * Float.BYTES);
+        FloatVector acc0 = FloatVector.zero(HALF), acc1 = FloatVector.zero(HALF);
+        FloatVector acc2 = FloatVector.zero(HALF), acc3 = FloatVector.zero(HALF);
+        for (int t = 0; t < steps; t++) {
+            long row = t * kvRowBytes;
+            acc0 = fromMemorySegment(HALF, values, row + kvHead0, LE)
+                    .fma(FloatVector.broadcast(HALF, weight(att, attAt, t, factor0)), acc0);
+            acc1 = fromMemorySegment(HALF, values, row + kvHead1, LE)
+                    .fma(FloatVector.broadcast(HALF, weight(att, attAt + attRowBytes, t, factor1)), acc1);
+            acc2 = fromMemorySegment(HALF, values, row + kvHead2, LE)
+                    .fma(FloatVector.broadcast(HALF, weight(att, attAt + 2 * attRowBytes, t, factor2)), acc2);
+            acc3 = fromMemorySegment(HALF, values, row + kvHead3, LE)
+                    .fma(FloatVector.broadcast(HALF, weight(att, attAt + 3 * attRowBytes, t, factor3)), acc3);
+        }
+        long vectorBytes = HALF.vectorByteSize();
+        acc0.intoMemorySegment(out, outAt, LE);
+        acc1.intoMemorySegment(out, outAt + vectorBytes, LE);
+        acc2.intoMemorySegment(out, outAt + 2 * vectorBytes, LE);
+        acc3.intoMemorySegment(out, outAt + 3 * vectorBytes, LE);
+    }
+
+    /** {@return the softmax weight of step t}: its exponential at byte attAt of att times the row's factor */
+    private static float weight(MemorySegment att, long attAt, int t, float factor) {
+        return att.get(F32, attAt + (long) t * Float.BYTES) * factor;
     }
 }

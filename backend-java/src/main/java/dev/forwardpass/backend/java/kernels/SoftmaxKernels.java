@@ -17,71 +17,83 @@ public final class SoftmaxKernels {
     private SoftmaxKernels() {}
 
     /**
-     * Softmax of n floats at byte offset xAt into byte offset outAt; out may be x. Three small loops in three methods:
-     * a method that takes or returns a vector must be inlined for its vectors to stay in registers, and the JIT
-     * inlines {@link VectorMath#exp(FloatVector)} into a small loop but may not into one big method.
+     * The softmax of n floats at byte offset xAt, each divided by {@code divisor} first (attention scores by the
+     * square root of the head size), but its last step: out = exp(x / divisor - max) at byte offset outAt, and
+     * {@return the factor 1 / sum(out)} that makes them the softmax}. The caller multiplies each weight by it where it
+     * reads the weight: a pass of its own over a row of a few vectors cost as much as the exponentials, as its loads
+     * waited on the stores just made. Each quotient is the IEEE quotient of its element, the same bits in a vector
+     * lane as in scalar code. Two small loops in two methods: a method that takes or returns a vector must be inlined
+     * for its vectors to stay in registers, and the JIT inlines {@link VectorMath#exp(FloatVector)} into a small loop
+     * but may not into one big method.
+     *
+     * <p>The elements past the last whole vector are one more vector, not a scalar loop: attention rows are short (a
+     * prompt's row t has t + 1 scores), and a scalar {@link VectorMath#exp(float)} per tail element cost a prefill of
+     * stories260K a fifth of its attention. So x and out must hold whole vectors: n rounded up to a multiple of F's
+     * lanes (the lanes past n are read and written, never used). exp is the same function in a lane as in scalar code,
+     * so the bits are those of the scalar tail; the sum still adds the tail's elements one by one, after the lanes.
      */
-    static void softmaxRow(MemorySegment out, long outAt, MemorySegment x, long xAt, int n) {
-        // find max value (for numerical stability)
-        float max = max(x, xAt, n);
-        // exp and sum
-        float sum = expMinusMaxAndSum(out, outAt, x, xAt, n, max);
-        // normalize
-        scale(out, outAt, n, 1f / sum);
+    static float unnormalizedSoftmax(MemorySegment out, long outAt, MemorySegment x, long xAt, int n,
+                                     float divisor) {
+        float max = divideAndMax(out, outAt, x, xAt, n, divisor); // the max, for numerical stability
+        return 1f / expMinusMaxAndSum(out, outAt, n, max);
     }
 
-    private static float max(MemorySegment x, long xAt, int n) {
-        float max = Float.NEGATIVE_INFINITY;
+    /** out = x / divisor; {@return the max of out} */
+    private static float divideAndMax(MemorySegment out, long outAt, MemorySegment x, long xAt, int n, float divisor) {
         int j = 0;
         if (VECTORIZED) {
             FloatVector maxes = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
             for (int bound = F.loopBound(n); j < bound; j += F.length()) {
-                maxes = maxes.max(fromMemorySegment(F, x, xAt + (long) j * Float.BYTES, LE));
+                long o = (long) j * Float.BYTES;
+                FloatVector quotients = fromMemorySegment(F, x, xAt + o, LE).div(divisor);
+                quotients.intoMemorySegment(out, outAt + o, LE);
+                maxes = maxes.max(quotients);
             }
-            max = maxes.reduceLanes(VectorOperators.MAX); // exact in any order, unlike a sum
+            if (j < n) {
+                long o = (long) j * Float.BYTES;
+                FloatVector quotients = fromMemorySegment(F, x, xAt + o, LE).div(divisor);
+                quotients.intoMemorySegment(out, outAt + o, LE);
+                maxes = maxes.lanewise(VectorOperators.MAX, quotients, F.indexInRange(j, n));
+            }
+            return maxes.reduceLanes(VectorOperators.MAX); // exact in any order, unlike a sum
         }
+        float max = Float.NEGATIVE_INFINITY;
         for (; j < n; j++) {
-            max = Math.max(max, x.get(F32, xAt + (long) j * Float.BYTES));
+            long o = (long) j * Float.BYTES;
+            float quotient = x.get(F32, xAt + o) / divisor;
+            out.set(F32, outAt + o, quotient);
+            max = Math.max(max, quotient);
         }
         return max;
     }
 
-    /** out = exp(x - max); {@return the sum of out} */
-    private static float expMinusMaxAndSum(MemorySegment out, long outAt, MemorySegment x, long xAt, int n, float max) {
+    /** out = exp(out - max), n floats at byte offset outAt; {@return the sum of out}: the lanes, then the tail */
+    private static float expMinusMaxAndSum(MemorySegment out, long outAt, int n, float max) {
         float sum = 0;
         int j = 0;
         if (VECTORIZED) {
             FloatVector sums = FloatVector.zero(F);
             for (int bound = F.loopBound(n); j < bound; j += F.length()) {
-                long o = (long) j * Float.BYTES;
-                FloatVector e = exp(fromMemorySegment(F, x, xAt + o, LE).sub(max));
-                e.intoMemorySegment(out, outAt + o, LE);
+                long o = outAt + (long) j * Float.BYTES;
+                FloatVector e = exp(fromMemorySegment(F, out, o, LE).sub(max));
+                e.intoMemorySegment(out, o, LE);
                 sums = sums.add(e);
             }
             sum = sumLanes(sums);
-        }
-        for (; j < n; j++) {
-            long o = (long) j * Float.BYTES;
-            float e = exp(x.get(F32, xAt + o) - max);
-            out.set(F32, outAt + o, e);
-            sum += e;
-        }
-        return sum;
-    }
-
-    /** out *= factor, n floats at byte offset outAt. */
-    private static void scale(MemorySegment out, long outAt, int n, float factor) {
-        int j = 0;
-        if (VECTORIZED) {
-            for (int bound = F.loopBound(n); j < bound; j += F.length()) {
+            if (j < n) {
                 long o = outAt + (long) j * Float.BYTES;
-                fromMemorySegment(F, out, o, LE).mul(factor).intoMemorySegment(out, o, LE);
+                exp(fromMemorySegment(F, out, o, LE).sub(max)).intoMemorySegment(out, o, LE);
+                for (; j < n; j++) {
+                    sum += out.get(F32, outAt + (long) j * Float.BYTES);
+                }
             }
         }
         for (; j < n; j++) {
             long o = outAt + (long) j * Float.BYTES;
-            out.set(F32, o, out.get(F32, o) * factor);
+            float e = exp(out.get(F32, o) - max);
+            out.set(F32, o, e);
+            sum += e;
         }
+        return sum;
     }
-
 }

@@ -235,6 +235,19 @@ public final class VectorMath {
     }
 
     /**
+     * {@return v with the {@link #sumHalfLanes} of its low half in lane 0 and of its high half in lane
+     * {@code HALF.length()}}, each with the bits sumHalfLanes gives that half alone: the same butterfly, whose shuffles
+     * (i -> i xor h, h below HALF's lane count) never cross the halves. For a vector of F twice HALF's width.
+     */
+    static FloatVector sumLanesOfHalves(FloatVector v) {
+        if (HALF.length() > 4) {
+            v = v.add(v.rearrange(XOR_4));
+        }
+        v = v.add(v.rearrange(XOR_2));
+        return v.add(v.rearrange(XOR_1));
+    }
+
+    /**
      * {@return the sum of the lanes of a vector of {@link #F} stored at byte {@code at} of {@code s}, in
      * {@link #sumLanes}'s order and so with its bits}: the butterfly written out for 4, 8 and 16 lanes. For kernels too
      * big for the JIT to inline sumLanes into (a vector passed to a call that is not inlined is boxed, on the heap):

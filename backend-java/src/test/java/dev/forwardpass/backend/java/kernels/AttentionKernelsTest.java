@@ -1,5 +1,7 @@
 package dev.forwardpass.backend.java.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.forwardpass.api.AttentionShape;
 import dev.forwardpass.conformance.Tolerance;
 import java.lang.foreign.MemorySegment;
@@ -52,6 +54,41 @@ class AttentionKernelsTest extends KernelComparisonTest {
             AttentionKernels.attention(actual, q, keys, values, positions, heads, 0, rows * heads.nHeads(),
                     workspace);
             assertClose(Tolerance.F32, expected, actual, "attention " + heads + " over a cache per row", seed);
+        }
+    }
+
+    /**
+     * The heads of a query row are scored two at a time where their keys share a vector, and their values summed four
+     * at a time: a head's result must still be the bits it has alone, however the items are cut between calls (as
+     * between threads).
+     */
+    @Test
+    void aHeadGivesTheSameBitsWhateverHeadsAreComputedWithIt() {
+        AttentionShape[] grouped = {
+            new AttentionShape(8, 4, 8), new AttentionShape(8, 8, 8), new AttentionShape(6, 3, 8),
+            new AttentionShape(12, 4, 8), new AttentionShape(8, 4, 4), new AttentionShape(5, 5, 4),
+            new AttentionShape(4, 2, 64), new AttentionShape(3, 3, 17),
+        };
+        for (AttentionShape heads : grouped) {
+            int rows = 3;
+            int pos = 37;
+            int items = rows * heads.nHeads();
+            long seed = seed(heads.headSize() * 100 + heads.nHeads(), heads.kvMul());
+            MemorySegment q = random(seed, rows * heads.queryDim(), 1);
+            MemorySegment keys = random(seed + 1, (pos + rows) * heads.kvDim(), 1);
+            MemorySegment values = random(seed + 2, (pos + rows) * heads.kvDim(), 1);
+            MemorySegment together = floats(rows * heads.queryDim());
+            MemorySegment alone = floats(rows * heads.queryDim());
+            MemorySegment cut = floats(rows * heads.queryDim());
+            AttentionKernels.attention(together, q, keys, values, pos, heads, 0, items, workspace);
+            for (int item = 0; item < items; item++) {
+                AttentionKernels.attention(alone, q, keys, values, pos, heads, item, item + 1, workspace);
+            }
+            AttentionKernels.attention(cut, q, keys, values, pos, heads, 0, 3, workspace);
+            AttentionKernels.attention(cut, q, keys, values, pos, heads, 3, items, workspace);
+            String shape = heads + " " + VectorMath.describe();
+            assertEquals(-1, together.mismatch(alone), "all heads at once against one at a time, " + shape);
+            assertEquals(-1, together.mismatch(cut), "all heads at once against cut after item 3, " + shape);
         }
     }
 }
