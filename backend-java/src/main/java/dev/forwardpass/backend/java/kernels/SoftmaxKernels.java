@@ -40,6 +40,7 @@ public final class SoftmaxKernels {
 
     /** out = x / divisor; {@return the max of out} */
     private static float divideAndMax(MemorySegment out, long outAt, MemorySegment x, long xAt, int n, float divisor) {
+        float max = Float.NEGATIVE_INFINITY;
         int j = 0;
         if (VECTORIZED) {
             FloatVector maxes = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
@@ -49,15 +50,18 @@ public final class SoftmaxKernels {
                 quotients.intoMemorySegment(out, outAt + o, LE);
                 maxes = maxes.max(quotients);
             }
+            max = maxes.reduceLanes(VectorOperators.MAX); // exact in any order, unlike a sum
             if (j < n) {
+                // the tail's max in scalar code, as the lanes past n hold anything (no mask: a mask the JIT leaves
+                // out of line is an object a row); then its quotients for the next pass, as one vector (out may be x)
                 long o = (long) j * Float.BYTES;
-                FloatVector quotients = fromMemorySegment(F, x, xAt + o, LE).div(divisor);
-                quotients.intoMemorySegment(out, outAt + o, LE);
-                maxes = maxes.lanewise(VectorOperators.MAX, quotients, F.indexInRange(j, n));
+                for (int k = j; k < n; k++) {
+                    max = Math.max(max, x.get(F32, xAt + (long) k * Float.BYTES) / divisor);
+                }
+                fromMemorySegment(F, x, xAt + o, LE).div(divisor).intoMemorySegment(out, outAt + o, LE);
+                return max;
             }
-            return maxes.reduceLanes(VectorOperators.MAX); // exact in any order, unlike a sum
         }
-        float max = Float.NEGATIVE_INFINITY;
         for (; j < n; j++) {
             long o = (long) j * Float.BYTES;
             float quotient = x.get(F32, xAt + o) / divisor;
