@@ -17,8 +17,8 @@ public final class SoftmaxKernels {
     private SoftmaxKernels() {}
 
     /**
-     * The softmax of n floats at byte offset xAt, each divided by {@code divisor} first (attention scores by the
-     * square root of the head size), but its last step: out = exp(x / divisor - max) at byte offset outAt, and
+     * The softmax of n floats at byte offset xAt, each divided by {@code divisor} (positive) first (attention scores by
+     * the square root of the head size), but its last step: out = exp(x / divisor - max) at byte offset outAt, and
      * {@return the factor 1 / sum(out)} that makes them the softmax}. The caller multiplies each weight by it where it
      * reads the weight: a pass of its own over a row of a few vectors cost as much as the exponentials, as its loads
      * waited on the stores just made. Each quotient is the IEEE quotient of its element, the same bits in a vector
@@ -53,11 +53,14 @@ public final class SoftmaxKernels {
             max = maxes.reduceLanes(VectorOperators.MAX); // exact in any order, unlike a sum
             if (j < n) {
                 // the tail's max in scalar code, as the lanes past n hold anything (no mask: a mask the JIT leaves
-                // out of line is an object a row); then its quotients for the next pass, as one vector (out may be x)
+                // out of line is an object a row), divided once: rounding is monotonic, so the largest quotient is
+                // the largest element's; then the tail's quotients for the next pass, as one vector (out may be x)
                 long o = (long) j * Float.BYTES;
+                float tailMax = Float.NEGATIVE_INFINITY;
                 for (int k = j; k < n; k++) {
-                    max = Math.max(max, x.get(F32, xAt + (long) k * Float.BYTES) / divisor);
+                    tailMax = Math.max(tailMax, x.get(F32, xAt + (long) k * Float.BYTES));
                 }
+                max = Math.max(max, tailMax / divisor);
                 fromMemorySegment(F, x, xAt + o, LE).div(divisor).intoMemorySegment(out, outAt + o, LE);
                 return max;
             }

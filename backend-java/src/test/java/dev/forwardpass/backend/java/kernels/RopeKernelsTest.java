@@ -9,12 +9,19 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /** RoPE, bit for bit the oracle's rotation. */
 class RopeKernelsTest extends KernelComparisonTest {
+    /** Head sizes and heads a row. */
+    private static final int[][] SHAPES = {
+        {2, 3}, {6, 3}, {8, 3}, {16, 3}, {18, 3}, {34, 3}, {64, 3}, {130, 3}, {2, 8}, {4, 8}, {8, 8}, {8, 4},
+    };
+
     @ParameterizedTest
     @EnumSource(RopeLayout.class)
     void ropeIsBitIdenticalToTheScalarRotation(RopeLayout layout) {
-        for (int headSize : new int[] {2, 6, 8, 16, 18, 34, 64, 130}) {
+        // rows of 3 heads, and of 8 (whole vectors of short heads: several heads a vector)
+        for (int[] shape : SHAPES) {
+            int headSize = shape[0];
             Rope rope = Rope.of(headSize, 10000f, layout);
-            int width = 3 * headSize;
+            int width = shape[1] * headSize;
             for (int pos : new int[] {0, 1, 17, 4099, 100_000}) {
                 int rows = 3;
                 long seed = seed(headSize, pos);
@@ -24,7 +31,7 @@ class RopeKernelsTest extends KernelComparisonTest {
                 ScalarKernels.rope(expected, rows, width, pos, rope);
                 RopeKernels.rope(actual, rows, width, pos, rope, workspace);
                 assertClose(Tolerance.EXACT, expected, actual,
-                        "rope " + layout + " headSize=" + headSize + " pos=" + pos, seed);
+                        "rope " + layout + " headSize=" + headSize + " width=" + width + " pos=" + pos, seed);
             }
         }
     }
@@ -33,9 +40,10 @@ class RopeKernelsTest extends KernelComparisonTest {
     @EnumSource(RopeLayout.class)
     void ropeAtAPositionPerRowIsBitIdenticalToTheScalarRotation(RopeLayout layout) {
         int[] positions = {4099, 0, 17, 100_000, 1};
-        for (int headSize : new int[] {2, 6, 8, 16, 18, 34, 64, 130}) {
+        for (int[] shape : SHAPES) {
+            int headSize = shape[0];
             Rope rope = Rope.of(headSize, 10000f, layout);
-            int width = 3 * headSize;
+            int width = shape[1] * headSize;
             long seed = seed(headSize, positions.length);
             MemorySegment expected = random(seed, positions.length * width, 1);
             MemorySegment actual = floats(positions.length * width);
@@ -43,7 +51,7 @@ class RopeKernelsTest extends KernelComparisonTest {
             ScalarKernels.rope(expected, width, positions, rope);
             RopeKernels.rope(actual, width, positions, rope, workspace);
             assertClose(Tolerance.EXACT, expected, actual,
-                    "rope " + layout + " headSize=" + headSize + " at a position per row", seed);
+                    "rope " + layout + " headSize=" + headSize + " width=" + width + " at a position per row", seed);
         }
     }
 }
