@@ -5,10 +5,12 @@
  * <ul>
  *   <li>Per op: {@link dev.forwardpass.benchmarks.MatVecBenchmark} (matrix × vector, a decode step's matmuls),
  *       {@link dev.forwardpass.benchmarks.MatMulBenchmark} (matrix × 128-row matrix, a prefill chunk's matmuls),
- *       {@link dev.forwardpass.benchmarks.RowOpsBenchmark} (rmsNorm, add) and
- *       {@link dev.forwardpass.benchmarks.AttentionBenchmark}.
+ *       {@link dev.forwardpass.benchmarks.RowOpsBenchmark} (rmsNorm, add),
+ *       {@link dev.forwardpass.benchmarks.AttentionBenchmark} (a decoded token's, 110M shape) and
+ *       {@link dev.forwardpass.benchmarks.PromptAttentionBenchmark} (a 128-token prompt's, stories260K's shape).
  *   <li>End to end: {@link dev.forwardpass.benchmarks.ForwardBenchmark}, one decoded token and one 128-token prefill
- *       of random-weight checkpoints with the shapes of the TinyStories 15M and 110M models.
+ *       of random-weight checkpoints with the shapes of the TinyStories 15M and 110M models (and the embedded
+ *       stories260K itself).
  *   <li>The machine: {@link dev.forwardpass.benchmarks.MemoryBandwidthBenchmark}, a streaming sum over 1 GiB, the
  *       ceiling every decode figure is read against.
  * </ul>

@@ -59,6 +59,13 @@ class BenchmarksSmokeTest {
         attention.setUp();
         attention.attention();
         attention.tearDown();
+
+        PromptAttentionBenchmark prompt = new PromptAttentionBenchmark();
+        prompt.backend = backend;
+        prompt.threads = 2;
+        prompt.setUp();
+        prompt.attention();
+        prompt.tearDown();
     }
 
     @Test
