@@ -48,41 +48,12 @@ public final class AttentionKernels {
      */
     public static void attention(MemorySegment out, MemorySegment q, MemorySegment keys, MemorySegment values,
                                  int pos, AttentionShape heads, int itemFrom, int itemTo, Workspace workspace) {
-        // a prompt's rows of heads of 8 floats: the keys they read, transposed once for all of them
-        MemorySegment keysByDimension = null;
-        long stepsPadded = 0;
-        if (transposesKeys(heads) && itemTo - itemFrom > heads.nHeads()) {
-            int steps = pos + (itemTo - 1) / heads.nHeads() + 1;
-            stepsPadded = (long) Math.ceilDiv(steps, F.length()) * F.length();
-            keysByDimension = workspace.transposed(heads.kvDim() * stepsPadded);
-            transposeKeys(keysByDimension, stepsPadded, keys, heads.kvDim(), steps);
-        }
         for (int item = itemFrom; item < itemTo; ) {
             int b = item / heads.nHeads();
             int h = item % heads.nHeads();
             int count = Math.min(HEAD_GROUP, Math.min(itemTo - item, heads.nHeads() - h));
-            attendHeads(out, q, b, h, count, keys, keysByDimension, stepsPadded, values, pos + b, heads, workspace);
+            attendHeads(out, q, b, h, count, keys, values, pos + b, heads, workspace);
             item += count;
-        }
-    }
-
-    /**
-     * {@return whether the scores of a prompt's heads come from keys transposed by dimension}: heads of one vector of
-     * {@link VectorMath#HALF} of 8 floats, whose lane sum {@link #scoresOfTransposedKeys} writes out for 16 keys at a
-     * time. One key at a time, each score is a product, three shuffles and three adds, and a scalar store.
-     */
-    private static boolean transposesKeys(AttentionShape heads) {
-        return VECTORIZED && heads.headSize() == HALF.length() && HALF.length() == 8 && F.length() == 16;
-    }
-
-    /** keysByDimension[i * stepsPadded + t] = keys[t, i] for the first {@code steps} rows of keys (kvDim wide). */
-    private static void transposeKeys(MemorySegment keysByDimension, long stepsPadded, MemorySegment keys, int kvDim,
-                                      int steps) {
-        for (int t = 0; t < steps; t++) {
-            long row = (long) t * kvDim;
-            for (int i = 0; i < kvDim; i++) {
-                keysByDimension.setAtIndex(F32, i * stepsPadded + t, keys.getAtIndex(F32, row + i));
-            }
         }
     }
 
@@ -106,7 +77,7 @@ public final class AttentionKernels {
             int b = item / heads.nHeads();
             int h = item % heads.nHeads();
             int count = Math.min(HEAD_GROUP, Math.min(itemTo - item, heads.nHeads() - h));
-            attendHeads(out, q, b, h, count, keys[b], null, 0, values[b], positions[b], heads, workspace);
+            attendHeads(out, q, b, h, count, keys[b], values[b], positions[b], heads, workspace);
             item += count;
         }
     }
@@ -116,15 +87,13 @@ public final class AttentionKernels {
      * each head, then their weighted sums of the values, each weight times its row's softmax factor as it is read
      * ({@link SoftmaxKernels#unnormalizedSoftmax}). Heads of one vector of {@link VectorMath#HALF} (stories260K's 8
      * floats) go two and four at a time: a head and the head kvMul further, whose keys are the next half of the same
-     * vector, are scored in one loop ({@link #scoresOfHalfVectorHeadPair}), or a prompt's heads 16 keys at a time from
-     * keys transposed by dimension ({@code keysByDimension}, null for none); {@value #HEAD_GROUP} heads take their
+     * vector, are scored in one loop ({@link #scoresOfHalfVectorHeadPair}); {@value #HEAD_GROUP} heads take their
      * weighted sums in one loop, one chain of multiply-adds a head, where a single chain waits on each multiply-add's
      * latency. Each head's arithmetic is that of the head alone, so the bits do not depend on how the items are
      * grouped or split between threads.
      */
     private static void attendHeads(MemorySegment out, MemorySegment q, int b, int h, int count, MemorySegment keys,
-                                    MemorySegment keysByDimension, long stepsPadded, MemorySegment values, int p,
-                                    AttentionShape heads, Workspace workspace) {
+                                    MemorySegment values, int p, AttentionShape heads, Workspace workspace) {
         int headSize = heads.headSize();
         int steps = p + 1; // all timesteps, including the current one
         long kvRowBytes = (long) heads.kvDim() * Float.BYTES;
@@ -147,11 +116,7 @@ public final class AttentionKernels {
             long attAt = i * attRowBytes;
             // head i + kvMul reads the next key/value head, the next half of the same vector of a key row
             int partner = i + heads.kvMul();
-            if (keysByDimension != null) {
-                scoresOfTransposedKeys(att, attAt, q, qHead, keysByDimension,
-                        (long) (h + i) / heads.kvMul() * headSize * stepsPadded * Float.BYTES,
-                        stepsPadded * Float.BYTES, steps);
-            } else if (halfVectorHeads && partner < count) {
+            if (halfVectorHeads && partner < count) {
                 long partnerAt = partner * attRowBytes;
                 halfVectorPair(att, pairAt, q, qHead, qRow + (h + partner) * headBytes);
                 scoresOfHalfVectorHeadPair(att, attAt, partnerAt, att, pairAt, keys, kvHead, kvRowBytes, steps);
@@ -209,39 +174,6 @@ public final class AttentionKernels {
         for (int t = 0; t < steps; t++) {
             FloatVector products = qv.mul(fromMemorySegment(HALF, keys, t * kvRowBytes + kvHead, LE));
             att.set(F32, attAt + (long) t * Float.BYTES, sumHalfLanes(products));
-        }
-    }
-
-    /**
-     * {@link #scoresOfHalfVectorHead} from keys transposed by dimension (8 rows of {@code dimensionBytes}, the key/value
-     * head's first at byte {@code kvHead} of keysByDimension), 16 keys a vector: lane t of vector i is q[i] * k[t, i],
-     * and the eight vectors are added in {@link VectorMath#sumHalfLanes}'s order, so each score has the bits of the
-     * lane sum of its key alone. Whole vectors: the scores past {@code steps} are written and never read.
-     */
-    private static void scoresOfTransposedKeys(MemorySegment att, long attAt, MemorySegment q, long qHead,
-                                               MemorySegment keysByDimension, long kvHead, long dimensionBytes,
-                                               int steps) {
-        float q0 = q.get(F32, qHead);
-        float q1 = q.get(F32, qHead + Float.BYTES);
-        float q2 = q.get(F32, qHead + 2 * Float.BYTES);
-        float q3 = q.get(F32, qHead + 3 * Float.BYTES);
-        float q4 = q.get(F32, qHead + 4 * Float.BYTES);
-        float q5 = q.get(F32, qHead + 5 * Float.BYTES);
-        float q6 = q.get(F32, qHead + 6 * Float.BYTES);
-        float q7 = q.get(F32, qHead + 7 * Float.BYTES);
-        for (int t = 0; t < steps; t += F.length()) {
-            long k = kvHead + (long) t * Float.BYTES;
-            FloatVector c0 = fromMemorySegment(F, keysByDimension, k, LE).mul(q0);
-            FloatVector c1 = fromMemorySegment(F, keysByDimension, k + dimensionBytes, LE).mul(q1);
-            FloatVector c2 = fromMemorySegment(F, keysByDimension, k + 2 * dimensionBytes, LE).mul(q2);
-            FloatVector c3 = fromMemorySegment(F, keysByDimension, k + 3 * dimensionBytes, LE).mul(q3);
-            FloatVector c4 = fromMemorySegment(F, keysByDimension, k + 4 * dimensionBytes, LE).mul(q4);
-            FloatVector c5 = fromMemorySegment(F, keysByDimension, k + 5 * dimensionBytes, LE).mul(q5);
-            FloatVector c6 = fromMemorySegment(F, keysByDimension, k + 6 * dimensionBytes, LE).mul(q6);
-            FloatVector c7 = fromMemorySegment(F, keysByDimension, k + 7 * dimensionBytes, LE).mul(q7);
-            // sumHalfLanes: (p0 + p4) + (p2 + p6), then (p1 + p5) + (p3 + p7), then the two
-            c0.add(c4).add(c2.add(c6)).add(c1.add(c5).add(c3.add(c7)))
-                    .intoMemorySegment(att, attAt + (long) t * Float.BYTES, LE);
         }
     }
 
