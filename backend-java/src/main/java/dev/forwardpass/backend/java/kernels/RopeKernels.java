@@ -56,7 +56,7 @@ public final class RopeKernels {
     /**
      * {@return whether interleaved heads of this size are rotated a vector of several heads at a time}: heads shorter
      * than a vector that divide it (stories260K's 8 floats in 16 lanes), in rows of whole vectors; one pair at a time
-     * in scalar code, they cost a stories260K prefill a tenth of its time
+     * in scalar code, they took 7 % of a stories260K prefill in a profile
      */
     private static boolean rotatesHeadsPerVector(Rope rope, int width) {
         return VECTORIZED && rope.layout() == RopeLayout.INTERLEAVED && rope.headSize() < F.length()

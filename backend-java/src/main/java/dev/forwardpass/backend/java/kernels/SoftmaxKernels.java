@@ -28,7 +28,7 @@ public final class SoftmaxKernels {
      *
      * <p>The elements past the last whole vector are one more vector, not a scalar loop: attention rows are short (a
      * prompt's row t has t + 1 scores), and a scalar {@link VectorMath#exp(float)} per tail element cost a prefill of
-     * stories260K a fifth of its attention. So x and out must hold whole vectors: n rounded up to a multiple of F's
+     * stories260K a tenth of its attention. So x and out must hold whole vectors: n rounded up to a multiple of F's
      * lanes (the lanes past n are read and written, never used). exp is the same function in a lane as in scalar code,
      * so the bits are those of the scalar tail; the sum still adds the tail's elements one by one, after the lanes.
      */
