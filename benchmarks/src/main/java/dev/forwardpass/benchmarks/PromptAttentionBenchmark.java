@@ -1,23 +1,13 @@
 package dev.forwardpass.benchmarks;
 
 import dev.forwardpass.api.AttentionShape;
-import dev.forwardpass.api.Backend;
-import dev.forwardpass.api.Shape;
-import dev.forwardpass.api.Tensor;
-import java.lang.foreign.Arena;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -33,50 +23,32 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {ForkFlags.ADD_MODULES, ForkFlags.VECTOR_MODULE, ForkFlags.NATIVE_ACCESS,
         ForkFlags.JMH_UNSAFE,
         ForkFlags.COMPILE_COMMANDS})
-@State(Scope.Benchmark)
-public class PromptAttentionBenchmark {
-    private static final long SEED = 13;
+public class PromptAttentionBenchmark extends AttentionState {
     private static final AttentionShape HEADS = new AttentionShape(8, 4, 8);
     private static final int PROMPT = 128;
 
-    /** Which backend computes. */
-    @Param({"scalar", "java", "djl"})
-    public String backend;
+    @Override
+    AttentionShape heads() {
+        return HEADS;
+    }
 
-    /** How many threads it may use. */
-    @Param({"1", "2"})
-    public int threads;
+    @Override
+    int rows() {
+        return PROMPT;
+    }
 
-    private Backend compute;
-    private Arena arena;
-    private Tensor q;      // (PROMPT, queryDim)
-    private Tensor keys;   // (PROMPT, kvDim)
-    private Tensor values; // (PROMPT, kvDim)
-    private Tensor out;    // (PROMPT, queryDim)
+    @Override
+    int seqLen() {
+        return PROMPT;
+    }
 
-    @Setup(Level.Trial)
-    public void setUp() {
-        compute = BenchmarkBackends.open(backend, threads);
-        arena = Arena.ofShared();
-        q = RandomData.tensor(compute, arena, Shape.of(PROMPT, HEADS.queryDim()), SEED);
-        keys = RandomData.tensor(compute, arena, Shape.of(PROMPT, HEADS.kvDim()), SEED + 1);
-        values = RandomData.tensor(compute, arena, Shape.of(PROMPT, HEADS.kvDim()), SEED + 2);
-        out = compute.allocate(Shape.of(PROMPT, HEADS.queryDim()));
+    @Override
+    long seed() {
+        return 13;
     }
 
     @Benchmark
     public void attention() {
-        compute.attention(out, q, keys, values, 0, HEADS);
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        if (compute != null) {
-            for (Tensor t : new Tensor[] {q, keys, values, out}) {
-                t.close();
-            }
-            compute.close();
-            arena.close();
-        }
+        attend(0);
     }
 }
