@@ -44,16 +44,14 @@ public final class AttentionKernels {
      * @param q (B, nHeads * headSize)
      * @param keys (seqLen, nKvHeads * headSize), rows 0..pos+B-1 filled
      * @param values (seqLen, nKvHeads * headSize), rows 0..pos+B-1 filled
-     * @param workspace holds the scores (pos + B,) of one item at a time
+     * @param workspace holds the scores (pos + B,) of a few items at a time
      */
     public static void attention(MemorySegment out, MemorySegment q, MemorySegment keys, MemorySegment values,
                                  int pos, AttentionShape heads, int itemFrom, int itemTo, Workspace workspace) {
-        for (int item = itemFrom; item < itemTo; ) {
+        for (int item = itemFrom, count; item < itemTo; item += count) {
             int b = item / heads.nHeads();
-            int h = item % heads.nHeads();
-            int count = Math.min(HEAD_GROUP, Math.min(itemTo - item, heads.nHeads() - h));
-            attendHeads(out, q, b, h, count, keys, values, pos + b, heads, workspace);
-            item += count;
+            count = groupSize(item, itemTo, heads);
+            attendHeads(out, q, b, item % heads.nHeads(), count, keys, values, pos + b, heads, workspace);
         }
     }
 
@@ -68,18 +66,26 @@ public final class AttentionKernels {
      * @param keys B × (seqLen_b, nKvHeads * headSize), rows 0..positions[b] filled
      * @param values B × (seqLen_b, nKvHeads * headSize), rows 0..positions[b] filled
      * @param positions (B,)
-     * @param workspace holds the scores (positions[b] + 1,) of one item at a time
+     * @param workspace holds the scores (positions[b] + 1,) of a few items at a time
      */
     public static void attention(MemorySegment out, MemorySegment q, MemorySegment[] keys, MemorySegment[] values,
                                  int[] positions, AttentionShape heads, int itemFrom, int itemTo,
                                  Workspace workspace) {
-        for (int item = itemFrom; item < itemTo; ) {
+        for (int item = itemFrom, count; item < itemTo; item += count) {
             int b = item / heads.nHeads();
-            int h = item % heads.nHeads();
-            int count = Math.min(HEAD_GROUP, Math.min(itemTo - item, heads.nHeads() - h));
-            attendHeads(out, q, b, h, count, keys[b], values[b], positions[b], heads, workspace);
-            item += count;
+            count = groupSize(item, itemTo, heads);
+            attendHeads(out, q, b, item % heads.nHeads(), count, keys[b], values[b], positions[b], heads, workspace);
         }
+    }
+
+    /** {@return how many heads attendHeads takes from item on}: up to {@value #HEAD_GROUP} of its row, in the share */
+    private static int groupSize(int item, int itemTo, AttentionShape heads) {
+        return Math.min(HEAD_GROUP, Math.min(itemTo - item, heads.nHeads() - item % heads.nHeads()));
+    }
+
+    /** {@return the byte offset in a key or value row of the key/value head that query head h reads} */
+    private static long kvHeadAt(int h, AttentionShape heads) {
+        return (long) (h / heads.kvMul()) * heads.headSize() * Float.BYTES;
     }
 
     /**
@@ -112,7 +118,7 @@ public final class AttentionKernels {
                 continue;
             }
             long qHead = qRow + (h + i) * headBytes;
-            long kvHead = (h + i) / heads.kvMul() * headBytes;
+            long kvHead = kvHeadAt(h + i, heads);
             long attAt = i * attRowBytes;
             // head i + kvMul reads the next key/value head, the next half of the same vector of a key row
             int partner = i + heads.kvMul();
@@ -120,30 +126,29 @@ public final class AttentionKernels {
                 long partnerAt = partner * attRowBytes;
                 halfVectorPair(att, pairAt, q, qHead, qRow + (h + partner) * headBytes);
                 scoresOfHalfVectorHeadPair(att, attAt, partnerAt, att, pairAt, keys, kvHead, kvRowBytes, steps);
-                att.setAtIndex(F32, factorsAt / Float.BYTES + partner,
-                        SoftmaxKernels.unnormalizedSoftmax(att, partnerAt, att, partnerAt, steps, sqrtHeadSize));
+                att.set(F32, factorsAt + (long) partner * Float.BYTES,
+                        SoftmaxKernels.unnormalizedSoftmax(att, partnerAt, steps, sqrtHeadSize));
                 scored |= 1 << partner;
             } else if (halfVectorHeads) {
                 scoresOfHalfVectorHead(att, attAt, q, qHead, keys, kvHead, kvRowBytes, steps);
             } else {
                 scores(att, attAt, q, qHead, keys, kvHead, kvRowBytes, steps, headSize);
             }
-            att.setAtIndex(F32, factorsAt / Float.BYTES + i,
-                    SoftmaxKernels.unnormalizedSoftmax(att, attAt, att, attAt, steps, sqrtHeadSize));
+            att.set(F32, factorsAt + (long) i * Float.BYTES,
+                    SoftmaxKernels.unnormalizedSoftmax(att, attAt, steps, sqrtHeadSize));
         }
         int i = 0;
         if (halfVectorHeads) {
             for (; i + HEAD_GROUP <= count; i += HEAD_GROUP) {
                 weightedSumsOfValuesHalf(out, qRow + (h + i) * headBytes, att, i * attRowBytes, attRowBytes,
-                        factorsAt + (long) i * Float.BYTES, values, kvRowBytes, (h + i) / heads.kvMul() * headBytes,
-                        (h + i + 1) / heads.kvMul() * headBytes, (h + i + 2) / heads.kvMul() * headBytes,
-                        (h + i + 3) / heads.kvMul() * headBytes, steps);
+                        factorsAt + (long) i * Float.BYTES, values, kvRowBytes, kvHeadAt(h + i, heads),
+                        kvHeadAt(h + i + 1, heads), kvHeadAt(h + i + 2, heads), kvHeadAt(h + i + 3, heads), steps);
             }
         }
         for (; i < count; i++) {
             weightedSumOfValues(out, qRow + (h + i) * headBytes, att, i * attRowBytes,
-                    att.getAtIndex(F32, factorsAt / Float.BYTES + i), values, (h + i) / heads.kvMul() * headBytes,
-                    kvRowBytes, steps, headSize);
+                    att.get(F32, factorsAt + (long) i * Float.BYTES), values, kvHeadAt(h + i, heads), kvRowBytes,
+                    steps, headSize);
         }
     }
 
