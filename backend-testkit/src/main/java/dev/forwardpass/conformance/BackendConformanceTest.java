@@ -320,10 +320,12 @@ public abstract class BackendConformanceTest {
         AttentionShape[] shapes = {
             new AttentionShape(1, 1, 1), new AttentionShape(4, 4, 7), new AttentionShape(4, 2, 16),
             new AttentionShape(8, 2, 17), new AttentionShape(6, 3, 64), new AttentionShape(2, 1, 65),
+            new AttentionShape(8, 4, 8),
         };
         for (AttentionShape heads : shapes) {
             for (int pos : new int[] {0, 1, 33}) {
-                for (int rows : new int[] {0, 3}) {
+                // 37 rows: a prompt chunk, two blocks of 16 and the rest for a kernel that takes rows a block at a time
+                for (int rows : new int[] {0, 3, 37}) {
                     int queries = Math.max(rows, 1);
                     int seqLen = pos + queries + 5;
                     long seed = seed("attention", heads.hashCode(), pos * 7 + rows);

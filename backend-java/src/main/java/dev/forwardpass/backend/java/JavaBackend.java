@@ -8,6 +8,7 @@ import dev.forwardpass.api.Tensor;
 import dev.forwardpass.backend.java.kernels.AttentionKernels;
 import dev.forwardpass.backend.java.kernels.MatmulKernels;
 import dev.forwardpass.backend.java.kernels.Parallel;
+import dev.forwardpass.backend.java.kernels.PromptAttentionKernels;
 import dev.forwardpass.backend.java.kernels.RopeKernels;
 import dev.forwardpass.backend.java.kernels.Workspace;
 import java.lang.foreign.MemorySegment;
@@ -78,12 +79,16 @@ public final class JavaBackend extends SegmentBackend {
     @Override
     void computeAttention(MemorySegment out, MemorySegment q, MemorySegment keys, MemorySegment values,
                           int rows, int pos, AttentionShape heads) {
-        // an item is one head of one query row: scores over (positions) keys, then as many value rows, each headSize
-        int minChunk = chunkItems(2L * (pos + rows) * heads.headSize());
+        // an item is one head of one query row, or of a block of rows: scores over (positions) keys, then as many
+        // value rows, each headSize, a row
+        boolean blocks = PromptAttentionKernels.applies(rows, heads);
+        int items = blocks ? PromptAttentionKernels.items(rows, heads) : rows * heads.nHeads();
+        long work = 2L * (pos + rows) * heads.headSize() * rows * heads.nHeads();
+        int minChunk = chunkItems(work / items);
         synchronized (lock) {
-            attentionItems.set(out, q, keys, values, pos, heads);
+            attentionItems.set(out, q, keys, values, rows, pos, heads, blocks);
             try {
-                parallel.forRange(0, rows * heads.nHeads(), minChunk, attentionItems);
+                parallel.forRange(0, items, minChunk, attentionItems);
             } finally {
                 attentionItems.clear();
             }
@@ -202,32 +207,43 @@ public final class JavaBackend extends SegmentBackend {
         }
     }
 
-    /** The current attention, as a {@link Parallel} body over (query row, head) items; reused under the lock. */
+    /**
+     * The current attention, as a {@link Parallel} body over (query row, head) items, or (block of query rows, head)
+     * items where {@link PromptAttentionKernels} takes it; reused under the lock.
+     */
     private static final class AttentionItems implements Parallel.RangeBody {
         private MemorySegment out; // (B, queryDim)
         private MemorySegment q; // (B, queryDim)
         private MemorySegment keys; // (seqLen, kvDim)
         private MemorySegment values; // (seqLen, kvDim)
+        private int rows;
         private int pos;
         private AttentionShape heads;
+        private boolean blocks;
 
-        void set(MemorySegment out, MemorySegment q, MemorySegment keys, MemorySegment values, int pos,
-                 AttentionShape heads) {
+        void set(MemorySegment out, MemorySegment q, MemorySegment keys, MemorySegment values, int rows, int pos,
+                 AttentionShape heads, boolean blocks) {
             this.out = out;
             this.q = q;
             this.keys = keys;
             this.values = values;
+            this.rows = rows;
             this.pos = pos;
             this.heads = heads;
+            this.blocks = blocks;
         }
 
         void clear() {
-            set(null, null, null, null, 0, null);
+            set(null, null, null, null, 0, 0, null, false);
         }
 
         @Override
         public void run(int from, int to, Workspace workspace) {
-            AttentionKernels.attention(out, q, keys, values, pos, heads, from, to, workspace);
+            if (blocks) {
+                PromptAttentionKernels.attention(out, q, keys, values, rows, pos, heads, from, to, workspace);
+            } else {
+                AttentionKernels.attention(out, q, keys, values, pos, heads, from, to, workspace);
+            }
         }
     }
 

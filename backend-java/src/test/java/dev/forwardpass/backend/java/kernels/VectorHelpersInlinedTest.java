@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The compile commands that the launcher, the tests and the benchmarks pass to the JVM name every method of the
  * kernels that takes or returns a vector (a call of one that is not inlined boxes its vectors): a helper added without
- * its line, or a line left for a helper that is gone, fails here.
+ * its line, or a line left for a helper that is gone, fails here. The methods they keep out of line (compiled on their
+ * own) must exist and must not take or return a vector.
  */
 class VectorHelpersInlinedTest {
     private static final Path COMMANDS = Path.of("src/main/jvm/compile-commands.txt");
@@ -27,13 +28,9 @@ class VectorHelpersInlinedTest {
     @Test
     void theCompileCommandsInlineEveryKernelMethodThatTakesOrReturnsAVector() throws IOException, URISyntaxException,
             ClassNotFoundException {
-        Set<String> inlined = new TreeSet<>();
-        for (String line : Files.readAllLines(COMMANDS)) {
-            if (line.startsWith("inline ")) {
-                inlined.add(line.substring("inline ".length()).strip());
-            }
-        }
+        Set<String> inlined = commands("inline ");
         Set<String> vectorMethods = new TreeSet<>();
+        Set<String> otherMethods = new TreeSet<>();
         Path classes = Path.of(VectorMath.class.getProtectionDomain().getCodeSource().getLocation().toURI())
                 .resolve(VectorMath.class.getPackageName().replace('.', '/'));
         List<Path> classFiles;
@@ -44,14 +41,35 @@ class VectorHelpersInlinedTest {
             String simpleName = classFile.getFileName().toString().replace(".class", "");
             Class<?> type = Class.forName(VectorMath.class.getPackageName() + "." + simpleName);
             for (Method method : type.getDeclaredMethods()) {
-                if (!method.isSynthetic() && (isVector(method.getReturnType())
-                        || Arrays.stream(method.getParameterTypes()).anyMatch(VectorHelpersInlinedTest::isVector))) {
-                    vectorMethods.add(type.getName() + "::" + method.getName());
+                if (method.isSynthetic()) {
+                    continue;
+                }
+                String name = type.getName() + "::" + method.getName();
+                if (isVector(method.getReturnType())
+                        || Arrays.stream(method.getParameterTypes()).anyMatch(VectorHelpersInlinedTest::isVector)) {
+                    vectorMethods.add(name);
+                } else {
+                    otherMethods.add(name);
                 }
             }
         }
         assertEquals(vectorMethods, inlined, "the methods that take or return a vector, and the inline lines of "
                 + COMMANDS);
+        Set<String> outOfLine = commands("dontinline ");
+        outOfLine.removeAll(otherMethods);
+        assertEquals(Set.of(), outOfLine, "dontinline lines of " + COMMANDS + " naming no method, or one that takes or"
+                + " returns a vector");
+    }
+
+    /** {@return the methods the lines of {@link #COMMANDS} that start with {@code command} name} */
+    private static Set<String> commands(String command) throws IOException {
+        Set<String> methods = new TreeSet<>();
+        for (String line : Files.readAllLines(COMMANDS)) {
+            if (line.startsWith(command)) {
+                methods.add(line.substring(command.length()).strip());
+            }
+        }
+        return methods;
     }
 
     private static boolean isVector(Class<?> type) {
