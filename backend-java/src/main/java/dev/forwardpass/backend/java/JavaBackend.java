@@ -43,6 +43,7 @@ public final class JavaBackend extends SegmentBackend {
     private final TransposeRows transposeRows = new TransposeRows();
     private final MatmulRows matmulRows = new MatmulRows();
     private final AttentionItems attentionItems = new AttentionItems();
+    private final PromptAttentionItems promptAttentionItems = new PromptAttentionItems();
     private final RowCacheAttentionItems rowCacheAttentionItems = new RowCacheAttentionItems();
 
     /** Creates the backend and its thread pool ({@code options.threads() - 1} threads; the caller is the last). */
@@ -81,16 +82,16 @@ public final class JavaBackend extends SegmentBackend {
                           int rows, int pos, AttentionShape heads) {
         // an item is one head of one query row, or of a block of rows: scores over (positions) keys, then as many
         // value rows, each headSize, a row
-        boolean blocks = PromptAttentionKernels.applies(rows, heads);
-        int items = blocks ? PromptAttentionKernels.items(rows, heads) : rows * heads.nHeads();
+        AttentionItems body = PromptAttentionKernels.applies(rows, heads) ? promptAttentionItems : attentionItems;
+        int items = body.items(rows, heads);
         long work = 2L * (pos + rows) * heads.headSize() * rows * heads.nHeads();
         int minChunk = chunkItems(work / items);
         synchronized (lock) {
-            attentionItems.set(out, q, keys, values, rows, pos, heads, blocks);
+            body.set(out, q, keys, values, rows, pos, heads);
             try {
-                parallel.forRange(0, items, minChunk, attentionItems);
+                parallel.forRange(0, items, minChunk, body);
             } finally {
-                attentionItems.clear();
+                body.clear();
             }
         }
     }
@@ -207,22 +208,23 @@ public final class JavaBackend extends SegmentBackend {
         }
     }
 
-    /**
-     * The current attention, as a {@link Parallel} body over (query row, head) items, or (block of query rows, head)
-     * items where {@link PromptAttentionKernels} takes it; reused under the lock.
-     */
-    private static final class AttentionItems implements Parallel.RangeBody {
-        private MemorySegment out; // (B, queryDim)
-        private MemorySegment q; // (B, queryDim)
-        private MemorySegment keys; // (seqLen, kvDim)
-        private MemorySegment values; // (seqLen, kvDim)
-        private int rows;
-        private int pos;
-        private AttentionShape heads;
-        private boolean blocks;
+    /** The current attention, as a {@link Parallel} body over (query row, head) items; reused under the lock. */
+    private static class AttentionItems implements Parallel.RangeBody {
+        MemorySegment out; // (B, queryDim)
+        MemorySegment q; // (B, queryDim)
+        MemorySegment keys; // (seqLen, kvDim)
+        MemorySegment values; // (seqLen, kvDim)
+        int rows;
+        int pos;
+        AttentionShape heads;
+
+        /** {@return the items of an attention of {@code rows} query rows} */
+        int items(int rows, AttentionShape heads) {
+            return rows * heads.nHeads();
+        }
 
         void set(MemorySegment out, MemorySegment q, MemorySegment keys, MemorySegment values, int rows, int pos,
-                 AttentionShape heads, boolean blocks) {
+                 AttentionShape heads) {
             this.out = out;
             this.q = q;
             this.keys = keys;
@@ -230,20 +232,28 @@ public final class JavaBackend extends SegmentBackend {
             this.rows = rows;
             this.pos = pos;
             this.heads = heads;
-            this.blocks = blocks;
         }
 
         void clear() {
-            set(null, null, null, null, 0, 0, null, false);
+            set(null, null, null, null, 0, 0, null);
         }
 
         @Override
         public void run(int from, int to, Workspace workspace) {
-            if (blocks) {
-                PromptAttentionKernels.attention(out, q, keys, values, rows, pos, heads, from, to, workspace);
-            } else {
-                AttentionKernels.attention(out, q, keys, values, pos, heads, from, to, workspace);
-            }
+            AttentionKernels.attention(out, q, keys, values, pos, heads, from, to, workspace);
+        }
+    }
+
+    /** {@link AttentionItems} over (block of query rows, head) items, where {@link PromptAttentionKernels} applies. */
+    private static final class PromptAttentionItems extends AttentionItems {
+        @Override
+        int items(int rows, AttentionShape heads) {
+            return PromptAttentionKernels.items(rows, heads);
+        }
+
+        @Override
+        public void run(int from, int to, Workspace workspace) {
+            PromptAttentionKernels.attention(out, q, keys, values, rows, pos, heads, from, to, workspace);
         }
     }
 
