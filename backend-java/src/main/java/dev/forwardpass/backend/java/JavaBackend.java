@@ -55,8 +55,8 @@ public final class JavaBackend extends SegmentBackend {
     @Override
     void computeMatmul(MemorySegment out, MemorySegment w, DType wType, MemorySegment x, MemorySegment bias,
                        int batch, int n, int d) {
-        // chunks of whole tiles of weight rows, so that only the last chunk of a batch has a smaller tile
-        int minChunk = roundUp(chunkItems((long) n * batch), MatmulKernels.TILE_ROWS);
+        // chunks of whole tiles (or groups) of weight rows, so that only the last chunk of a batch has a smaller one
+        int minChunk = roundUp(chunkItems((long) n * batch), MatmulKernels.shareRows(batch));
         synchronized (lock) {
             try {
                 MemorySegment panels = null;

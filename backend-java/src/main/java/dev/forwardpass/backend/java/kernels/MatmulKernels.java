@@ -99,6 +99,15 @@ public final class MatmulKernels {
         return VECTORIZED && batch >= MIN_PANEL_BATCH;
     }
 
+    /**
+     * {@return the rows of W that a thread's share of a matmul of this batch should be a multiple of}: whole groups
+     * with panels, whose sums are stored 16 x 16 at a time (a share of 12 rows stored them one by one, and a
+     * stories260K prefill on two threads was slower than on one), else whole tiles
+     */
+    public static int shareRows(int batch) {
+        return usesPanels(batch) ? GROUP_ROWS : TILE_ROWS;
+    }
+
     /** {@return the rows of x in one vector of a panel: the unit {@link #transposeToPanels} splits its work in} */
     public static int panelVectorRows() {
         return F.length();
