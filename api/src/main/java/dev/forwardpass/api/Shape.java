@@ -8,9 +8,12 @@ import java.util.Arrays;
  */
 public final class Shape {
     private final int[] dims;
+    /** The product of the dimensions: every op's argument checks ask for it, a few hundred times a decode step. */
+    private final long size;
 
-    private Shape(int[] dims) {
+    private Shape(int[] dims, long size) {
         this.dims = dims;
+        this.size = size;
     }
 
     /** {@return the shape with these dimensions} */
@@ -25,7 +28,7 @@ public final class Shape {
             }
             size = Math.multiplyExact(size, d);
         }
-        return new Shape(dims.clone());
+        return new Shape(dims.clone(), size);
     }
 
     /** {@return the number of dimensions} */
@@ -50,10 +53,6 @@ public final class Shape {
 
     /** {@return the number of elements} */
     public long size() {
-        long size = 1;
-        for (int d : dims) {
-            size *= d;
-        }
         return size;
     }
 
