@@ -84,7 +84,7 @@ public final class AttentionKernels {
     }
 
     /** {@return the byte offset in a key or value row of the key/value head that query head h reads} */
-    private static long kvHeadAt(int h, AttentionShape heads) {
+    static long kvHeadAt(int h, AttentionShape heads) {
         return (long) (h / heads.kvMul()) * heads.headSize() * Float.BYTES;
     }
 

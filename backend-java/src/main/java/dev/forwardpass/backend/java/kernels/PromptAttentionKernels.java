@@ -81,7 +81,7 @@ public final class PromptAttentionKernels {
             int start = Math.min(first, rows - BLOCK);
             int h = item % heads.nHeads();
             long qHead = (long) h * headSize * Float.BYTES;
-            long kvHead = (long) (h / heads.kvMul()) * headSize * Float.BYTES;
+            long kvHead = AttentionKernels.kvHeadAt(h, heads);
             int steps = pos + start + BLOCK; // the keys of the block's last row
             transposeQueries(block, q, start, heads.queryDim(), qHead, headSize, scale);
             scores(block, scoresAt, keys, kvHead, heads.kvDim(), headSize, steps);

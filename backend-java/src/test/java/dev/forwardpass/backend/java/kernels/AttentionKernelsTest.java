@@ -22,14 +22,10 @@ class AttentionKernelsTest extends KernelComparisonTest {
                 int rows = 3;
                 int seqLen = pos + rows;
                 long seed = seed(heads.headSize() * 100 + heads.nHeads(), pos);
-                MemorySegment q = random(seed, rows * heads.queryDim(), 1);
-                MemorySegment keys = random(seed + 1, seqLen * heads.kvDim(), 1);
-                MemorySegment values = random(seed + 2, seqLen * heads.kvDim(), 1);
-                MemorySegment expected = floats(rows * heads.queryDim());
+                AttentionCase c = attentionCase(seed, heads, rows, pos, seqLen);
                 MemorySegment actual = floats(rows * heads.queryDim());
-                ScalarKernels.attention(expected, q, keys, values, rows, pos, heads);
-                AttentionKernels.attention(actual, q, keys, values, rows, pos, heads, workspace);
-                assertClose(Tolerance.F32, expected, actual, "attention " + heads + " B=3 pos=" + pos, seed);
+                AttentionKernels.attention(actual, c.q(), c.keys(), c.values(), rows, pos, heads, workspace);
+                assertClose(Tolerance.F32, c.expected(), actual, "attention " + heads + " B=3 pos=" + pos, seed);
             }
         }
     }

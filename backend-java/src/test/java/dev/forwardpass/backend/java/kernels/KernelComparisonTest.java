@@ -1,5 +1,6 @@
 package dev.forwardpass.backend.java.kernels;
 
+import dev.forwardpass.api.AttentionShape;
 import dev.forwardpass.api.DType;
 import dev.forwardpass.conformance.RandomBlocks;
 import dev.forwardpass.conformance.Tolerance;
@@ -49,6 +50,19 @@ abstract class KernelComparisonTest {
 
     static long seed(int size, int variant) {
         return size * 1_000_003L + variant;
+    }
+
+    /** Seeded inputs of an attention of {@code rows} query rows at pos over a cache, and the oracle's output. */
+    record AttentionCase(MemorySegment q, MemorySegment keys, MemorySegment values, MemorySegment expected) {}
+
+    /** {@return q (rows, queryDim) and keys and values (seqLen, kvDim) in [-1, 1], and ScalarKernels' attention} */
+    AttentionCase attentionCase(long seed, AttentionShape heads, int rows, int pos, int seqLen) {
+        MemorySegment q = random(seed, rows * heads.queryDim(), 1);
+        MemorySegment keys = random(seed + 1, seqLen * heads.kvDim(), 1);
+        MemorySegment values = random(seed + 2, seqLen * heads.kvDim(), 1);
+        MemorySegment expected = floats(rows * heads.queryDim());
+        ScalarKernels.attention(expected, q, keys, values, rows, pos, heads);
+        return new AttentionCase(q, keys, values, expected);
     }
 
     MemorySegment floats(int n) {

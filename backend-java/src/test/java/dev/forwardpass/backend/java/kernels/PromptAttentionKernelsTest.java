@@ -43,15 +43,11 @@ class PromptAttentionKernelsTest extends KernelComparisonTest {
                 for (int rows : new int[] {BLOCK, BLOCK + 1, 2 * BLOCK + 5}) {
                     int seqLen = pos + rows + 3;
                     long seed = seed(heads.headSize() * 100 + heads.nHeads(), pos * 1000 + rows);
-                    MemorySegment q = random(seed, rows * heads.queryDim(), 1);
-                    MemorySegment keys = random(seed + 1, seqLen * heads.kvDim(), 1);
-                    MemorySegment values = random(seed + 2, seqLen * heads.kvDim(), 1);
-                    MemorySegment expected = floats(rows * heads.queryDim());
+                    AttentionCase c = attentionCase(seed, heads, rows, pos, seqLen);
                     MemorySegment actual = floats(rows * heads.queryDim());
-                    ScalarKernels.attention(expected, q, keys, values, rows, pos, heads);
-                    PromptAttentionKernels.attention(actual, q, keys, values, rows, pos, heads, 0,
+                    PromptAttentionKernels.attention(actual, c.q(), c.keys(), c.values(), rows, pos, heads, 0,
                             PromptAttentionKernels.items(rows, heads), workspace);
-                    assertClose(Tolerance.F32, expected, actual,
+                    assertClose(Tolerance.F32, c.expected(), actual,
                             "prompt attention " + heads + " B=" + rows + " pos=" + pos, seed);
                 }
             }
