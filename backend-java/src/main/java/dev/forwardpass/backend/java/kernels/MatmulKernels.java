@@ -61,11 +61,14 @@ public final class MatmulKernels {
      * Linear layer for the output rows {@code rowFrom..rowTo-1} only (one thread's share): W (d,n) @ x (n,) + bias
      * (d,) -> out (d,), for each of the B rows of x.
      *
-     * <p>A few rows of x (a decode step): one row of W at a time, read once from start to end, each output the
-     * {@link VectorMath#dot} of the row and x, then the bias. A single sequential stream is what the hardware
-     * prefetcher follows best; interleaving the rows of a tile (four streams 3 KB apart) measured at half the memory
-     * bandwidth. Two to {@code MIN_PANEL_BATCH - 1} rows of x (a batched decode step) of a dtype without a fused
-     * dot product: {@link SmallBatchMatmul}, which gives each output the same bits.
+     * <p>Up to {@code MIN_PANEL_BATCH - 1} rows of x (a decode step, or a batched one) of a dtype without a fused dot
+     * product: {@link SmallBatchMatmul}, eight rows of W at a time, each output the {@link VectorMath#dot} of its row
+     * and its row of x, then the bias. Its eight rows are far apart (eight streams through memory): a decode step of
+     * the 110M shape read its weights from memory 1.3 times as fast as one row at a time from start to end (one
+     * stream), while rows of a tile a row apart (four streams 3 KB apart) measured at half the speed of one stream.
+     * Two exceptions, row by row: short rows against one row of x ({@value #SHORT_ROW_FLOATS} floats at most), four
+     * rows at a time as one stretch of memory ({@link VectorMath#dotFour}, the same bits); and the dtypes with a
+     * fused dot product, whose arithmetic, not memory, bounds a decode step.
      *
      * <p>A batch ({@link #usesPanels}, a prefill): x is transposed into panels here, then {@link #matmulPanels}. A
      * backend that splits the rows between threads transposes x once instead, and calls matmulPanels from each. A
@@ -80,7 +83,7 @@ public final class MatmulKernels {
                               int batch, int n, int d, int rowFrom, int rowTo, Workspace workspace) {
         if (!usesPanels(batch)) {
             boolean fused = QuantizedDot.fuses(wType);
-            if (batch > 1 && VECTORIZED && !fused) {
+            if (VECTORIZED && !fused && (batch > 1 || n > SHORT_ROW_FLOATS)) {
                 SmallBatchMatmul.matmul(out, w, wType, x, bias, batch, n, d, rowFrom, rowTo, workspace);
                 return;
             }

@@ -53,6 +53,35 @@ class MatmulKernelsTest extends KernelComparisonTest {
 
     @ParameterizedTest
     @EnumSource(DType.class)
+    void aDecodeStepGivesEachOutputTheDotOfItsRow(DType wType) {
+        int d = 13; // the eight rows of a pass a row apart, a pass that repeats the last row, a part row of dotFour
+        for (int n : sizes(wType)) {
+            long seed = seed(n, 96 + wType.ordinal());
+            MemorySegment w = weights(seed, d * n, wType);
+            MemorySegment x = random(seed + 1, n, 1);
+            MemorySegment bias = random(seed + 2, d, 1);
+            MemorySegment actual = floats(d);
+            MatmulKernels.matmul(actual, w, wType, x, bias, 1, n, d, workspace);
+            MemorySegment expected = floats(d);
+            MemorySegment row = floats(n);
+            MemorySegment lanes = floats(VectorMath.F.length());
+            for (int r = 0; r < d; r++) {
+                float dot;
+                if (QuantizedDot.fuses(wType)) {
+                    dot = QuantizedDot.dot(wType, w, wType.byteSize((long) r * n), x, 0, n, lanes);
+                } else {
+                    Widening.widen(w, wType, (long) r * n, row, 0, n);
+                    dot = VectorMath.dot(row, 0, x, 0, n);
+                }
+                expected.setAtIndex(Elements.F32, r,
+                        dot + bias.getAtIndex(Elements.F32, r));
+            }
+            assertClose(Tolerance.EXACT, expected, actual, "decode step " + wType + " vs VectorMath.dot n=" + n, seed);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
     void matmulOfAFewRowsGivesTheDecodeBits(DType wType) {
         int d = 13;
         // a last pass of one row or of two, eight rows of x and then some, and the largest batches before panels
