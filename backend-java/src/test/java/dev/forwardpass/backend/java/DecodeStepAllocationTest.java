@@ -63,6 +63,8 @@ class DecodeStepAllocationTest {
             Tensor wk = b.upload(randomWeights(arena, random, heads.kvDim() * dim, DType.BF16), Shape.of(heads.kvDim(), dim), DType.BF16);
             Tensor wUp = b.upload(randomWeights(arena, random, hidden * dim, DType.F16), Shape.of(hidden, dim), DType.F16);
             Tensor wDown = b.upload(randomWeights(arena, random, dim * hidden, DType.F32), Shape.of(dim, hidden), DType.F32);
+            // rows of more than 256 floats: eight rows at a time (SmallBatchMatmul), F32 as they are, F16 widened
+            Tensor wDownHalf = b.upload(randomWeights(arena, random, dim * hidden, DType.F16), Shape.of(dim, hidden), DType.F16);
             Tensor x = b.allocate(Shape.of(dim));
             Tensor xb = b.allocate(Shape.of(dim));
             Tensor q = b.allocate(Shape.of(dim));
@@ -91,6 +93,7 @@ class DecodeStepAllocationTest {
                     b.matmul(hb, wUp, x);
                     b.swiglu(hb, hb, hb);
                     b.gelu(hb, hb);
+                    b.matmul(xb, wDownHalf, hb);
                     b.matmul(xb, wDown, hb);
                     b.matmul(logits, classifier, x);
                     b.copyTo(logits, logitsOut);

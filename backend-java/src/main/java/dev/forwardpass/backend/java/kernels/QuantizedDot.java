@@ -8,6 +8,7 @@ import static dev.forwardpass.backend.java.kernels.Dequantization.shiftedLeft;
 import static dev.forwardpass.backend.java.kernels.Dequantization.shiftedRight;
 import static dev.forwardpass.backend.java.kernels.Dequantization.sixBits;
 import static dev.forwardpass.backend.java.kernels.Elements.BITS16;
+import static dev.forwardpass.backend.java.kernels.Elements.F32;
 import static dev.forwardpass.backend.java.kernels.VectorMath.F;
 import static dev.forwardpass.backend.java.kernels.VectorMath.LE;
 import static jdk.incubator.vector.FloatVector.fromMemorySegment;
@@ -30,6 +31,11 @@ import jdk.incubator.vector.VectorOperators;
  * ({@link #fuses}).
  */
 final class QuantizedDot {
+    /** Bytes of a Q8_0 block: an F16 scale, 32 bytes. */
+    private static final long Q8_0_BYTES = 34;
+    /** Bytes of the 32 floats of x that a block of 32 weights multiplies. */
+    private static final long BLOCK_X_BYTES = 32 * Float.BYTES;
+
     private QuantizedDot() {}
 
     /** {@return whether {@code type} has a fused dot product here}; the others are dequantized first */
@@ -59,19 +65,23 @@ final class QuantizedDot {
     private static float q8_0(MemorySegment w, long wAt, MemorySegment x, long xAt, int blocks) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
-            long block = wAt + 34L * b;
-            long xb = xAt + 128L * b;
-            FloatVector sum = FloatVector.zero(F);
-            for (int c = 0; c < 2; c++) {
-                ByteVector q = ByteVector.fromMemorySegment(B16, w, block + 2 + 16 * c, LE);
-                for (int p = 0; p < PARTS; p++) {
-                    sum = ((FloatVector) q.convertShape(VectorOperators.B2F, F, p))
-                            .fma(fromMemorySegment(F, x, xb + 64L * c + (long) p * F.vectorByteSize(), LE), sum);
-                }
-            }
-            acc = sum.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(BITS16, block))), acc);
+            long block = wAt + Q8_0_BYTES * b;
+            acc = q8_0Block(w, block, x, xAt + BLOCK_X_BYTES * b).fma(scale(w, block), acc);
         }
         return VectorMath.sumLanes(acc);
+    }
+
+    /** {@return the products of a Q8_0 block's 32 integers with x from byte xb, summed in lanes}, its scale aside */
+    private static FloatVector q8_0Block(MemorySegment w, long block, MemorySegment x, long xb) {
+        FloatVector sum = FloatVector.zero(F);
+        for (int c = 0; c < 2; c++) {
+            ByteVector q = ByteVector.fromMemorySegment(B16, w, block + 2 + 16 * c, LE);
+            for (int p = 0; p < PARTS; p++) {
+                sum = ((FloatVector) q.convertShape(VectorOperators.B2F, F, p))
+                        .fma(fromMemorySegment(F, x, xb + 64L * c + (long) p * F.vectorByteSize(), LE), sum);
+            }
+        }
+        return sum;
     }
 
     /** Blocks of an F16 scale and 32 nibbles minus 8: elements 0..15 in the low nibbles, 16..31 in the high ones. */
@@ -94,6 +104,64 @@ final class QuantizedDot {
             acc = sum.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(BITS16, block))), acc);
         }
         return VectorMath.sumLanes(acc);
+    }
+
+    /** {@return the F16 scale at the start of a Q8_0 block, in every lane} */
+    private static FloatVector scale(MemorySegment w, long block) {
+        return FloatVector.broadcast(F, Float.float16ToFloat(w.get(BITS16, block)));
+    }
+
+    /**
+     * {@return whether {@link #dotFour} takes {@code type}}: Q8_0, whose single row's dot product is bound by its one
+     * chain of multiply-adds (a block's sum times its scale onto the accumulator). Q4_0 in two or four rows at a time
+     * was slower than one: its loop with the nibbles' unpacking for each row was too big for C2 to inline whole
+     * ({@code NodeCountInliningCutoff}), and its vectors ran as heap objects.
+     */
+    static boolean fusesFour(DType type) {
+        return VECTORIZED_BLOCKS && type == DType.Q8_0;
+    }
+
+    /**
+     * The dot products of four rows of n weights of {@code type} (from bytes {@code at0..at3} of w) with n floats from
+     * byte {@code xAt} of x, written to floats 0..3 of {@code sums} (scratch of four vectors): each the bits of
+     * {@link #dot} of its row, as the same operations run in the same order, but four chains of multiply-adds side by
+     * side instead of one, and four rows read at once. For a type that {@link #fusesFour}.
+     */
+    static void dotFour(DType type, MemorySegment w, long at0, long at1, long at2, long at3, MemorySegment x,
+                        long xAt, int n, MemorySegment sums) {
+        if (!fusesFour(type)) {
+            throw new IllegalArgumentException(type + " has no four-row dot product");
+        }
+        q8_0Four(w, at0, at1, at2, at3, x, xAt, n / 32, sums);
+    }
+
+    private static void q8_0Four(MemorySegment w, long at0, long at1, long at2, long at3, MemorySegment x, long xAt,
+                                 int blocks, MemorySegment sums) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
+        FloatVector acc2 = FloatVector.zero(F), acc3 = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long xb = xAt + BLOCK_X_BYTES * b;
+            long o = Q8_0_BYTES * b;
+            acc0 = q8_0Block(w, at0 + o, x, xb).fma(scale(w, at0 + o), acc0);
+            acc1 = q8_0Block(w, at1 + o, x, xb).fma(scale(w, at1 + o), acc1);
+            acc2 = q8_0Block(w, at2 + o, x, xb).fma(scale(w, at2 + o), acc2);
+            acc3 = q8_0Block(w, at3 + o, x, xb).fma(scale(w, at3 + o), acc3);
+        }
+        // summed in scalar code from memory: with four sumLanes inlined the compilation grew past what C2 inlines
+        // into (NodeCountInliningCutoff), and the vectors passed to the three calls left were boxed
+        long v = F.vectorByteSize();
+        acc0.intoMemorySegment(sums, 0, LE);
+        acc1.intoMemorySegment(sums, v, LE);
+        acc2.intoMemorySegment(sums, 2 * v, LE);
+        acc3.intoMemorySegment(sums, 3 * v, LE);
+        float s0 = VectorMath.sumStoredLanes(sums, 0);
+        float s1 = VectorMath.sumStoredLanes(sums, v);
+        float s2 = VectorMath.sumStoredLanes(sums, 2 * v);
+        float s3 = VectorMath.sumStoredLanes(sums, 3 * v);
+        sums.setAtIndex(F32, 0, s0);
+        sums.setAtIndex(F32, 1, s1);
+        sums.setAtIndex(F32, 2, s2);
+        sums.setAtIndex(F32, 3, s3);
     }
 
     /**
