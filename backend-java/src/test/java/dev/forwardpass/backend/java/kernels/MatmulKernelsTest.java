@@ -54,7 +54,9 @@ class MatmulKernelsTest extends KernelComparisonTest {
     @ParameterizedTest
     @EnumSource(DType.class)
     void aDecodeStepGivesEachOutputTheDotOfItsRow(DType wType) {
-        int d = 13; // the eight rows of a pass a row apart, a pass that repeats the last row, a part row of dotFour
+        // 13 rows: passes of eight rows two apart (SmallBatchMatmul) or of four rows four apart (Q8_0), some repeating
+        // the last row; short rows four at a time and one left over (VectorMath.dotFour)
+        int d = 13;
         for (int n : sizes(wType)) {
             long seed = seed(n, 96 + wType.ordinal());
             MemorySegment w = weights(seed, d * n, wType);
@@ -73,8 +75,7 @@ class MatmulKernelsTest extends KernelComparisonTest {
                     Widening.widen(w, wType, (long) r * n, row, 0, n);
                     dot = VectorMath.dot(row, 0, x, 0, n);
                 }
-                expected.setAtIndex(Elements.F32, r,
-                        dot + bias.getAtIndex(Elements.F32, r));
+                expected.setAtIndex(Elements.F32, r, dot + bias.getAtIndex(Elements.F32, r));
             }
             assertClose(Tolerance.EXACT, expected, actual, "decode step " + wType + " vs VectorMath.dot n=" + n, seed);
         }
