@@ -32,9 +32,9 @@ import jdk.incubator.vector.VectorOperators;
  */
 final class QuantizedDot {
     /** Bytes of a Q8_0 block: an F16 scale, 32 bytes. */
-    private static final long Q8_0_BYTES = 34;
-    /** Bytes of the 32 floats of x that a block of 32 weights multiplies. */
-    private static final long BLOCK_X_BYTES = 32 * Float.BYTES;
+    private static final long Q8_0_BYTES = DType.Q8_0.blockBytes();
+    /** Bytes of the floats of x that a Q8_0 block's weights multiply. */
+    private static final long BLOCK_X_BYTES = (long) DType.Q8_0.blockSize() * Float.BYTES;
 
     private QuantizedDot() {}
 

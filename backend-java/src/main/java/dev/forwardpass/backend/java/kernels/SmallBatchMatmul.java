@@ -16,8 +16,9 @@ import jdk.incubator.vector.FloatVector;
  * adds do not wait on one another (one {@link VectorMath#dot} per output is a single chain of multiply-adds, bound by
  * their latency). Each output is summed exactly as {@link VectorMath#dot} sums it (one vector accumulator in input
  * order, its lanes in {@link VectorMath#sumLanes}'s order, then the tail in order), so a row of a batch gets the bits
- * of a decode step of one row, whatever the batch and however the rows of W are split between threads. With 16 lanes the sixteen accumulators' lanes are summed together
- * ({@link Transpose16#storeLaneSums}): one lane sum per output cost what the multiply-adds of a row of 768 did.
+ * of a decode step of one row, whatever the batch and however the rows of W are split between threads. With 16 lanes
+ * the sixteen accumulators' lanes are summed together ({@link Transpose16#storeLaneSums}): one lane sum per output
+ * cost what the multiply-adds of a row of 768 did.
  *
  * <p>Why eight rows of W and two of x: the weights come from memory, and a pass reads them as fast as the loads in
  * flight let it, which are few when each weight vector waits behind many loads of x. With eight weight vectors to two
