@@ -10,6 +10,7 @@ import static dev.forwardpass.backend.java.kernels.Dequantization.sixBits;
 import static dev.forwardpass.backend.java.kernels.Elements.BITS16;
 import static dev.forwardpass.backend.java.kernels.Elements.F32;
 import static dev.forwardpass.backend.java.kernels.VectorMath.F;
+import static dev.forwardpass.backend.java.kernels.VectorMath.I;
 import static dev.forwardpass.backend.java.kernels.VectorMath.LE;
 import static jdk.incubator.vector.FloatVector.fromMemorySegment;
 
@@ -18,6 +19,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -35,6 +37,8 @@ final class QuantizedDot {
     private static final long Q8_0_BYTES = DType.Q8_0.blockBytes();
     /** Bytes of the floats of x that a Q8_0 block's weights multiply. */
     private static final long BLOCK_X_BYTES = (long) DType.Q8_0.blockSize() * Float.BYTES;
+    /** Bytes of a Q4_0 block: an F16 scale, 16 bytes of two nibbles (its 32 values, as many floats of x). */
+    private static final long Q4_0_BYTES = DType.Q4_0.blockBytes();
 
     private QuantizedDot() {}
 
@@ -88,55 +92,69 @@ final class QuantizedDot {
     private static float q4_0(MemorySegment w, long wAt, MemorySegment x, long xAt, int blocks) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
-            long block = wAt + 18L * b;
-            long xb = xAt + 128L * b;
-            ByteVector packed = ByteVector.fromMemorySegment(B16, w, block + 2, LE);
-            ByteVector low = packed.and((byte) 0x0F).sub((byte) 8);
-            ByteVector high = highNibbles(packed).sub((byte) 8);
-            FloatVector sum = FloatVector.zero(F);
-            for (int p = 0; p < PARTS; p++) {
-                long xp = xb + (long) p * F.vectorByteSize();
-                sum = ((FloatVector) low.convertShape(VectorOperators.B2F, F, p))
-                        .fma(fromMemorySegment(F, x, xp, LE), sum);
-                sum = ((FloatVector) high.convertShape(VectorOperators.B2F, F, p))
-                        .fma(fromMemorySegment(F, x, xp + 64, LE), sum);
-            }
-            acc = sum.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(BITS16, block))), acc);
+            long block = wAt + Q4_0_BYTES * b;
+            acc = q4_0Block(w, block, x, xAt + BLOCK_X_BYTES * b).fma(scale(w, block), acc);
         }
         return VectorMath.sumLanes(acc);
     }
 
-    /** {@return the F16 scale at the start of a Q8_0 block, in every lane} */
+    /** {@return the products of a Q4_0 block's 32 integers with x from byte xb, summed in lanes}, its scale aside */
+    private static FloatVector q4_0Block(MemorySegment w, long block, MemorySegment x, long xb) {
+        ByteVector packed = ByteVector.fromMemorySegment(B16, w, block + 2, LE);
+        FloatVector sum = FloatVector.zero(F);
+        for (int p = 0; p < PARTS; p++) {
+            IntVector bytes = (IntVector) packed.convertShape(VectorOperators.B2I, I, p);
+            FloatVector low = (FloatVector) bytes.and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
+            FloatVector high = (FloatVector) bytes.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8)
+                    .convert(VectorOperators.I2F, 0);
+            long xp = xb + (long) p * F.vectorByteSize();
+            sum = low.fma(fromMemorySegment(F, x, xp, LE), sum);
+            sum = high.fma(fromMemorySegment(F, x, xp + 64, LE), sum);
+        }
+        return sum;
+    }
+
+    /** {@return the F16 scale at the start of a Q8_0 or Q4_0 block, in every lane} */
     private static FloatVector scale(MemorySegment w, long block) {
         return FloatVector.broadcast(F, Float.float16ToFloat(w.get(BITS16, block)));
     }
 
     /**
-     * {@return whether {@link #dotFour} takes {@code type}}: Q8_0, whose single row's dot product is bound by its one
-     * chain of multiply-adds (a block's sum times its scale onto the accumulator). Q4_0 in two or four rows at a time
-     * was slower than one: its loop with the nibbles' unpacking for each row was too big for C2 to inline whole
-     * ({@code NodeCountInliningCutoff}), and its vectors ran as heap objects.
+     * {@return how many rows of {@code type} a decode step multiplies at once ({@link #dotRows}): several rows far
+     * apart are several streams through memory and several chains of multiply-adds, where one row's single chain (a
+     * block's sum times its scale onto the accumulator) waits on itself}. Q8_0 four, Q4_0 two: with four rows its
+     * loop, the nibbles' unpacking four times over, was too big for C2 to inline whole ({@code
+     * NodeCountInliningCutoff}), and its vectors ran as heap objects. Other types one.
      */
-    static boolean fusesFour(DType type) {
-        return VECTORIZED_BLOCKS && type == DType.Q8_0;
+    static int rowsAtOnce(DType type) {
+        if (!VECTORIZED_BLOCKS) {
+            return 1;
+        }
+        return switch (type) {
+            case Q8_0 -> 4;
+            case Q4_0 -> 2;
+            default -> 1;
+        };
     }
 
     /**
-     * The dot products of four rows of n weights of {@code type} (from bytes {@code at0..at3} of w) with n floats from
-     * byte {@code xAt} of x, written to floats 0..3 of {@code sums} (scratch of four vectors): each the bits of
-     * {@link #dot} of its row, as the same operations run in the same order, but four chains of multiply-adds side by
-     * side instead of one, and four rows read at once. For a type that {@link #fusesFour}.
+     * The dot products of {@link #rowsAtOnce} rows of n weights of {@code type} (from bytes {@code at0..at3} of w;
+     * with two rows at2 and at3 are not read) with n floats from byte {@code xAt} of x, as vectors whose lanes are yet
+     * to be summed, stored one after another from byte {@code sumsAt} of {@code sums}: each the accumulator of
+     * {@link #dot} of its row, as the same operations run in the same order, side by side. Summed in
+     * {@link VectorMath#sumLanes}'s order, each gives its row's bits of dot.
      */
-    static void dotFour(DType type, MemorySegment w, long at0, long at1, long at2, long at3, MemorySegment x,
-                        long xAt, int n, MemorySegment sums) {
-        if (!fusesFour(type)) {
-            throw new IllegalArgumentException(type + " has no four-row dot product");
+    static void dotRows(DType type, MemorySegment w, long at0, long at1, long at2, long at3, MemorySegment x,
+                        long xAt, int n, MemorySegment sums, long sumsAt) {
+        switch (rowsAtOnce(type) == 1 ? DType.F32 : type) {
+            case Q8_0 -> q8_0Four(w, at0, at1, at2, at3, x, xAt, n / 32, sums, sumsAt);
+            case Q4_0 -> q4_0Two(w, at0, at1, x, xAt, n / 32, sums, sumsAt);
+            default -> throw new IllegalArgumentException(type + " has no dot product of several rows");
         }
-        q8_0Four(w, at0, at1, at2, at3, x, xAt, n / 32, sums);
     }
 
     private static void q8_0Four(MemorySegment w, long at0, long at1, long at2, long at3, MemorySegment x, long xAt,
-                                 int blocks, MemorySegment sums) {
+                                 int blocks, MemorySegment sums, long sumsAt) {
         FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
         FloatVector acc2 = FloatVector.zero(F), acc3 = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
@@ -147,21 +165,27 @@ final class QuantizedDot {
             acc2 = q8_0Block(w, at2 + o, x, xb).fma(scale(w, at2 + o), acc2);
             acc3 = q8_0Block(w, at3 + o, x, xb).fma(scale(w, at3 + o), acc3);
         }
-        // summed in scalar code from memory: with four sumLanes inlined the compilation grew past what C2 inlines
-        // into (NodeCountInliningCutoff), and the vectors passed to the three calls left were boxed
+        // the lanes are summed by the caller, sixteen rows at once: four sumLanes inlined here grew the compilation
+        // past what C2 inlines into (NodeCountInliningCutoff), and the vectors passed to the calls left were boxed
         long v = F.vectorByteSize();
-        acc0.intoMemorySegment(sums, 0, LE);
-        acc1.intoMemorySegment(sums, v, LE);
-        acc2.intoMemorySegment(sums, 2 * v, LE);
-        acc3.intoMemorySegment(sums, 3 * v, LE);
-        float s0 = VectorMath.sumStoredLanes(sums, 0);
-        float s1 = VectorMath.sumStoredLanes(sums, v);
-        float s2 = VectorMath.sumStoredLanes(sums, 2 * v);
-        float s3 = VectorMath.sumStoredLanes(sums, 3 * v);
-        sums.setAtIndex(F32, 0, s0);
-        sums.setAtIndex(F32, 1, s1);
-        sums.setAtIndex(F32, 2, s2);
-        sums.setAtIndex(F32, 3, s3);
+        acc0.intoMemorySegment(sums, sumsAt, LE);
+        acc1.intoMemorySegment(sums, sumsAt + v, LE);
+        acc2.intoMemorySegment(sums, sumsAt + 2 * v, LE);
+        acc3.intoMemorySegment(sums, sumsAt + 3 * v, LE);
+    }
+
+    private static void q4_0Two(MemorySegment w, long at0, long at1, MemorySegment x, long xAt, int blocks,
+                                MemorySegment sums, long sumsAt) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long xb = xAt + BLOCK_X_BYTES * b;
+            long o = Q4_0_BYTES * b;
+            acc0 = q4_0Block(w, at0 + o, x, xb).fma(scale(w, at0 + o), acc0);
+            acc1 = q4_0Block(w, at1 + o, x, xb).fma(scale(w, at1 + o), acc1);
+        }
+        acc0.intoMemorySegment(sums, sumsAt, LE);
+        acc1.intoMemorySegment(sums, sumsAt + F.vectorByteSize(), LE);
     }
 
     /**

@@ -54,30 +54,33 @@ class MatmulKernelsTest extends KernelComparisonTest {
     @ParameterizedTest
     @EnumSource(DType.class)
     void aDecodeStepGivesEachOutputTheDotOfItsRow(DType wType) {
-        // 13 rows: passes of eight rows two apart (SmallBatchMatmul) or of four rows four apart (Q8_0), some repeating
-        // the last row; short rows four at a time and one left over (VectorMath.dotFour)
-        int d = 13;
-        for (int n : sizes(wType)) {
-            long seed = seed(n, 96 + wType.ordinal());
-            MemorySegment w = weights(seed, d * n, wType);
-            MemorySegment x = random(seed + 1, n, 1);
-            MemorySegment bias = random(seed + 2, d, 1);
-            MemorySegment actual = floats(d);
-            MatmulKernels.matmul(actual, w, wType, x, bias, 1, n, d, workspace);
-            MemorySegment expected = floats(d);
-            MemorySegment row = floats(n);
-            MemorySegment lanes = floats(VectorMath.F.length());
-            for (int r = 0; r < d; r++) {
-                float dot;
-                if (QuantizedDot.fuses(wType)) {
-                    dot = QuantizedDot.dot(wType, w, wType.byteSize((long) r * n), x, 0, n, lanes);
-                } else {
-                    Widening.widen(w, wType, (long) r * n, row, 0, n);
-                    dot = VectorMath.dot(row, 0, x, 0, n);
+        // 13 rows: passes of eight rows two apart (SmallBatchMatmul), or one group of four calls of four rows four
+        // apart (Q8_0) or of eight calls of two rows seven apart (Q4_0), some repeating the last row; short rows four
+        // at a time and one left over (VectorMath.dotFour). 37 rows: three such groups, the last cut short.
+        for (int d : new int[] {13, 37}) {
+            for (int n : sizes(wType)) {
+                long seed = seed(n, 96 + wType.ordinal() + d);
+                MemorySegment w = weights(seed, d * n, wType);
+                MemorySegment x = random(seed + 1, n, 1);
+                MemorySegment bias = random(seed + 2, d, 1);
+                MemorySegment actual = floats(d);
+                MatmulKernels.matmul(actual, w, wType, x, bias, 1, n, d, workspace);
+                MemorySegment expected = floats(d);
+                MemorySegment row = floats(n);
+                MemorySegment lanes = floats(VectorMath.F.length());
+                for (int r = 0; r < d; r++) {
+                    float dot;
+                    if (QuantizedDot.fuses(wType)) {
+                        dot = QuantizedDot.dot(wType, w, wType.byteSize((long) r * n), x, 0, n, lanes);
+                    } else {
+                        Widening.widen(w, wType, (long) r * n, row, 0, n);
+                        dot = VectorMath.dot(row, 0, x, 0, n);
+                    }
+                    expected.setAtIndex(Elements.F32, r, dot + bias.getAtIndex(Elements.F32, r));
                 }
-                expected.setAtIndex(Elements.F32, r, dot + bias.getAtIndex(Elements.F32, r));
+                assertClose(Tolerance.EXACT, expected, actual,
+                        "decode step " + wType + " vs VectorMath.dot d=" + d + " n=" + n, seed);
             }
-            assertClose(Tolerance.EXACT, expected, actual, "decode step " + wType + " vs VectorMath.dot n=" + n, seed);
         }
     }
 
