@@ -305,7 +305,7 @@ public final class MatmulKernels {
                 int ri = Math.min(r + i, partEnd);
                 QuantizedDot.dotRows(wType, w, ri * blockRowBytes, Math.min(ri + part, last) * blockRowBytes,
                         Math.min(ri + 2 * part, last) * blockRowBytes, Math.min(ri + 3 * part, last) * blockRowBytes,
-                        x, 0, n, sums, (long) i * k * v);
+                        x, n, sums, (long) i * k * v);
             }
             if (Transpose16.AVAILABLE) {
                 Transpose16.storeLaneSums(sums, laneSums * Float.BYTES, sums, 0);
