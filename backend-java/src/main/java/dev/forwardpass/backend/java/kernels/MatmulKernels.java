@@ -68,10 +68,10 @@ public final class MatmulKernels {
      * stream), while rows of a tile a row apart (four streams 3 KB apart) measured at half the speed of one stream.
      * Two exceptions, row by row: short rows against one row of x ({@value #SHORT_ROW_FLOATS} floats at most), four
      * rows at a time as one stretch of memory ({@link VectorMath#dotFour}, the same bits); and the dtypes with a
-     * fused dot product, whose arithmetic, not memory, bounds a decode step: {@link QuantizedDot#dot} one row at a
-     * time, or for Q8_0 and Q4_0 four or two rows far apart at once ({@link #decodeSpread}: several chains of
-     * multiply-adds where one row's single chain waited on itself; a 110M decode step 18.5 -> 13.5 ms on one thread
-     * with Q8_0 four rows at a time).
+     * fused dot product, whose arithmetic, not memory, bounds a decode step: {@link #decodeSpread}, Q8_0 four rows
+     * far apart at a time and Q4_0 two (several chains of multiply-adds where one row's single chain waited on itself;
+     * a 110M decode step 18.5 -> 13.5 ms on one thread with Q8_0 four rows at a time), the K-quants one, and sixteen
+     * rows' lane sums at once; a few rows of x, {@link QuantizedDot#dot} one row of W at a time.
      *
      * <p>A batch ({@link #usesPanels}, a prefill): x is transposed into panels here, then {@link #matmulPanels}. A
      * backend that splits the rows between threads transposes x once instead, and calls matmulPanels from each. A
@@ -281,12 +281,13 @@ public final class MatmulKernels {
     }
 
     /**
-     * A decode step's rows {@code rowFrom..rowTo-1} of a type that {@link QuantizedDot#dotRows} multiplies k at a
-     * time ({@link QuantizedDot#rowsAtOnce}): the share is cut into k parts, and each call takes the rows at the same
-     * place in each part (k streams through memory, k chains of multiply-adds); sixteen rows' accumulators are then
-     * summed at once where there are 16 lanes ({@link Transpose16#storeLaneSums}, the bits of
-     * {@link VectorMath#sumLanes}), which with rows of 768 took a fifth of the time where each call summed its own.
-     * Rows past the end of a part or of the share repeat its last row (computed twice, stored twice, the same).
+     * A decode step's rows {@code rowFrom..rowTo-1} of a type with a fused dot product, which
+     * {@link QuantizedDot#dotRows} multiplies k rows at a time ({@link QuantizedDot#rowsAtOnce}): the share is cut
+     * into k parts, and each call takes the rows at the same place in each part (k streams through memory, k chains
+     * of multiply-adds); sixteen rows' accumulators are then summed at once where there are 16 lanes
+     * ({@link Transpose16#storeLaneSums}, the bits of {@link VectorMath#sumLanes}): with rows of 768, a call of four
+     * Q8_0 rows that summed its own took a fifth longer. Rows past the end of a part or of the share repeat its last
+     * row (computed twice, stored twice, the same).
      */
     private static void decodeSpread(MemorySegment out, MemorySegment w, DType wType, long blockRowBytes,
                                      MemorySegment x, MemorySegment bias, int n, int rowFrom, int rowTo,
@@ -332,7 +333,7 @@ public final class MatmulKernels {
         long rowBytes = (long) n * Float.BYTES;
         if (QuantizedDot.fuses(wType)) {
             long blockRowBytes = wType.byteSize(n);
-            if (batch == 1 && QuantizedDot.rowsAtOnce(wType) > 1) {
+            if (batch == 1) {
                 decodeSpread(out, w, wType, blockRowBytes, x, bias, n, rowFrom, rowTo, workspace);
                 return;
             }

@@ -59,8 +59,14 @@ final class QuantizedDot {
         return switch (type) {
             case Q8_0 -> q8_0(w, wAt, x, xAt, n / 32);
             case Q4_0 -> q4_0(w, wAt, x, xAt, n / 32);
-            case Q4_K -> q4_k(w, wAt, x, xAt, n / 256, lanes);
-            case Q6_K -> q6_k(w, wAt, x, xAt, n / 256, lanes);
+            case Q4_K -> {
+                q4_k(w, wAt, x, xAt, n / 256, lanes, 0);
+                yield VectorMath.sumStoredLanes(lanes, 0);
+            }
+            case Q6_K -> {
+                q6_k(w, wAt, x, xAt, n / 256, lanes, 0);
+                yield VectorMath.sumStoredLanes(lanes, 0);
+            }
             default -> throw new IllegalArgumentException(type + " has no fused dot product");
         };
     }
@@ -124,7 +130,8 @@ final class QuantizedDot {
      * apart are several streams through memory and several chains of multiply-adds, where one row's single chain (a
      * block's sum times its scale onto the accumulator) waits on itself}. Q8_0 four, Q4_0 two: with four rows its
      * loop, the nibbles' unpacking four times over, was too big for C2 to inline whole ({@code
-     * NodeCountInliningCutoff}), and its vectors ran as heap objects. Other types one.
+     * NodeCountInliningCutoff}), and its vectors ran as heap objects. The K-quants one: a row already keeps four
+     * chains of multiply-adds.
      */
     static int rowsAtOnce(DType type) {
         if (!VECTORIZED_BLOCKS) {
@@ -139,17 +146,19 @@ final class QuantizedDot {
 
     /**
      * The dot products of {@link #rowsAtOnce} rows of n weights of {@code type} (from bytes {@code at0..at3} of w;
-     * with two rows at2 and at3 are not read) with the n floats of x from its start, as vectors whose lanes are yet
+     * the addresses past that count are not read) with the n floats of x from its start, as vectors whose lanes are yet
      * to be summed, stored one after another from byte {@code sumsAt} of {@code sums}: each the accumulator of
      * {@link #dot} of its row, as the same operations run in the same order, side by side. Summed in
      * {@link VectorMath#sumLanes}'s order, each gives its row's bits of dot.
      */
     static void dotRows(DType type, MemorySegment w, long at0, long at1, long at2, long at3, MemorySegment x, int n,
                         MemorySegment sums, long sumsAt) {
-        switch (rowsAtOnce(type) == 1 ? DType.F32 : type) {
+        switch (fuses(type) ? type : DType.F32) {
             case Q8_0 -> q8_0Four(w, at0, at1, at2, at3, x, n / 32, sums, sumsAt);
             case Q4_0 -> q4_0Two(w, at0, at1, x, 0, n / 32, sums, sumsAt);
-            default -> throw new IllegalArgumentException(type + " has no dot product of several rows");
+            case Q4_K -> q4_k(w, at0, x, 0, n / 256, sums, sumsAt);
+            case Q6_K -> q6_k(w, at0, x, 0, n / 256, sums, sumsAt);
+            default -> throw new IllegalArgumentException(type + " has no fused dot product");
         }
     }
 
@@ -195,8 +204,8 @@ final class QuantizedDot {
      * minimum ({@link Dequantization#kScales}): the weights of a vector are formed in one multiply-add, then multiplied
      * by x into one of four accumulators (a group pair's low and high nibbles, first and second half).
      */
-    private static float q4_k(MemorySegment w, long wAt, MemorySegment x, long xAt, int blocks,
-                              MemorySegment lanes) {
+    private static void q4_k(MemorySegment w, long wAt, MemorySegment x, long xAt, int blocks,
+                             MemorySegment lanes, long lanesAt) {
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = FloatVector.zero(F);
         FloatVector acc2 = FloatVector.zero(F);
@@ -242,8 +251,7 @@ final class QuantizedDot {
                         .fma(fromMemorySegment(F, x, xp + 128, LE), acc3);
             }
         }
-        acc0.add(acc1).add(acc2.add(acc3)).intoMemorySegment(lanes, 0, LE);
-        return VectorMath.sumStoredLanes(lanes, 0);
+        acc0.add(acc1).add(acc2.add(acc3)).intoMemorySegment(lanes, lanesAt, LE);
     }
 
     /**
@@ -251,8 +259,8 @@ final class QuantizedDot {
      * q6_k has the layout): each vector of values is multiplied by its scale and by x, into one of four accumulators
      * (the four values a position of a half gives).
      */
-    private static float q6_k(MemorySegment w, long wAt, MemorySegment x, long xAt, int blocks,
-                              MemorySegment lanes) {
+    private static void q6_k(MemorySegment w, long wAt, MemorySegment x, long xAt, int blocks,
+                             MemorySegment lanes, long lanesAt) {
         FloatVector acc1 = FloatVector.zero(F);
         FloatVector acc2 = FloatVector.zero(F);
         FloatVector acc3 = FloatVector.zero(F);
@@ -289,7 +297,6 @@ final class QuantizedDot {
                         .fma(fromMemorySegment(F, x, xp + 384, LE), acc4);
             }
         }
-        acc1.add(acc2).add(acc3.add(acc4)).intoMemorySegment(lanes, 0, LE);
-        return VectorMath.sumStoredLanes(lanes, 0);
+        acc1.add(acc2).add(acc3.add(acc4)).intoMemorySegment(lanes, lanesAt, LE);
     }
 }

@@ -54,9 +54,10 @@ class MatmulKernelsTest extends KernelComparisonTest {
     @ParameterizedTest
     @EnumSource(DType.class)
     void aDecodeStepGivesEachOutputTheDotOfItsRow(DType wType) {
-        // 13 rows: passes of eight rows two apart (SmallBatchMatmul), or one group of four calls of four rows four
-        // apart (Q8_0) or of eight calls of two rows seven apart (Q4_0), some repeating the last row; short rows four
-        // at a time and one left over (VectorMath.dotFour). 37 rows: three such groups, the last cut short.
+        // 13 rows: passes of eight rows two apart (SmallBatchMatmul), or one group of sixteen accumulators: four
+        // calls of four rows four apart (Q8_0), eight of two rows seven apart (Q4_0) or sixteen of one row (Q4_K,
+        // Q6_K), some repeating the last row; short rows four at a time and one left over (VectorMath.dotFour).
+        // 37 rows: three such groups, the last cut short.
         for (int d : new int[] {13, 37}) {
             for (int n : sizes(wType)) {
                 long seed = seed(n, 96 + wType.ordinal() + d);
