@@ -295,9 +295,9 @@ public final class MatmulKernels {
         long v = F.vectorByteSize();
         int k = QuantizedDot.rowsAtOnce(wType);
         int calls = 16 / k;
-        // 16 accumulators (16 / k calls of k rows), then their 16 lane sums
-        MemorySegment sums = workspace.floats(16L * F.length() + 16);
-        long laneSums = 16L * F.length();
+        // 16 accumulators (16 / k calls of k rows), then the vector of their lane sums
+        MemorySegment sums = workspace.floats(17L * F.length());
+        long laneSumsAt = 16 * v;
         int part = Math.ceilDiv(rowTo - rowFrom, k);
         int partEnd = rowFrom + part - 1;
         int last = rowTo - 1;
@@ -309,15 +309,11 @@ public final class MatmulKernels {
                         x, n, sums, (long) i * k * v);
             }
             if (Transpose16.AVAILABLE) {
-                Transpose16.storeLaneSums(sums, laneSums * Float.BYTES, sums, 0);
-            } else {
-                for (int j = 0; j < 16; j++) {
-                    sums.setAtIndex(F32, laneSums + j, VectorMath.sumStoredLanes(sums, j * v));
-                }
+                Transpose16.storeLaneSums(sums, laneSumsAt, sums, 0);
             }
             for (int j = 0; j < 16; j++) { // accumulator j: call j / k, part j % k
                 int row = Math.min(Math.min(r + j / k, partEnd) + j % k * part, last);
-                storeOutput(out, row, sums.getAtIndex(F32, laneSums + j), bias, row);
+                storeOutput(out, row, Transpose16.laneSum(sums, j, laneSumsAt), bias, row);
             }
         }
     }

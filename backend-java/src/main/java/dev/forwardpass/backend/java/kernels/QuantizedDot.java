@@ -134,9 +134,6 @@ final class QuantizedDot {
      * chains of multiply-adds.
      */
     static int rowsAtOnce(DType type) {
-        if (!VECTORIZED_BLOCKS) {
-            return 1;
-        }
         return switch (type) {
             case Q8_0 -> 4;
             case Q4_0 -> 2;
@@ -153,7 +150,7 @@ final class QuantizedDot {
      */
     static void dotRows(DType type, MemorySegment w, long at0, long at1, long at2, long at3, MemorySegment x, int n,
                         MemorySegment sums, long sumsAt) {
-        switch (fuses(type) ? type : DType.F32) {
+        switch (type) {
             case Q8_0 -> q8_0Four(w, at0, at1, at2, at3, x, n / 32, sums, sumsAt);
             case Q4_0 -> q4_0Two(w, at0, at1, x, 0, n / 32, sums, sumsAt);
             case Q4_K -> q4_k(w, at0, x, 0, n / 256, sums, sumsAt);

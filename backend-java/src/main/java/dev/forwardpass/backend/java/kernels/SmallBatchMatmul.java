@@ -3,7 +3,6 @@ package dev.forwardpass.backend.java.kernels;
 import static dev.forwardpass.backend.java.kernels.Elements.F32;
 import static dev.forwardpass.backend.java.kernels.VectorMath.F;
 import static dev.forwardpass.backend.java.kernels.VectorMath.LE;
-import static dev.forwardpass.backend.java.kernels.VectorMath.sumStoredLanes;
 import static jdk.incubator.vector.FloatVector.fromMemorySegment;
 
 import dev.forwardpass.api.DType;
@@ -84,7 +83,7 @@ final class SmallBatchMatmul {
                 }
                 for (int j = 0; j < Math.min(X_ROWS, batch - b0); j++) {
                     for (int i = 0; i < W_ROWS; i++) {
-                        float sum = laneSum(scratch, X_ROWS * i + j, laneSumsAt);
+                        float sum = Transpose16.laneSum(scratch, X_ROWS * i + j, laneSumsAt);
                         long wAt = Math.min(firstAt + i * stride, lastAt);
                         store(out, rows, wAt, x, b0 + j, Math.min(r + i * q, lastRow), n, d, bias, sum);
                     }
@@ -207,16 +206,6 @@ final class SmallBatchMatmul {
         a5.intoMemorySegment(sums, 10 * vectorBytes, LE);
         a6.intoMemorySegment(sums, 12 * vectorBytes, LE);
         a7.intoMemorySegment(sums, 14 * vectorBytes, LE);
-    }
-
-    /**
-     * {@return the lane sum of accumulator {@code a} of a pass}: its lane of the vector at {@code laneSumsAt} where
-     * the pass summed its accumulators' lanes together (16 lanes), else its lanes summed one by one.
-     */
-    private static float laneSum(MemorySegment sums, int a, long laneSumsAt) {
-        return Transpose16.AVAILABLE
-                ? sums.get(F32, laneSumsAt + (long) a * Float.BYTES)
-                : sumStoredLanes(sums, (long) a * F.vectorByteSize());
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.forwardpass.backend.java.kernels;
 
+import static dev.forwardpass.backend.java.kernels.Elements.F32;
 import static dev.forwardpass.backend.java.kernels.VectorMath.F;
 import static dev.forwardpass.backend.java.kernels.VectorMath.LE;
 import static dev.forwardpass.backend.java.kernels.VectorMath.VECTORIZED;
@@ -197,6 +198,18 @@ final class Transpose16 {
         high = HIGH_1;
         c0 = c0.blend(c1.rearrange(up), high).add(c0.rearrange(down).blend(c1, high));
         c0.intoMemorySegment(dst, dstAt, LE);
+    }
+
+    /**
+     * {@return the lane sum of accumulator {@code a} of sixteen stored at byte 0 of {@code sums}}: its lane of the
+     * vector that {@link #storeLaneSums} wrote at byte {@code laneSumsAt} where it is {@link #AVAILABLE}, else the
+     * accumulator's lanes summed one by one ({@link VectorMath#sumStoredLanes}); the bits of
+     * {@link VectorMath#sumLanes} either way.
+     */
+    static float laneSum(MemorySegment sums, int a, long laneSumsAt) {
+        return AVAILABLE
+                ? sums.get(F32, laneSumsAt + (long) a * Float.BYTES)
+                : VectorMath.sumStoredLanes(sums, (long) a * F.vectorByteSize());
     }
 
     /** {@return the shuffle where lane j takes lane j + by (mod 16)}, or null without 16 lanes */
